@@ -1,0 +1,83 @@
+import { transferHandlers, type TransferHandler } from 'comlink'
+import { errorClasses, SqliteOpfsMigrateError } from './errors'
+
+/** What a thrown value becomes on the wire. */
+interface SerializedThrow {
+  isError: boolean
+  /** For errors: class name (for ours) plus every own field, `cause` serialised the same way. */
+  value: unknown
+}
+
+interface ErrorData {
+  ours: boolean
+  name: string
+  message: string
+  stack: string | undefined
+  fields: Record<string, unknown>
+  cause?: ErrorData | { plain: unknown }
+}
+
+// Comlink only carries {name, message, stack} of a thrown Error; codes, classes and causes would be lost.
+// We keep Comlink's own detection of "this value was thrown" and replace the (de)serialisation.
+const base = transferHandlers.get('throw') as TransferHandler<{ value: unknown }, SerializedThrow>
+
+function toData(error: Error, depth = 0): ErrorData {
+  const fields: Record<string, unknown> = {}
+  for (const key of Object.keys(error)) {
+    if (key === 'cause' || key === 'name' || key === 'message' || key === 'stack') continue
+    fields[key] = (error as unknown as Record<string, unknown>)[key]
+  }
+  const data: ErrorData = {
+    ours: error instanceof SqliteOpfsMigrateError,
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    fields,
+  }
+  const cause = (error as { cause?: unknown }).cause
+  if (cause instanceof Error && depth < 4) data.cause = toData(cause, depth + 1)
+  else if (cause !== undefined) data.cause = { plain: safeClone(cause) }
+  return data
+}
+
+function fromData(data: ErrorData): Error {
+  const cls = data.ours ? errorClasses[data.name as keyof typeof errorClasses] : undefined
+  const error: Error = cls ? Object.create(cls.prototype) : new Error(data.message)
+  Object.defineProperty(error, 'message', { value: data.message, writable: true, configurable: true })
+  Object.defineProperty(error, 'name', { value: data.name, writable: true, configurable: true })
+  Object.defineProperty(error, 'stack', { value: data.stack, writable: true, configurable: true })
+  Object.assign(error, data.fields)
+  if (data.cause) {
+    const cause = 'plain' in data.cause ? data.cause.plain : fromData(data.cause)
+    Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true })
+  }
+  return error
+}
+
+function safeClone(value: unknown): unknown {
+  try {
+    return structuredClone(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/**
+ * Makes thrown errors keep their class, `code` and fields across a Comlink boundary. Both sides must call it; it is
+ * idempotent.
+ */
+export function installErrorTransfer(): void {
+  if ((installErrorTransfer as { done?: boolean }).done) return
+  ;(installErrorTransfer as { done?: boolean }).done = true
+  transferHandlers.set('throw', {
+    canHandle: base.canHandle,
+    serialize({ value }: { value: unknown }) {
+      const serialized: SerializedThrow =
+        value instanceof Error ? { isError: true, value: toData(value) } : { isError: false, value: safeClone(value) }
+      return [serialized, []]
+    },
+    deserialize(serialized: SerializedThrow) {
+      throw serialized.isError ? fromData(serialized.value as ErrorData) : serialized.value
+    },
+  } as TransferHandler<unknown, unknown>)
+}

@@ -1,0 +1,187 @@
+/**
+ * Every error the library throws is a `SqliteOpfsMigrateError` with a stable `code`. Subclasses carry the facts an app
+ * needs to react (versions, the failing statement, SQLite's result code). They cross the worker boundary intact (see
+ * `error-transfer.ts`), so `instanceof` and the fields work on the page.
+ *
+ * @example
+ * try {
+ *   await openDatabase({ name: 'app.db', worker })
+ * } catch (e) {
+ *   if (e instanceof DatabaseTooNewError) alert(`Please reload: data is v${e.databaseVersion}, app knows v${e.latestVersion}`)
+ *   else if (e instanceof MigrationFailedError) report(e.version, e.statement, e.sqliteCode)
+ *   else throw e
+ * }
+ */
+export class SqliteOpfsMigrateError extends Error {
+  /** Stable, machine-readable identifier of the failure. Never changes between releases. */
+  readonly code: string = 'UNKNOWN'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** `openDatabase` or a call got options it cannot use (bad database name, bad `keepSnapshots`…). */
+export class InvalidOptionsError extends SqliteOpfsMigrateError {
+  override readonly code = 'INVALID_OPTIONS'
+}
+
+/** The migration list is invalid. Raised before the database is touched. */
+export class InvalidMigrationsError extends SqliteOpfsMigrateError {
+  override readonly code = 'INVALID_MIGRATIONS'
+  constructor(
+    message: string,
+    /** Position in the list (or file name, from `migrationsFromGlob`) of the offending entry. */
+    readonly entry: number | string,
+    readonly version: number | null,
+    readonly migrationName: string | null,
+  ) {
+    super(message)
+  }
+}
+
+/** OPFS (with sync access handles) is not available in this browser/context. Nothing was opened; no fallback is used. */
+export class OpfsUnavailableError extends SqliteOpfsMigrateError {
+  override readonly code = 'OPFS_UNAVAILABLE'
+}
+
+/** Another tab (or worker) already has this database open. */
+export class DatabaseLockedError extends SqliteOpfsMigrateError {
+  override readonly code = 'OWNED_ELSEWHERE'
+  constructor(message: string, readonly database: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** The file's version is newer than the app's latest migration (an older app met data from a newer one). Untouched. */
+export class DatabaseTooNewError extends SqliteOpfsMigrateError {
+  override readonly code = 'DATABASE_TOO_NEW'
+  constructor(message: string, readonly databaseVersion: number, readonly latestVersion: number) {
+    super(message)
+  }
+}
+
+/** An applied SQL migration has been edited since (its checksum differs). Pass `acceptEditedMigrations` to accept. */
+export class MigrationEditedError extends SqliteOpfsMigrateError {
+  override readonly code = 'MIGRATION_EDITED'
+  constructor(
+    message: string,
+    readonly version: number,
+    readonly migrationName: string,
+    readonly appliedChecksum: string,
+    readonly currentChecksum: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The history table disagrees with the app's migrations or with `PRAGMA user_version` (a migration was removed or
+ * renamed, one was inserted below the applied version, or the file was versioned by another tool). Untouched.
+ */
+export class HistoryMismatchError extends SqliteOpfsMigrateError {
+  override readonly code = 'HISTORY_MISMATCH'
+  constructor(message: string, readonly version: number | null) {
+    super(message)
+  }
+}
+
+/** Not enough storage quota for a snapshot; checked before anything is written. */
+export class InsufficientStorageError extends SqliteOpfsMigrateError {
+  override readonly code = 'INSUFFICIENT_STORAGE'
+  constructor(message: string, readonly requiredBytes: number, readonly availableBytes: number) {
+    super(message)
+  }
+}
+
+/** A snapshot could not be written, read, found or verified. */
+export class SnapshotError extends SqliteOpfsMigrateError {
+  override readonly code: 'SNAPSHOT_WRITE_FAILED' | 'SNAPSHOT_NOT_FOUND' | 'SNAPSHOT_CORRUPT' | 'RESTORE_FAILED'
+  constructor(
+    code: SnapshotError['code'],
+    message: string,
+    readonly snapshotId: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/**
+ * A migration (or the verification after it) failed. The file has been restored from the snapshot to
+ * `restoredToVersion`, exactly as it was before the upgrade.
+ */
+export class MigrationFailedError extends SqliteOpfsMigrateError {
+  override readonly code = 'MIGRATION_FAILED'
+  constructor(
+    message: string,
+    readonly details: {
+      /** `migration`: the step itself failed; `verification`: the integrity check after the last step failed. */
+      phase: 'migration' | 'verification'
+      version: number
+      migrationName: string
+      /** The SQL statement that failed (`null` for code migrations and verification). */
+      statement: string | null
+      /** SQLite's (extended) result code, when SQLite raised the error. */
+      sqliteCode: number | null
+      sqliteMessage: string
+      /** Version of the file after the restore (the version before the upgrade). */
+      restoredToVersion: number
+      snapshotId: string
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+  get version(): number {
+    return this.details.version
+  }
+  get statement(): string | null {
+    return this.details.statement
+  }
+  get sqliteCode(): number | null {
+    return this.details.sqliteCode
+  }
+  get restoredToVersion(): number {
+    return this.details.restoredToVersion
+  }
+}
+
+/** SQLite rejected a `query`/`exec`/`run` statement. */
+export class SqliteError extends SqliteOpfsMigrateError {
+  override readonly code = 'SQLITE_ERROR'
+  constructor(message: string, readonly sqliteCode: number | null, readonly sql: string) {
+    super(message)
+  }
+}
+
+/** The worker died, was terminated, or the handle was closed; the call did not (or may not have) run. */
+export class DatabaseClosedError extends SqliteOpfsMigrateError {
+  override readonly code: 'DATABASE_CLOSED' | 'WORKER_DIED'
+  constructor(code: DatabaseClosedError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
+export const errorClasses = {
+  SqliteOpfsMigrateError,
+  InvalidOptionsError,
+  InvalidMigrationsError,
+  OpfsUnavailableError,
+  DatabaseLockedError,
+  DatabaseTooNewError,
+  MigrationEditedError,
+  HistoryMismatchError,
+  InsufficientStorageError,
+  SnapshotError,
+  MigrationFailedError,
+  SqliteError,
+  DatabaseClosedError,
+} as const
+
+// Names are set from the literal keys above, not from `constructor.name`, which a minifier may rename.
+for (const [name, cls] of Object.entries(errorClasses)) {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
+}

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest'
+import {
+  DatabaseTooNewError,
+  HistoryMismatchError,
+  InvalidMigrationsError,
+  MigrationEditedError,
+} from '../../src/errors'
+import type { Migration } from '../../src/types'
+import { readHistory } from '../../worker/history'
+import { MigrationStepError, runMigrations } from '../../worker/runner'
+import { memoryDb, rows, tables } from './sqlite'
+
+const base: Migration[] = [
+  { version: 1, name: 'create_notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);' },
+  { version: 2, name: 'add_done', sql: 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0;' },
+  {
+    version: 3,
+    name: 'backfill',
+    up(db) {
+      db.exec(`INSERT INTO notes (title) VALUES ('first'), ('second')`)
+    },
+  },
+]
+
+describe('runMigrations', () => {
+  it('applies a fresh database and records history and user_version', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const applied = await runMigrations(sqlite3, db, base)
+    expect(applied.map((r) => r.version)).toEqual([1, 2, 3])
+    const history = readHistory(db)
+    expect(history.version).toBe(3)
+    expect(history.applied.map((r) => [r.version, r.name])).toEqual([
+      [1, 'create_notes'],
+      [2, 'add_done'],
+      [3, 'backfill'],
+    ])
+    expect(history.applied[0]!.checksum).toMatch(/^[0-9a-f]{64}$/)
+    expect(history.applied[2]!.checksum).toBeNull()
+    expect(rows(db, 'notes')).toEqual([
+      { id: 1, title: 'first', done: 0 },
+      { id: 2, title: 'second', done: 0 },
+    ])
+  })
+
+  it('is a no-op when reopened, and skips versions already applied', async () => {
+    const { sqlite3, db } = await memoryDb()
+    await runMigrations(sqlite3, db, base.slice(0, 2))
+    db.exec(`INSERT INTO notes (title) VALUES ('kept')`)
+    expect(await runMigrations(sqlite3, db, base.slice(0, 2))).toEqual([])
+    const applied = await runMigrations(sqlite3, db, base)
+    expect(applied.map((r) => r.version)).toEqual([3])
+    expect(rows(db, 'notes').map((r) => r.title)).toEqual(['kept', 'first', 'second'])
+    expect(readHistory(db).applied).toHaveLength(3)
+  })
+
+  it('leaves no trace of a failing migration and names the failing statement', async () => {
+    const { sqlite3, db } = await memoryDb()
+    await runMigrations(sqlite3, db, base.slice(0, 1))
+    db.exec(`INSERT INTO notes (title) VALUES ('before')`)
+    const before = rows(db, 'notes')
+    const failing: Migration = {
+      version: 2,
+      name: 'broken',
+      sql: `CREATE TABLE tags (id INTEGER PRIMARY KEY);
+INSERT INTO tags VALUES (1);
+UPDATE notes SET title = 'changed';
+INSERT INTO no_such_table VALUES (1);`,
+    }
+    const error = await runMigrations(sqlite3, db, [base[0]!, failing]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(MigrationStepError)
+    const step = error as MigrationStepError
+    expect(step.migration.version).toBe(2)
+    expect(step.statement).toBe('INSERT INTO no_such_table VALUES (1);')
+    expect(step.sqliteCode).toBe(1)
+    expect(step.sqliteMessage).toMatch(/no such table: no_such_table/)
+    expect(tables(db)).toEqual(['notes', 'schema_migrations'])
+    expect(rows(db, 'notes')).toEqual(before)
+    expect(readHistory(db).version).toBe(1)
+    expect(db.selectValue('PRAGMA foreign_keys')).toBe(1)
+  })
+
+  it('rolls back a code migration that throws halfway', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const failing: Migration = {
+      version: 2,
+      name: 'half',
+      up(db) {
+        db.exec('CREATE TABLE half (x)')
+        throw new Error('backfill blew up')
+      },
+    }
+    const error = (await runMigrations(sqlite3, db, [base[0]!, failing]).catch((e: unknown) => e)) as MigrationStepError
+    expect(error.sqliteMessage).toBe('backfill blew up')
+    expect(tables(db)).toEqual(['notes', 'schema_migrations'])
+  })
+
+  it('rejects duplicate, out-of-order and malformed lists before touching the database', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const cases: [Migration[], RegExp][] = [
+      [[base[0]!, { ...base[1]!, version: 1 }], /migration #1 \("add_done"\): duplicate version 1/],
+      [[base[1]!, base[0]!], /migration #1 \("create_notes"\): version 1 is not greater than the previous version 2/],
+      [[{ version: 1, name: 'empty', sql: '  -- nothing\n' }], /SQL is empty/],
+      [[{ version: 1.5, name: 'x', sql: 'SELECT 1' }], /version must be an integer/],
+      [[{ version: 1, name: 'bad/name', sql: 'SELECT 1' }], /name must be/],
+      [[{ version: 1, name: 'both', sql: 'SELECT 1', up() {} } as unknown as Migration], /exactly one of/],
+      [[{ version: 1, name: 'async', up: (async () => {}) as unknown as () => void }], /must be synchronous/],
+    ]
+    for (const [list, message] of cases) {
+      const error = await runMigrations(sqlite3, db, list).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidMigrationsError)
+      expect((error as Error).message).toMatch(message)
+      expect((error as InvalidMigrationsError).code).toBe('INVALID_MIGRATIONS')
+    }
+    expect(tables(db)).toEqual([])
+  })
+
+  it('detects an applied SQL migration that was edited, unless accepted', async () => {
+    const { sqlite3, db } = await memoryDb()
+    await runMigrations(sqlite3, db, base.slice(0, 2))
+    const edited = [base[0]!, { ...base[1]!, sql: 'ALTER TABLE notes ADD COLUMN done INTEGER;' }]
+    const error = await runMigrations(sqlite3, db, edited).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(MigrationEditedError)
+    expect((error as MigrationEditedError).version).toBe(2)
+    expect(await runMigrations(sqlite3, db, edited, { acceptEditedMigrations: [2] })).toEqual([])
+    expect(await runMigrations(sqlite3, db, edited, { acceptEditedMigrations: true })).toEqual([])
+    // Line endings alone are not an edit.
+    const crlf = [{ ...base[0]!, sql: base[0]!.sql!.replace(/\n/g, '\r\n') }, base[1]!]
+    expect(await runMigrations(sqlite3, db, crlf)).toEqual([])
+  })
+
+  it('refuses a database newer than the app, leaving it untouched', async () => {
+    const { sqlite3, db } = await memoryDb()
+    await runMigrations(sqlite3, db, base)
+    const error = await runMigrations(sqlite3, db, base.slice(0, 2)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DatabaseTooNewError)
+    expect(error).toMatchObject({ databaseVersion: 3, latestVersion: 2, code: 'DATABASE_TOO_NEW' })
+    expect(readHistory(db).version).toBe(3)
+  })
+
+  it('reports history that disagrees with the app', async () => {
+    const { sqlite3, db } = await memoryDb()
+    await runMigrations(sqlite3, db, [base[0]!, base[2]!.version === 3 ? { ...base[1]!, version: 3 } : base[1]!])
+    // A migration inserted below the applied version.
+    let error = await runMigrations(sqlite3, db, [base[0]!, { ...base[2]!, version: 2 }, { ...base[1]!, version: 3 }]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HistoryMismatchError)
+    expect((error as Error).message).toMatch(/migration 2 \("backfill"\) is not applied/)
+    // A renamed one.
+    error = await runMigrations(sqlite3, db, [{ ...base[0]!, name: 'renamed' }, { ...base[1]!, version: 3 }]).catch((e: unknown) => e)
+    expect((error as Error).message).toMatch(/named "create_notes" but the app now calls it "renamed"/)
+    // user_version set by another tool.
+    const other = await memoryDb()
+    other.db.exec('PRAGMA user_version = 7')
+    error = await runMigrations(other.sqlite3, other.db, base.concat({ version: 8, name: 'x', sql: 'SELECT 1;' })).catch((e: unknown) => e)
+    expect((error as HistoryMismatchError).code).toBe('HISTORY_MISMATCH')
+  })
+
+  it('rebuilds a parent table with foreign keys without losing a single child row', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const schema: Migration[] = [
+      {
+        version: 1,
+        name: 'parent_child',
+        sql: `CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE, v TEXT);
+CREATE INDEX child_parent ON child(parent_id);`,
+      },
+    ]
+    await runMigrations(sqlite3, db, schema)
+    db.exec(`INSERT INTO parent VALUES (1, 'a'), (2, 'b');
+WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 500)
+INSERT INTO child (parent_id, v) SELECT 1 + (value % 2), 'v' || value FROM n`)
+    const children = rows(db, 'child')
+    expect(children).toHaveLength(500)
+    // The 12-step rebuild: with foreign_keys ON this DROP TABLE would cascade-delete every child row.
+    const rebuild: Migration = {
+      version: 2,
+      name: 'rebuild_parent',
+      sql: `CREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', created_at TEXT);
+INSERT INTO parent_new (id, name) SELECT id, name FROM parent;
+DROP TABLE parent;
+ALTER TABLE parent_new RENAME TO parent;`,
+    }
+    await runMigrations(sqlite3, db, [...schema, rebuild])
+    expect(rows(db, 'child')).toEqual(children)
+    expect(db.selectObjects('PRAGMA foreign_key_check')).toEqual([])
+    expect(db.selectValue('PRAGMA foreign_keys')).toBe(1)
+
+    // A rebuild that would leave dangling children is refused and undone.
+    const dangling: Migration = { version: 3, name: 'drop_parent_row', sql: `DELETE FROM parent WHERE id = 2;` }
+    const error = (await runMigrations(sqlite3, db, [...schema, rebuild, dangling]).catch((e: unknown) => e)) as MigrationStepError
+    expect(error).toBeInstanceOf(MigrationStepError)
+    expect(error.statement).toBe('PRAGMA foreign_key_check')
+    expect(error.sqliteCode).toBe(787)
+    expect(rows(db, 'child')).toEqual(children)
+    expect(db.selectValue('SELECT count(*) FROM parent')).toBe(2)
+  })
+
+  it('runs a non-transactional migration (VACUUM) outside a transaction', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const applied = await runMigrations(sqlite3, db, [
+      base[0]!,
+      { version: 2, name: 'vacuum', sql: 'VACUUM;', transaction: false },
+    ])
+    expect(applied.map((r) => r.version)).toEqual([1, 2])
+    const error = (await runMigrations(sqlite3, (await memoryDb()).db, [
+      base[0]!,
+      { version: 2, name: 'vacuum_in_tx', sql: 'VACUUM;' },
+    ]).catch((e: unknown) => e)) as MigrationStepError
+    expect(error.sqliteMessage).toMatch(/cannot VACUUM from within a transaction/)
+  })
+})

@@ -1,0 +1,146 @@
+import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError } from '../src/errors'
+import type { AppliedMigration, Migration } from '../src/types'
+import type { Database } from './sqlite'
+
+/** Name of the history table. */
+export const HISTORY_TABLE = 'schema_migrations'
+
+const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  checksum TEXT,
+  applied_at TEXT NOT NULL,
+  duration_ms REAL NOT NULL
+) STRICT`
+
+/** What the file says about itself: `PRAGMA user_version` and the history rows (oldest first). */
+export interface StoredHistory {
+  version: number
+  hasTable: boolean
+  applied: AppliedMigration[]
+}
+
+/** Reads version and history: two small reads, the whole cost of an up-to-date open. */
+export function readHistory(db: Database): StoredHistory {
+  const version = Number(db.selectValue('PRAGMA user_version'))
+  const hasTable = db.selectValue(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, [HISTORY_TABLE]) === 1
+  const applied = hasTable
+    ? db
+        .selectObjects(
+          `SELECT version, name, checksum, applied_at AS appliedAt, duration_ms AS durationMs FROM ${HISTORY_TABLE} ORDER BY version`,
+        )
+        .map((row) => ({
+          version: Number(row.version),
+          name: String(row.name),
+          checksum: row.checksum === null ? null : String(row.checksum),
+          appliedAt: String(row.appliedAt),
+          durationMs: Number(row.durationMs),
+        }))
+    : []
+  return { version, hasTable, applied }
+}
+
+/** Creates the history table if missing; run inside the first migration's transaction. */
+export function ensureHistoryTable(db: Database): void {
+  db.exec(CREATE_HISTORY)
+}
+
+/** Records an applied migration and moves `user_version`; run inside the migration's transaction. */
+export function recordApplied(db: Database, row: AppliedMigration): void {
+  db.exec({
+    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)`,
+    bind: [row.version, row.name, row.checksum, row.appliedAt, row.durationMs],
+  })
+  // PRAGMA takes no bound parameters; the version was validated as an integer.
+  db.exec(`PRAGMA user_version = ${Math.trunc(row.version)}`)
+}
+
+/** Options of `checkHistory`. */
+export interface HistoryCheckOptions {
+  /** Checksums (hex) of the app's SQL migrations by version. */
+  checksums: ReadonlyMap<number, string>
+  /** `true` accepts any edited SQL migration; a list accepts those versions only. */
+  acceptEdited: boolean | readonly number[]
+}
+
+/**
+ * Compares the stored history with the app's migrations and returns the ones still to apply, or throws:
+ * `DatabaseTooNewError` (file is ahead of the app), `HistoryMismatchError` (version and history disagree, an applied
+ * migration is missing or renamed, or a new one sits below the applied version), `MigrationEditedError`.
+ *
+ * @example
+ * const pending = checkHistory(readHistory(db), migrations, { checksums, acceptEdited: false })
+ */
+export function checkHistory(
+  stored: StoredHistory,
+  migrations: readonly Migration[],
+  options: HistoryCheckOptions,
+): Migration[] {
+  const latest = migrations.at(-1)?.version ?? 0
+  const lastApplied = stored.applied.at(-1)?.version ?? 0
+  ensureNotTooNew(Math.max(stored.version, lastApplied), latest)
+  ensureVersionMatchesHistory(stored, lastApplied)
+  const byVersion = new Map(migrations.map((m) => [m.version, m]))
+  for (const row of stored.applied) ensureAppliedStillShipped(row, byVersion.get(row.version), options)
+  const appliedVersions = new Set(stored.applied.map((row) => row.version))
+  const missed = migrations.find((m) => m.version <= stored.version && !appliedVersions.has(m.version))
+  if (missed)
+    throw new HistoryMismatchError(
+      `migration ${missed.version} ("${missed.name}") is not applied but the database is already at version ${stored.version}; ` +
+        `new migrations must have versions above the latest applied one`,
+      missed.version,
+    )
+  return migrations.filter((m) => m.version > stored.version)
+}
+
+function ensureNotTooNew(databaseVersion: number, latest: number): void {
+  if (databaseVersion > latest)
+    throw new DatabaseTooNewError(
+      `database is at version ${databaseVersion}, newer than this app's latest migration ${latest}; ` +
+        `it was upgraded by a newer version of the app (reload to get it). The file was not touched.`,
+      databaseVersion,
+      latest,
+    )
+}
+
+function ensureVersionMatchesHistory(stored: StoredHistory, lastApplied: number): void {
+  if (!stored.hasTable && stored.version !== 0)
+    throw new HistoryMismatchError(
+      `database has user_version ${stored.version} but no ${HISTORY_TABLE} table: it was versioned by another tool`,
+      stored.version,
+    )
+  if (stored.hasTable && stored.version !== lastApplied)
+    throw new HistoryMismatchError(
+      `user_version is ${stored.version} but the latest migration in ${HISTORY_TABLE} is ${lastApplied}`,
+      stored.version,
+    )
+}
+
+function ensureAppliedStillShipped(
+  row: AppliedMigration,
+  migration: Migration | undefined,
+  { checksums, acceptEdited }: HistoryCheckOptions,
+): void {
+  if (!migration)
+    throw new HistoryMismatchError(
+      `applied migration ${row.version} ("${row.name}") is missing from the app's migrations; never delete applied migrations`,
+      row.version,
+    )
+  if (migration.name !== row.name)
+    throw new HistoryMismatchError(
+      `applied migration ${row.version} was named "${row.name}" but the app now calls it "${migration.name}"`,
+      row.version,
+    )
+  const current = checksums.get(row.version)
+  if (row.checksum === null || current === undefined || current === row.checksum) return
+  const accepted = acceptEdited === true || (Array.isArray(acceptEdited) && acceptEdited.includes(row.version))
+  if (!accepted)
+    throw new MigrationEditedError(
+      `migration ${row.version} ("${row.name}") was edited after it was applied (checksum ${row.checksum.slice(0, 12)}… ` +
+        `is now ${current.slice(0, 12)}…); add a new migration instead, or pass acceptEditedMigrations`,
+      row.version,
+      row.name,
+      row.checksum,
+      current,
+    )
+}

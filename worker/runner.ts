@@ -1,0 +1,207 @@
+import type { AppliedMigration, Migration } from '../src/types'
+import { checksumSql } from './checksum'
+import { checkHistory, ensureHistoryTable, readHistory, recordApplied } from './history'
+import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
+import { splitStatements } from './statements'
+import { validateMigrations } from './validate-migrations'
+
+/** SQLITE_CONSTRAINT_FOREIGNKEY */
+const FOREIGN_KEY_CODE = 787
+
+/**
+ * One migration step failed; its transaction was rolled back. The upgrade turns this into a `MigrationFailedError`
+ * once the snapshot is restored.
+ */
+export class MigrationStepError extends Error {
+  constructor(
+    readonly migration: Pick<Migration, 'version' | 'name'>,
+    /** The statement that failed, `null` inside a code migration. */
+    readonly statement: string | null,
+    readonly sqliteCode: number | null,
+    readonly sqliteMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `migration ${migration.version} ("${migration.name}") failed: ${sqliteMessage}` +
+        (statement ? `\n  in statement: ${statement.length > 300 ? `${statement.slice(0, 300)}…` : statement}` : ''),
+      options,
+    )
+    this.name = 'MigrationStepError'
+  }
+}
+
+/** A validated migration list with the checksums of its SQL migrations. */
+export interface PreparedMigrations {
+  list: readonly Migration[]
+  checksums: ReadonlyMap<number, string>
+}
+
+/**
+ * Validates the list (throws `InvalidMigrationsError`) and computes checksums. Touches no database.
+ *
+ * @example
+ * const prepared = await prepareMigrations(migrations)
+ */
+export async function prepareMigrations(migrations: readonly Migration[]): Promise<PreparedMigrations> {
+  validateMigrations(migrations)
+  const entries = await Promise.all(
+    migrations.filter((m) => typeof m.sql === 'string').map(async (m) => [m.version, await checksumSql(m.sql!)] as const),
+  )
+  return { list: migrations, checksums: new Map(entries) }
+}
+
+/**
+ * Applies one migration atomically: `foreign_keys` is switched off outside the transaction (so table rebuilds cannot
+ * cascade), the body runs in `BEGIN IMMEDIATE`, `PRAGMA foreign_key_check` must come back empty (when the connection
+ * enforces foreign keys), and the history row and `user_version` are written in the same transaction. Connection
+ * settings a migration may change and ROLLBACK does not undo (`foreign_keys`, `legacy_alter_table`) are put back.
+ *
+ * A migration with `transaction: false` runs statement by statement in autocommit mode (for `VACUUM`); its history row
+ * is written in a transaction of its own afterwards.
+ *
+ * Throws `MigrationStepError` with the failing statement; nothing of the step survives.
+ *
+ * @example
+ * const row = applyMigration(sqlite3, db, { version: 1, name: 'init', sql: 'CREATE TABLE t(a);' }, checksum)
+ */
+export function applyMigration(
+  sqlite3: Sqlite3,
+  db: Database,
+  migration: Migration,
+  checksum: string | null,
+): AppliedMigration {
+  const started = performance.now()
+  const enforceForeignKeys = db.selectValue('PRAGMA foreign_keys') === 1
+  const legacyAlterTable = db.selectValue('PRAGMA legacy_alter_table') === 1
+  const transactional = migration.transaction !== false
+  const inTransaction = (body: () => void): void => {
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      body()
+      db.exec('COMMIT')
+    } catch (error) {
+      // SQLite may already have rolled back (e.g. on SQLITE_FULL); a second ROLLBACK would throw.
+      if (!sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec('ROLLBACK')
+      throw error
+    }
+  }
+  const record = (): AppliedMigration => {
+    ensureHistoryTable(db)
+    if (enforceForeignKeys) ensureNoForeignKeyViolations(db, migration)
+    const row: AppliedMigration = {
+      version: migration.version,
+      name: migration.name,
+      checksum,
+      appliedAt: new Date().toISOString(),
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    }
+    recordApplied(db, row)
+    return row
+  }
+  let row: AppliedMigration | undefined
+  try {
+    if (transactional) {
+      db.exec('PRAGMA foreign_keys = OFF') // a no-op inside a transaction, so it goes first
+      inTransaction(() => {
+        runBody(sqlite3, db, migration)
+        row = record()
+      })
+    } else {
+      runBody(sqlite3, db, migration)
+      inTransaction(() => {
+        row = record()
+      })
+    }
+  } catch (error) {
+    if (error instanceof MigrationStepError) throw error
+    throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error), { cause: error })
+  } finally {
+    db.exec(`PRAGMA foreign_keys = ${enforceForeignKeys ? 'ON' : 'OFF'}`)
+    db.exec(`PRAGMA legacy_alter_table = ${legacyAlterTable ? 'ON' : 'OFF'}`)
+  }
+  return row!
+}
+
+function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
+  if (typeof migration.up === 'function') {
+    let result: unknown
+    try {
+      result = migration.up(db)
+    } catch (error) {
+      throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error), { cause: error })
+    }
+    if (result && typeof (result as PromiseLike<unknown>).then === 'function')
+      throw new MigrationStepError(migration, null, null, 'up() returned a promise; migrations must be synchronous')
+    return
+  }
+  for (const statement of splitStatements(sqlite3, migration.sql!)) {
+    try {
+      db.exec(statement)
+    } catch (error) {
+      throw new MigrationStepError(migration, statement, sqliteCodeOf(error), messageOf(error), { cause: error })
+    }
+  }
+}
+
+function ensureNoForeignKeyViolations(db: Database, migration: Migration): void {
+  const violations = db.selectObjects('PRAGMA foreign_key_check')
+  if (violations.length === 0) return
+  const sample = violations
+    .slice(0, 3)
+    .map((v) => `${String(v.table)} rowid ${String(v.rowid)} → ${String(v.parent)}`)
+    .join('; ')
+  throw new MigrationStepError(
+    migration,
+    'PRAGMA foreign_key_check',
+    FOREIGN_KEY_CODE,
+    `FOREIGN KEY constraint failed: ${violations.length} row(s) point at missing parents (${sample})`,
+  )
+}
+
+/** Options of `runMigrations`. */
+export interface RunMigrationsOptions {
+  acceptEditedMigrations?: boolean | readonly number[]
+  /** Called before and after each migration. */
+  onMigration?: (event: { phase: 'start' | 'end'; index: number; total: number; migration: Migration; row?: AppliedMigration }) => void
+}
+
+/**
+ * Brings an open database up to date without snapshots: checks history, then applies each pending migration in its
+ * own transaction, stopping at the first failure (earlier steps stay applied). The browser host wraps this with a
+ * snapshot and restore; Node tools and tests use it directly.
+ *
+ * @example
+ * const db = new sqlite3.oo1.DB(':memory:')
+ * const applied = await runMigrations(sqlite3, db, migrations)
+ */
+export async function runMigrations(
+  sqlite3: Sqlite3,
+  db: Database,
+  migrations: readonly Migration[],
+  options: RunMigrationsOptions = {},
+): Promise<AppliedMigration[]> {
+  const prepared = await prepareMigrations(migrations)
+  const pending = checkHistory(readHistory(db), prepared.list, {
+    checksums: prepared.checksums,
+    acceptEdited: options.acceptEditedMigrations ?? false,
+  })
+  return applyPending(sqlite3, db, pending, prepared.checksums, options.onMigration)
+}
+
+/** Applies already-checked pending migrations in order (see `applyMigration`). */
+export function applyPending(
+  sqlite3: Sqlite3,
+  db: Database,
+  pending: readonly Migration[],
+  checksums: ReadonlyMap<number, string>,
+  onMigration?: RunMigrationsOptions['onMigration'],
+): AppliedMigration[] {
+  const applied: AppliedMigration[] = []
+  pending.forEach((migration, index) => {
+    onMigration?.({ phase: 'start', index, total: pending.length, migration })
+    const row = applyMigration(sqlite3, db, migration, checksums.get(migration.version) ?? null)
+    applied.push(row)
+    onMigration?.({ phase: 'end', index, total: pending.length, migration, row })
+  })
+  return applied
+}
