@@ -144,7 +144,10 @@ export interface OpenRequest {
 
 /** What a successful open tells the page. */
 export interface OpenResult {
-  status: DatabaseStatus
+  /** `PRAGMA user_version` after the open. */
+  version: number
+  /** Latest version among the app's migrations. */
+  latestVersion: number
   /** Migrations applied by this open (empty when it was already up to date). */
   appliedNow: AppliedMigration[]
   /** Set when this open found an interrupted upgrade and restored its snapshot before upgrading again. */

@@ -117,14 +117,14 @@ INSERT INTO no_such_table VALUES (1);`,
   it('detects an applied SQL migration that was edited, unless accepted', async () => {
     const { sqlite3, db } = await memoryDb()
     await runMigrations(sqlite3, db, base.slice(0, 2))
-    const edited = [base[0]!, { ...base[1]!, sql: 'ALTER TABLE notes ADD COLUMN done INTEGER;' }]
+    const edited: Migration[] = [base[0]!, { version: 2, name: 'add_done', sql: 'ALTER TABLE notes ADD COLUMN done INTEGER;' }]
     const error = await runMigrations(sqlite3, db, edited).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MigrationEditedError)
     expect((error as MigrationEditedError).version).toBe(2)
     expect(await runMigrations(sqlite3, db, edited, { acceptEditedMigrations: [2] })).toEqual([])
     expect(await runMigrations(sqlite3, db, edited, { acceptEditedMigrations: true })).toEqual([])
     // Line endings alone are not an edit.
-    const crlf = [{ ...base[0]!, sql: base[0]!.sql!.replace(/\n/g, '\r\n') }, base[1]!]
+    const crlf: Migration[] = [{ version: 1, name: 'create_notes', sql: base[0]!.sql!.replace(/\n/g, '\r\n') }, base[1]!]
     expect(await runMigrations(sqlite3, db, crlf)).toEqual([])
   })
 

@@ -1,0 +1,108 @@
+import type {
+  AppliedMigration,
+  DatabaseStatus,
+  OpenResult,
+  RestoreResult,
+  RunResult,
+  SnapshotInfo,
+  SqlParams,
+  SqlValue,
+} from './types'
+import type { BatchStatement } from './worker-api'
+import type { WorkerConnection } from './worker-connection'
+
+/**
+ * An open database, served by its worker. Every method returns a promise that rejects with a typed error
+ * (`SqliteError`, `SnapshotError`, `DatabaseClosedError`, …) and never hangs, even if the worker dies.
+ *
+ * @example
+ * const notes = await db.query<{ id: number; title: string }>('SELECT id, title FROM notes WHERE done = ?', [0])
+ * await db.exec('INSERT INTO notes (title) VALUES (?)', ['Buy milk'])
+ * await db.close()
+ */
+export class DatabaseHandle {
+  readonly #connection: WorkerConnection
+
+  /** @internal Created by `openDatabase`. */
+  constructor(
+    readonly name: string,
+    /** What happened at open: the version reached, the migrations it applied, a recovery from an interrupted upgrade. */
+    readonly opened: OpenResult,
+    connection: WorkerConnection,
+  ) {
+    this.#connection = connection
+  }
+
+  /** Runs a statement and returns its rows as objects keyed by column name. */
+  query<Row = Record<string, SqlValue>>(sql: string, params?: SqlParams): Promise<Row[]> {
+    return this.#connection.call((w) => w.query(sql, params)) as Promise<Row[]>
+  }
+
+  /** Runs one or more statements (parameters bind to the first statement that has any); returns the changes made. */
+  exec(sql: string, params?: SqlParams): Promise<RunResult> {
+    return this.#connection.call((w) => w.exec(sql, params))
+  }
+
+  /**
+   * Runs statements in one transaction: all of them or none.
+   *
+   * @example
+   * await db.batch([{ sql: 'INSERT INTO notes (title) VALUES (?)', params: ['a'] }, { sql: 'DELETE FROM notes WHERE id = 1' }])
+   */
+  batch(statements: readonly BatchStatement[]): Promise<RunResult[]> {
+    return this.#connection.call((w) => w.batch(statements))
+  }
+
+  /** Name, version, latest known version, applied history, pending migrations, snapshots and file size. */
+  status(): Promise<DatabaseStatus> {
+    return this.#connection.call((w) => w.status())
+  }
+
+  /** Snapshots of this database kept in IndexedDB, newest first. */
+  snapshots(): Promise<SnapshotInfo[]> {
+    return this.#connection.call((w) => w.snapshots())
+  }
+
+  /** Takes a snapshot of the file now (`reason: 'manual'`). Manual snapshots count towards `keepSnapshots`. */
+  snapshot(): Promise<SnapshotInfo> {
+    return this.#connection.call((w) => w.snapshot())
+  }
+
+  /**
+   * Puts the file back exactly as a snapshot holds it (checked against its sha-256). By default the current file is
+   * snapshotted first, so the restore can itself be undone. The database stays at the snapshot's version: pending
+   * migrations run at the next open, or now with `migrate()`.
+   *
+   * @example
+   * const [latest] = await db.snapshots()
+   * const { version } = await db.restoreSnapshot(latest.id)
+   */
+  restoreSnapshot(id: string, options: { snapshotCurrent?: boolean } = {}): Promise<RestoreResult> {
+    return this.#connection.call((w) => w.restoreSnapshot(id, { snapshotCurrent: options.snapshotCurrent ?? true }))
+  }
+
+  /** Deletes a snapshot; resolves to whether it existed. */
+  deleteSnapshot(id: string): Promise<boolean> {
+    return this.#connection.call((w) => w.deleteSnapshot(id))
+  }
+
+  /** Applies pending migrations now (e.g. after `restoreSnapshot`), with the same snapshot and restore as at open. */
+  migrate(): Promise<AppliedMigration[]> {
+    return this.#connection.call((w) => w.migrate())
+  }
+
+  /** The database file as a Blob (a valid SQLite file, e.g. to download as `.sqlite`). */
+  exportDatabase(): Promise<Blob> {
+    return this.#connection.call((w) => w.exportDatabase())
+  }
+
+  /** Closes the database and ends its worker. Safe to call twice. */
+  close(): Promise<void> {
+    return this.#connection.close(true)
+  }
+
+  /** Whether the handle can still be used (false after `close()` or if the worker died). */
+  get isOpen(): boolean {
+    return this.#connection.open
+  }
+}

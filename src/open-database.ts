@@ -1,0 +1,84 @@
+import { proxy } from 'comlink'
+import { DatabaseHandle } from './database-handle'
+import { InvalidOptionsError } from './errors'
+import type { OpenRequest, ProgressEvent, VerifyCheck } from './types'
+import { DATABASE_NAME, lockName } from './worker-api'
+import { WorkerConnection } from './worker-connection'
+
+/** Options of `openDatabase`. */
+export interface OpenDatabaseOptions {
+  /** File name of the database in OPFS: letters, digits, `_`, `-`, `.`; one worker owns it at a time. */
+  name: string
+  /** Creates the dedicated module worker whose entry calls `serveDatabase`. One worker per open database. */
+  worker: () => Worker
+  /** Receives quota, snapshot, migration, verification and restore events. */
+  onProgress?: (event: ProgressEvent) => void
+  /** Accept applied SQL migrations whose text changed: `true` for all, or a list of versions. Default `false`. */
+  acceptEditedMigrations?: boolean | readonly number[]
+  /** Snapshots to keep per database after a successful upgrade (newest first). Default 3, at least 1. */
+  keepSnapshots?: number
+  /** Integrity check after an upgrade: `'quick_check'` (default), `'integrity_check'` (slower, deeper) or `false`. */
+  verify?: VerifyCheck | false
+  /** Enforce foreign keys on the connection (`PRAGMA foreign_keys = ON`). Default `true`. */
+  foreignKeys?: boolean
+}
+
+/**
+ * Opens a database in its own worker and brings its schema up to date. Resolves once the database is ready; rejects
+ * with a typed error (`OpfsUnavailableError`, `DatabaseLockedError`, `DatabaseTooNewError`, `MigrationFailedError`, …)
+ * after which the worker is gone and nothing else was changed.
+ *
+ * @example
+ * const db = await openDatabase({
+ *   name: 'app.db',
+ *   worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module' }),
+ *   onProgress: (event) => console.log(event),
+ * })
+ * const rows = await db.query('SELECT id, title FROM notes WHERE done = ?', [0])
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const request = toRequest(options)
+  let worker: Worker
+  try {
+    worker = options.worker()
+  } catch (cause) {
+    throw new InvalidOptionsError(`options.worker() threw: ${String(cause)}`, { cause })
+  }
+  if (!worker || typeof worker.postMessage !== 'function')
+    throw new InvalidOptionsError('options.worker must return a Worker (new Worker(url, { type: "module" }))')
+  const connection = new WorkerConnection(worker, request.name)
+  const onProgress = options.onProgress
+  const progress = proxy((event: ProgressEvent) => {
+    try {
+      onProgress?.(event)
+    } catch (error) {
+      // An app's progress renderer must not break the upgrade; surface its bug without swallowing it.
+      queueMicrotask(() => {
+        throw error
+      })
+    }
+  })
+  try {
+    const opened = await connection.call((remote) => remote.open(request, progress))
+    connection.watchLock(lockName(request.name))
+    return new DatabaseHandle(request.name, opened, connection)
+  } catch (error) {
+    await connection.close(false)
+    throw error
+  }
+}
+
+function toRequest(options: OpenDatabaseOptions): OpenRequest {
+  if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false } = options
+  if (typeof name !== 'string' || !DATABASE_NAME.test(name))
+    throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
+  if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
+  if (!Number.isInteger(keepSnapshots) || keepSnapshots < 1)
+    throw new InvalidOptionsError(`keepSnapshots must be an integer ≥ 1, got ${String(keepSnapshots)}`)
+  if (verify !== false && verify !== 'quick_check' && verify !== 'integrity_check')
+    throw new InvalidOptionsError(`verify must be 'quick_check', 'integrity_check' or false, got ${String(verify)}`)
+  if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
+    throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
+  return { name, keepSnapshots, verify, foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+}

@@ -1,0 +1,43 @@
+import type {
+  AppliedMigration,
+  DatabaseStatus,
+  OpenRequest,
+  OpenResult,
+  ProgressEvent,
+  RestoreResult,
+  RunResult,
+  SnapshotInfo,
+  SqlParams,
+  SqlValue,
+} from './types'
+
+/** A statement of a `batch`. */
+export interface BatchStatement {
+  sql: string
+  params?: SqlParams
+}
+
+/**
+ * What the worker exposes over Comlink; the page's handle is a thin, guarded wrapper of it. Calls run one at a time in
+ * the worker, in arrival order, so a restore or an upgrade never interleaves with a query.
+ */
+export interface WorkerApi {
+  open(request: OpenRequest, onProgress: (event: ProgressEvent) => void): Promise<OpenResult>
+  query(sql: string, params?: SqlParams): Promise<Record<string, SqlValue>[]>
+  exec(sql: string, params?: SqlParams): Promise<RunResult>
+  batch(statements: readonly BatchStatement[]): Promise<RunResult[]>
+  status(): Promise<DatabaseStatus>
+  snapshots(): Promise<SnapshotInfo[]>
+  snapshot(): Promise<SnapshotInfo>
+  restoreSnapshot(id: string, options: { snapshotCurrent: boolean }): Promise<RestoreResult>
+  deleteSnapshot(id: string): Promise<boolean>
+  migrate(): Promise<AppliedMigration[]>
+  exportDatabase(): Promise<Blob>
+  close(): Promise<void>
+}
+
+/** Name of the Web Lock a worker holds while it owns a database (the page watches it to learn the worker died). */
+export const lockName = (database: string): string => `sqlite-opfs-migrate:${database}`
+
+/** Database names become OPFS directory and file names, so they stay plain. */
+export const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/

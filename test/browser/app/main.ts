@@ -1,0 +1,96 @@
+import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type ProgressEvent, SqliteOpfsMigrateError } from 'sqlite-opfs-migrate'
+
+/**
+ * A small harness the Playwright specs drive through `page.evaluate`: it keeps open handles by name and turns errors
+ * into plain data (class, code, fields) so specs can assert on them.
+ */
+const handles = new Map<string, DatabaseHandle>()
+const workers = new Map<string, Worker>()
+const progress: ProgressEvent[] = []
+
+export interface OpenArgs {
+  name: string
+  set?: string
+  workerParams?: Record<string, string>
+  /** Terminate the worker when this migration version starts. */
+  terminateAtVersion?: number
+  options?: Partial<Pick<OpenDatabaseOptions, 'keepSnapshots' | 'verify' | 'acceptEditedMigrations' | 'foreignKeys'>>
+}
+
+function describeError(error: unknown) {
+  const e = error as Record<string, unknown> & Error
+  return {
+    isLibraryError: error instanceof SqliteOpfsMigrateError,
+    className: e?.constructor?.name,
+    name: e?.name,
+    code: e?.code,
+    message: e?.message,
+    fields: JSON.parse(JSON.stringify({ ...e, details: e?.details })),
+  }
+}
+
+async function attempt<T>(run: () => Promise<T>) {
+  try {
+    return { ok: true as const, value: await run() }
+  } catch (error) {
+    return { ok: false as const, error: describeError(error) }
+  }
+}
+
+const harness = {
+  progress,
+  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, options = {} }: OpenArgs) {
+    return attempt(async () => {
+      const url = new URL('./test.worker.ts', import.meta.url)
+      url.search = new URLSearchParams({ set, ...workerParams }).toString()
+      const db = await openDatabase({
+        name,
+        ...options,
+        worker: () => {
+          const worker = new Worker(url, { type: 'module' })
+          workers.set(name, worker)
+          return worker
+        },
+        onProgress: (event) => {
+          progress.push(event)
+          if (event.type === 'migration-start' && event.version === terminateAtVersion) workers.get(name)?.terminate()
+        },
+      })
+      handles.set(name, db)
+      return db.opened
+    })
+  },
+  handle(name: string): DatabaseHandle {
+    const db = handles.get(name)
+    if (!db) throw new Error(`no open handle ${name}`)
+    return db
+  },
+  query: (name: string, sql: string, params?: unknown[]) => attempt(() => harness.handle(name).query(sql, params as never)),
+  exec: (name: string, sql: string, params?: unknown[]) => attempt(() => harness.handle(name).exec(sql, params as never)),
+  batch: (name: string, statements: { sql: string; params?: unknown[] }[]) =>
+    attempt(() => harness.handle(name).batch(statements as never)),
+  status: (name: string) => attempt(() => harness.handle(name).status()),
+  snapshot: (name: string) => attempt(() => harness.handle(name).snapshot()),
+  restore: (name: string, id: string) => attempt(() => harness.handle(name).restoreSnapshot(id)),
+  migrate: (name: string) => attempt(() => harness.handle(name).migrate()),
+  close: (name: string) => attempt(() => harness.handle(name).close()),
+  terminate(name: string) {
+    workers.get(name)?.terminate()
+  },
+  /** The exported file as bytes plus its sha-256, for comparisons. */
+  exportFile: (name: string) =>
+    attempt(async () => {
+      const blob = await harness.handle(name).exportDatabase()
+      const bytes = new Uint8Array(await blob.arrayBuffer())
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+      return { type: blob.type, bytes: Array.from(bytes), sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }
+    }),
+}
+
+declare global {
+  interface Window {
+    harness: typeof harness
+  }
+}
+window.harness = harness
+document.body.dataset.ready = 'true'

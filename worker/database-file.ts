@@ -1,0 +1,115 @@
+import type { UseStore } from 'idb-keyval'
+import { SnapshotError } from '../src/errors'
+import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
+import type { Storage } from './open-storage'
+import { restoreFile } from './restore-file'
+import { loadVerifiedSnapshot, saveSnapshot } from './snapshot-store'
+import type { Database, Sqlite3 } from './sqlite'
+import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
+
+/**
+ * The database file of one worker: its connection, and the two operations that copy the whole file, snapshot (file →
+ * IndexedDB) and restore (IndexedDB → file, guarded by a marker so a crash mid-restore is finished at the next open).
+ */
+export class DatabaseFile {
+  #db: Database | null = null
+
+  constructor(
+    readonly sqlite3: Sqlite3,
+    readonly storage: Storage,
+    readonly store: UseStore,
+    readonly name: string,
+    readonly foreignKeys: boolean,
+    readonly emit: (event: ProgressEvent) => void,
+  ) {}
+
+  /** The open connection. */
+  get db(): Database {
+    if (!this.#db) throw new Error(`database ${this.name} is not open`)
+    return this.#db
+  }
+
+  /** Opens the connection (creating the file if needed). */
+  open(): Database {
+    this.#db ??= new this.storage.pool.OpfsSAHPoolDb(this.storage.path)
+    if (this.foreignKeys) this.#db.exec('PRAGMA foreign_keys = ON')
+    return this.#db
+  }
+
+  /** Closes the connection (a no-op when closed). */
+  close(): void {
+    this.#db?.close()
+    this.#db = null
+  }
+
+  /** Closes the connection, releases the OPFS handles and the lock. */
+  shutdown(): void {
+    try {
+      this.close()
+      if (!this.storage.pool.isPaused()) this.storage.pool.pauseVfs()
+    } finally {
+      this.storage.release()
+    }
+  }
+
+  /** `PRAGMA user_version`. */
+  version(): number {
+    return Number(this.db.selectValue('PRAGMA user_version'))
+  }
+
+  /** Size of the file in bytes. */
+  size(): number {
+    return Number(this.db.selectValue('PRAGMA page_count')) * Number(this.db.selectValue('PRAGMA page_size'))
+  }
+
+  /** The raw bytes of the file. Only call between transactions (the worker runs one call at a time). */
+  exportBytes(): Uint8Array<ArrayBuffer> {
+    return this.storage.pool.exportFile(this.storage.path) as Uint8Array<ArrayBuffer>
+  }
+
+  /** Stores a snapshot of the file in IndexedDB, reporting its bytes. */
+  async snapshot(reason: SnapshotReason, toVersion: number): Promise<SnapshotInfo> {
+    const fromVersion = this.version()
+    const bytes = this.exportBytes()
+    const total = bytes.byteLength
+    this.emit({ type: 'snapshot', snapshotId: '', bytesWritten: 0, totalBytes: total, done: false })
+    const info = await saveSnapshot(this.store, { database: this.name, fromVersion, toVersion, reason, bytes })
+    this.emit({ type: 'snapshot', snapshotId: info.id, bytesWritten: total, totalBytes: total, done: true })
+    return info
+  }
+
+  /**
+   * Puts the file back exactly as the snapshot holds it (after checking its sha-256) and reopens it. A marker is kept
+   * while the file is being written; if the write fails the marker stays, so the next open restores again.
+   */
+  async restore(snapshotId: string, reason: RestoreReason): Promise<SnapshotInfo> {
+    const { info, blob } = await loadVerifiedSnapshot(this.store, this.name, snapshotId)
+    const marker = await readMarker(this.store, this.name)
+    if (!marker || marker.snapshotId !== snapshotId)
+      await writeMarker(this.store, this.name, {
+        kind: 'restore',
+        snapshotId,
+        fromVersion: this.#db ? this.version() : info.fromVersion,
+        toVersion: info.fromVersion,
+        startedAt: new Date().toISOString(),
+      })
+    this.close()
+    const progress = (bytesRead: number, done: boolean): void =>
+      this.emit({ type: 'restore', snapshotId, bytesRead, totalBytes: info.bytes, done, reason })
+    progress(0, false)
+    try {
+      await restoreFile(this.storage, blob, (bytesRead) => progress(bytesRead, false))
+      this.open()
+    } catch (cause) {
+      throw new SnapshotError(
+        'RESTORE_FAILED',
+        `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`,
+        snapshotId,
+        { cause },
+      )
+    }
+    await clearMarker(this.store, this.name)
+    progress(info.bytes, true)
+    return info
+  }
+}

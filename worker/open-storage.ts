@@ -1,0 +1,79 @@
+import { DatabaseLockedError, OpfsUnavailableError } from '../src/errors'
+import { lockName } from '../src/worker-api'
+import type { SAHPoolUtil, Sqlite3 } from './sqlite'
+
+/** An open `opfs-sahpool` pool holding one database, and the lock that makes this worker its only user. */
+export interface Storage {
+  pool: SAHPoolUtil
+  /** Path of the database file inside the pool. */
+  path: string
+  /** Releases the lock (after the pool is paused). */
+  release(): void
+}
+
+
+/**
+ * Claims a database for this worker and opens its storage: checks that OPFS sync access handles exist, takes the
+ * database's Web Lock without waiting (another tab holding it → `DatabaseLockedError`), then installs an
+ * `opfs-sahpool` VFS on the database's own directory, so several databases of one origin never contend. Never falls
+ * back to memory: any failure is `OpfsUnavailableError` or `DatabaseLockedError`.
+ *
+ * @example
+ * const { pool, path } = await openStorage(sqlite3, 'app.db')
+ * const db = new pool.OpfsSAHPoolDb(path)
+ */
+export async function openStorage(sqlite3: Sqlite3, database: string): Promise<Storage> {
+  ensureOpfs()
+  const release = await takeLock(database)
+  try {
+    const pool = await sqlite3.installOpfsSAHPoolVfs({
+      name: 'opfs-sahpool',
+      directory: `.sqlite-opfs-migrate/${database}`,
+      initialCapacity: 6,
+      // The default deletes the whole pool directory when the install fails (e.g. another tab holds it).
+      preserveOnInitFailure: true,
+    })
+    await pool.reserveMinimumCapacity(6)
+    return { pool, path: `/${database}`, release }
+  } catch (cause) {
+    release()
+    if (isHeldElsewhere(cause))
+      throw new DatabaseLockedError(`database ${database} is open in another tab or worker`, database, { cause })
+    throw new OpfsUnavailableError(`could not open OPFS storage for ${database}: ${String(cause)}`, { cause })
+  }
+}
+
+function ensureOpfs(): void {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage
+  const hasSyncHandles =
+    typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype
+  if (typeof storage?.getDirectory !== 'function' || !hasSyncHandles)
+    throw new OpfsUnavailableError(
+      'this browser context has no OPFS with sync access handles (needs a dedicated worker in a secure context, ' +
+        'Chrome 108+, Firefox 111+ or Safari 16.4+); no in-memory fallback is used',
+    )
+}
+
+/** Takes the database's lock if free; resolves to its release function. */
+async function takeLock(database: string): Promise<() => void> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks
+  // Without Web Locks the sahpool install itself still refuses a second owner.
+  if (!locks) return () => {}
+  return new Promise((resolve, reject) => {
+    locks
+      .request(lockName(database), { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          reject(new DatabaseLockedError(`database ${database} is open in another tab or worker`, database))
+          return undefined
+        }
+        // Hold the lock until release() is called (or the worker dies, which releases it too).
+        return new Promise<void>((done) => resolve(done))
+      })
+      .catch(reject)
+  })
+}
+
+function isHeldElsewhere(error: unknown): boolean {
+  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${String((error as { cause?: unknown })?.cause)}`
+  return /NoModificationAllowedError|Access Handles? cannot be created|another open Access Handle/i.test(text)
+}
