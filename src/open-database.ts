@@ -21,6 +21,17 @@ export interface OpenDatabaseOptions {
   verify?: VerifyCheck | false
   /** Enforce foreign keys on the connection (`PRAGMA foreign_keys = ON`). Default `true`. */
   foreignKeys?: boolean
+  /**
+   * Storage an upgrade must leave free, on top of room for its snapshot and journal (twice the file size). An upgrade
+   * that cannot have it fails with `InsufficientStorageError` before anything is written. Default 0.
+   */
+  minFreeBytes?: number
+  /**
+   * How long to wait for the database's current owner to let go before failing with `DatabaseLockedError`. A worker
+   * that was terminated, or whose page was reloaded, holds on until its current synchronous step ends (a long
+   * migration statement); a tab that has the database open holds on for good. Default 3000.
+   */
+  lockTimeoutMs?: number
 }
 
 /**
@@ -70,7 +81,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false } = options
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, lockTimeoutMs = 3000 } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
     throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
@@ -78,7 +89,11 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
     throw new InvalidOptionsError(`keepSnapshots must be an integer ≥ 1, got ${String(keepSnapshots)}`)
   if (verify !== false && verify !== 'quick_check' && verify !== 'integrity_check')
     throw new InvalidOptionsError(`verify must be 'quick_check', 'integrity_check' or false, got ${String(verify)}`)
+  if (!Number.isSafeInteger(minFreeBytes) || minFreeBytes < 0)
+    throw new InvalidOptionsError(`minFreeBytes must be a whole number of bytes ≥ 0, got ${String(minFreeBytes)}`)
+  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)
+    throw new InvalidOptionsError(`lockTimeoutMs must be a whole number of milliseconds ≥ 0, got ${String(lockTimeoutMs)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return { name, keepSnapshots, verify, minFreeBytes, lockTimeoutMs, foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
 }

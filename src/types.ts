@@ -140,6 +140,8 @@ export interface OpenRequest {
   keepSnapshots: number
   verify: VerifyCheck | false
   foreignKeys: boolean
+  minFreeBytes: number
+  lockTimeoutMs: number
 }
 
 /** What a successful open tells the page. */

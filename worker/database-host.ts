@@ -40,7 +40,7 @@ export async function openHost(
     (error: unknown) => ({ error }),
   )
   const [prepared, sqlite3] = await Promise.all([prepareMigrations(migrations), loadSqlite()])
-  const storage = await openStorage(sqlite3, request.name)
+  const storage = await openStorage(sqlite3, request.name, request.lockTimeoutMs)
   const file = new DatabaseFile(sqlite3, storage, store, request.name, request.foreignKeys, emit)
   try {
     const read = await markerRead
@@ -75,8 +75,9 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close'> {
       acceptEdited: this.request.acceptEditedMigrations,
     })
     if (pending.length === 0) return []
-    const { verify, keepSnapshots } = this.request
-    return (await upgrade(this.file, pending, { checksums: this.prepared.checksums, verify, keepSnapshots })).applied
+    const { verify, keepSnapshots, minFreeBytes } = this.request
+    const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes }
+    return (await upgrade(this.file, pending, options)).applied
   }
 
   async query(sql: string, params?: SqlParams): Promise<Record<string, never>[]> {

@@ -19,27 +19,49 @@ export interface Storage {
  * back to memory: any failure is `OpfsUnavailableError` or `DatabaseLockedError`.
  *
  * @example
- * const { pool, path } = await openStorage(sqlite3, 'app.db')
+ * const { pool, path } = await openStorage(sqlite3, 'app.db', 3000)
  * const db = new pool.OpfsSAHPoolDb(path)
  */
-export async function openStorage(sqlite3: Sqlite3, database: string): Promise<Storage> {
+export async function openStorage(sqlite3: Sqlite3, database: string, lockTimeoutMs: number): Promise<Storage> {
   ensureOpfs()
-  const release = await takeLock(database)
+  const release = await takeLock(database, lockTimeoutMs)
   try {
-    const pool = await sqlite3.installOpfsSAHPoolVfs({
-      name: 'opfs-sahpool',
-      directory: `.sqlite-opfs-migrate/${database}`,
-      initialCapacity: 6,
-      // The default deletes the whole pool directory when the install fails (e.g. another tab holds it).
-      preserveOnInitFailure: true,
-    })
+    const pool = await installPool(sqlite3, database)
     await pool.reserveMinimumCapacity(6)
     return { pool, path: `/${database}`, release }
   } catch (cause) {
     release()
     if (isHeldElsewhere(cause))
-      throw new DatabaseLockedError(`database ${database} is open in another tab or worker`, database, { cause })
+      throw new DatabaseLockedError(`database ${database} is open in another tab or worker (it holds the OPFS files)`, database, { cause })
     throw new OpfsUnavailableError(`could not open OPFS storage for ${database}: ${String(cause)}`, { cause })
+  }
+}
+
+/** How long to wait for a dying previous owner (a reloaded page's worker) to let go of its access handles. */
+const RELEASE_WAIT_MS = 3000
+
+/**
+ * Installs the database's own sahpool VFS. We hold the database's lock, so access handles still held by someone else
+ * belong to a worker that is shutting down (a page reload, a terminated worker: the browser closes its handles a
+ * moment after the lock is released): retry for a short while before calling the database owned elsewhere.
+ */
+async function installPool(sqlite3: Sqlite3, database: string): Promise<SAHPoolUtil> {
+  const deadline = Date.now() + RELEASE_WAIT_MS
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sqlite3.installOpfsSAHPoolVfs({
+        name: 'opfs-sahpool',
+        directory: `.sqlite-opfs-migrate/${database}`,
+        initialCapacity: 6,
+        // The default deletes the whole pool directory when the install fails (e.g. another tab holds it).
+        preserveOnInitFailure: true,
+        // A failed install is cached per VFS name; a retry must ask for a new attempt.
+        ...(attempt > 0 ? { forceReinitIfPreviouslyFailed: true } : {}),
+      } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0])
+    } catch (error) {
+      if (!isHeldElsewhere(error) || Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50 * Math.min(attempt + 1, 6)))
+    }
   }
 }
 
@@ -54,22 +76,31 @@ function ensureOpfs(): void {
     )
 }
 
-/** Takes the database's lock if free; resolves to its release function. */
-async function takeLock(database: string): Promise<() => void> {
+/**
+ * Takes the database's lock, waiting at most `timeoutMs` (a terminated worker keeps it until its current synchronous
+ * step ends; a live owner keeps it for good). Resolves to its release function.
+ */
+async function takeLock(database: string, timeoutMs: number): Promise<() => void> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks
   // Without Web Locks the sahpool install itself still refuses a second owner.
   if (!locks) return () => {}
   return new Promise((resolve, reject) => {
     locks
-      .request(lockName(database), { ifAvailable: true }, (lock) => {
+      .request(lockName(database), timeoutMs === 0 ? { ifAvailable: true } : { signal: AbortSignal.timeout(timeoutMs) }, (lock) => {
         if (!lock) {
-          reject(new DatabaseLockedError(`database ${database} is open in another tab or worker`, database))
+          reject(new DatabaseLockedError(`database ${database} is open in another tab or worker (it holds the database's lock)`, database))
           return undefined
         }
         // Hold the lock until release() is called (or the worker dies, which releases it too).
         return new Promise<void>((done) => resolve(done))
       })
-      .catch(reject)
+      .catch((cause: unknown) =>
+        reject(
+          (cause as Error)?.name === 'TimeoutError'
+            ? new DatabaseLockedError(`database ${database} is open in another tab or worker (it holds the database's lock)`, database)
+            : cause,
+        ),
+      )
   })
 }
 

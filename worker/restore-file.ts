@@ -12,6 +12,12 @@ import type { Storage } from './open-storage'
 export async function restoreFile(storage: Storage, blob: Blob, onChunk?: (bytesRead: number) => void): Promise<number> {
   const { pool, path } = storage
   for (const suffix of ['-journal', '-wal']) if (pool.getFileNames().includes(path + suffix)) pool.unlink(path + suffix)
+  // A database that was never written is a 0-byte file, which importDb refuses; "restoring" it means emptying it.
+  if (blob.size === 0) {
+    pool.unlink(path)
+    onChunk?.(0)
+    return 0
+  }
   const reader = blob.stream().getReader()
   let bytesRead = 0
   return pool.importDb(path, async () => {

@@ -122,6 +122,11 @@ export function applyMigration(
   return row!
 }
 
+/** A statement as reported in errors: without the comments that lead up to it. */
+function withoutLeadingComments(statement: string): string {
+  return statement.replace(/^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
+}
+
 function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
   if (typeof migration.up === 'function') {
     let result: unknown
@@ -138,7 +143,7 @@ function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
     try {
       db.exec(statement)
     } catch (error) {
-      throw new MigrationStepError(migration, statement, sqliteCodeOf(error), messageOf(error), { cause: error })
+      throw new MigrationStepError(migration, withoutLeadingComments(statement), sqliteCodeOf(error), messageOf(error), { cause: error })
     }
   }
 }

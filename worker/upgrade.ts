@@ -11,6 +11,7 @@ export interface UpgradeOptions {
   checksums: ReadonlyMap<number, string>
   verify: VerifyCheck | false
   keepSnapshots: number
+  minFreeBytes: number
 }
 
 /**
@@ -29,7 +30,7 @@ export async function upgrade(
 ): Promise<{ applied: AppliedMigration[]; snapshot: SnapshotInfo }> {
   const fromVersion = file.version()
   const toVersion = pending.at(-1)!.version
-  await ensureRoomForSnapshot(file)
+  await ensureRoomForSnapshot(file, options.minFreeBytes)
   const snapshot = await file.snapshot('upgrade', toVersion)
   await writeMarker(file.store, file.name, {
     kind: 'upgrade',
@@ -56,15 +57,18 @@ export async function upgrade(
   return { applied, snapshot }
 }
 
-/** Room for the snapshot in IndexedDB plus a rollback journal as large as the file (the worst case of a rebuild). */
-async function ensureRoomForSnapshot(file: DatabaseFile): Promise<void> {
-  const required = file.size() * 2
+/**
+ * Room for the snapshot in IndexedDB plus a rollback journal as large as the file (the worst case of a rebuild), plus
+ * what the app wants kept free.
+ */
+async function ensureRoomForSnapshot(file: DatabaseFile, minFreeBytes: number): Promise<void> {
+  const required = file.size() * 2 + minFreeBytes
   const estimate = await navigator.storage?.estimate?.().catch(() => undefined)
   const available = estimate?.quota !== undefined ? estimate.quota - (estimate.usage ?? 0) : null
   file.emit({ type: 'quota-check', requiredBytes: required, availableBytes: available })
   if (available !== null && available < required)
     throw new InsufficientStorageError(
-      `not enough storage to upgrade ${file.name} safely: need ${required} bytes for a snapshot and journal, ` +
+      `not enough storage to upgrade ${file.name} safely: need ${required} bytes (snapshot, journal and minFreeBytes), ` +
         `${available} available; nothing was changed`,
       required,
       available,

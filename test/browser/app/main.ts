@@ -14,7 +14,7 @@ export interface OpenArgs {
   workerParams?: Record<string, string>
   /** Terminate the worker when this migration version starts. */
   terminateAtVersion?: number
-  options?: Partial<Pick<OpenDatabaseOptions, 'keepSnapshots' | 'verify' | 'acceptEditedMigrations' | 'foreignKeys'>>
+  options?: Partial<Pick<OpenDatabaseOptions, 'keepSnapshots' | 'verify' | 'acceptEditedMigrations' | 'foreignKeys' | 'minFreeBytes'>>
 }
 
 function describeError(error: unknown) {
@@ -60,6 +60,13 @@ const harness = {
       return db.opened
     })
   },
+  /** Opens with an arbitrary worker script URL (for broken-worker cases). */
+  openWorkerUrl: (name: string, url: string) =>
+    attempt(async () => {
+      const db = await openDatabase({ name, worker: () => new Worker(url, { type: 'module' }) })
+      handles.set(name, db)
+      return db.opened
+    }),
   handle(name: string): DatabaseHandle {
     const db = handles.get(name)
     if (!db) throw new Error(`no open handle ${name}`)

@@ -19,7 +19,7 @@ UPDATE notes SET title = 'clobbered';
 INSERT INTO archive (no_such_column) VALUES (1);`,
     },
   ],
-  /** v2 plus a code migration that writes rows for ~2 s (to be interrupted). */
+  /** v2 plus a code migration that writes rows for ~1.5 s (to be interrupted). */
   slow: [
     ...demo,
     {
@@ -28,7 +28,7 @@ INSERT INTO archive (no_such_column) VALUES (1);`,
       up(db) {
         db.exec('CREATE TABLE ledger (id INTEGER PRIMARY KEY, note_id INTEGER, at REAL)')
         db.exec(`UPDATE notes SET title = title || ' (migrated)'`)
-        const until = Date.now() + 2000
+        const until = Date.now() + 1500
         const insert = db.prepare('INSERT INTO ledger (note_id, at) VALUES (?, ?)')
         try {
           while (Date.now() < until) insert.bind([1, Date.now()]).stepReset()
