@@ -14,7 +14,7 @@ export interface OpenArgs {
   workerParams?: Record<string, string>
   /** Terminate the worker when this migration version starts. */
   terminateAtVersion?: number
-  options?: Partial<Pick<OpenDatabaseOptions, 'keepSnapshots' | 'verify' | 'acceptEditedMigrations' | 'foreignKeys' | 'minFreeBytes'>>
+  options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress'>>
 }
 
 function describeError(error: unknown) {

@@ -7,6 +7,8 @@ export const migrationSets: Record<string, readonly Migration[]> = {
   v1: demo.slice(0, 2),
   /** All demo migrations (latest 5). */
   v2: demo,
+  /** v2 with migration 3's SQL edited after it shipped. */
+  edited: demo.map((m) => (m.version === 3 ? { ...m, sql: `${m.sql}\nCREATE INDEX notes_title ON notes (title);` } as Migration : m)),
   /** v2 plus a migration that creates a table, writes rows, then fails on its third statement. */
   fail: [
     ...demo,
