@@ -1,0 +1,77 @@
+import { expose, wrap } from 'comlink'
+import { afterEach, describe, expect, it } from 'vitest'
+import { installErrorTransfer } from '../../src/error-transfer'
+import { DatabaseTooNewError, MigrationFailedError, SnapshotError, SqliteOpfsMigrateError } from '../../src/errors'
+
+// Comlink over a real MessageChannel (Node's is the web one): what crosses is what a page receives from the worker.
+const channels: MessageChannel[] = []
+afterEach(() => channels.splice(0).forEach((c) => (c.port1.close(), c.port2.close())))
+
+function connect<T>(api: T) {
+  installErrorTransfer()
+  const channel = new MessageChannel()
+  channels.push(channel)
+  expose(api, channel.port1 as never)
+  return wrap<T>(channel.port2 as never)
+}
+
+describe('error transfer', () => {
+  it('keeps class, code and fields of library errors across the boundary', async () => {
+    const remote = connect<Record<'tooNew' | 'failed' | 'snapshot', () => void>>({
+      tooNew() {
+        throw new DatabaseTooNewError('too new', 7, 5)
+      },
+      failed() {
+        throw new MigrationFailedError(
+          'boom',
+          {
+            phase: 'migration',
+            version: 6,
+            migrationName: 'x',
+            statement: 'INSERT INTO t VALUES (1);',
+            sqliteCode: 19,
+            sqliteMessage: 'constraint failed',
+            restoredToVersion: 5,
+            snapshotId: 's1',
+          },
+          { cause: new Error('inner') },
+        )
+      },
+      snapshot() {
+        throw new SnapshotError('SNAPSHOT_CORRUPT', 'bad hash', 's2')
+      },
+    })
+    const tooNew = await remote.tooNew().catch((e: unknown) => e)
+    expect(tooNew).toBeInstanceOf(DatabaseTooNewError)
+    expect(tooNew).toBeInstanceOf(SqliteOpfsMigrateError)
+    expect(tooNew).toMatchObject({ name: 'DatabaseTooNewError', code: 'DATABASE_TOO_NEW', databaseVersion: 7, latestVersion: 5 })
+
+    const failed = (await remote.failed().catch((e: unknown) => e)) as MigrationFailedError
+    expect(failed).toBeInstanceOf(MigrationFailedError)
+    expect(failed.version).toBe(6)
+    expect(failed.statement).toBe('INSERT INTO t VALUES (1);')
+    expect(failed.sqliteCode).toBe(19)
+    expect(failed.restoredToVersion).toBe(5)
+    expect((failed.cause as Error).message).toBe('inner')
+
+    const snapshot = await remote.snapshot().catch((e: unknown) => e)
+    expect(snapshot).toBeInstanceOf(SnapshotError)
+    expect(snapshot).toMatchObject({ code: 'SNAPSHOT_CORRUPT', snapshotId: 's2' })
+  })
+
+  it('passes other errors and thrown non-errors through', async () => {
+    const remote = connect<Record<'plain' | 'value', () => void>>({
+      plain() {
+        throw new TypeError('nope')
+      },
+      value() {
+        throw { reason: 42 }
+      },
+    })
+    const plain = (await remote.plain().catch((e: unknown) => e)) as Error
+    expect(plain).toBeInstanceOf(Error)
+    expect(plain).toMatchObject({ name: 'TypeError', message: 'nope' })
+    expect(plain).not.toBeInstanceOf(SqliteOpfsMigrateError)
+    expect(await remote.value().catch((e: unknown) => e)).toEqual({ reason: 42 })
+  })
+})
