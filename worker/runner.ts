@@ -54,7 +54,8 @@ export async function prepareMigrations(migrations: readonly Migration[]): Promi
  * Applies one migration atomically: `foreign_keys` is switched off outside the transaction (so table rebuilds cannot
  * cascade), the body runs in `BEGIN IMMEDIATE`, `PRAGMA foreign_key_check` must come back empty (when the connection
  * enforces foreign keys), and the history row and `user_version` are written in the same transaction. Connection
- * settings a migration may change and ROLLBACK does not undo (`foreign_keys`, `legacy_alter_table`) are put back.
+ * settings a migration may change and ROLLBACK does not undo (`foreign_keys`, `legacy_alter_table`,
+ * `ignore_check_constraints`) are put back.
  *
  * A migration with `transaction: false` runs statement by statement in autocommit mode (for `VACUUM`); its history row
  * is written in a transaction of its own afterwards.
@@ -73,6 +74,7 @@ export function applyMigration(
   const started = performance.now()
   const enforceForeignKeys = db.selectValue('PRAGMA foreign_keys') === 1
   const legacyAlterTable = db.selectValue('PRAGMA legacy_alter_table') === 1
+  const ignoreChecks = db.selectValue('PRAGMA ignore_check_constraints') === 1
   const transactional = migration.transaction !== false
   const inTransaction = (body: () => void): void => {
     db.exec('BEGIN IMMEDIATE')
@@ -118,6 +120,7 @@ export function applyMigration(
   } finally {
     db.exec(`PRAGMA foreign_keys = ${enforceForeignKeys ? 'ON' : 'OFF'}`)
     db.exec(`PRAGMA legacy_alter_table = ${legacyAlterTable ? 'ON' : 'OFF'}`)
+    db.exec(`PRAGMA ignore_check_constraints = ${ignoreChecks ? 'ON' : 'OFF'}`)
   }
   return row!
 }

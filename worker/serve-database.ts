@@ -1,4 +1,4 @@
-import { expose } from 'comlink'
+import { expose, releaseProxy } from 'comlink'
 import { installErrorTransfer } from '../src/error-transfer'
 import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
 import type { Migration, ProgressEvent } from '../src/types'
@@ -82,6 +82,7 @@ export function createWorkerApi({ migrations }: ServeDatabaseOptions): WorkerApi
     exportDatabase: () => withHost((h) => h.exportDatabase()),
     close: () =>
       serial(() => {
+        ;(progress as { [releaseProxy]?: () => void } | null)?.[releaseProxy]?.()
         host?.file.shutdown()
         host = null
         state = 'closed'

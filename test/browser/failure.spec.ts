@@ -161,3 +161,50 @@ test('SQL errors from queries keep their SQLite code and the statement', async (
   expect(batch.fields.sqliteCode).toBe(1299) // SQLITE_CONSTRAINT_NOTNULL
   expect(ok(await h.query(page, 'sql.db', 'SELECT count(*) AS n FROM notes'))).toEqual([{ n: 0 }])
 })
+
+test('a failed integrity check after the migrations restores the snapshot too', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'verify.db', set: 'v2' }))
+  ok(await h.exec(page, 'verify.db', `INSERT INTO notes (title) VALUES ('a'), ('b')`))
+  const file = ok(await h.exportFile(page, 'verify.db'))
+  ok(await h.close(page, 'verify.db'))
+  const error = failed(await h.open(page, { name: 'verify.db', set: 'bad-data' }))
+  expect(error).toMatchObject({ className: 'MigrationFailedError', code: 'MIGRATION_FAILED' })
+  expect(error.fields.details).toMatchObject({ phase: 'verification', version: 6, restoredToVersion: 5, statement: null })
+  expect(String(error.fields.details!.sqliteMessage)).toMatch(/CHECK constraint failed/)
+  ok(await h.open(page, { name: 'verify.db', set: 'v2' }))
+  expect(ok(await h.exportFile(page, 'verify.db')).sha256).toBe(file.sha256)
+})
+
+test('a tampered snapshot is refused at crash recovery, every time (never skipped silently)', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'tamper.db', set: 'v2' }))
+  ok(await h.exec(page, 'tamper.db', `INSERT INTO notes (title) VALUES ('x')`))
+  ok(await h.close(page, 'tamper.db'))
+  failed(await h.open(page, { name: 'tamper.db', set: 'slow', terminateAtVersion: 6 }))
+  // Flip one byte of the snapshot the marker points at.
+  await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('sqlite-opfs-migrate')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const store = () => db.transaction('snapshots', 'readwrite').objectStore('snapshots')
+    const get = <T>(key: IDBValidKey) =>
+      new Promise<T>((resolve) => {
+        const request = store().get(key)
+        request.onsuccess = () => resolve(request.result as T)
+      })
+    const marker = await get<{ snapshotId: string }>(['marker', 'tamper.db'])
+    const blob = await get<Blob>(['snapshot', 'tamper.db', marker.snapshotId])
+    const bytes = new Uint8Array(await blob.arrayBuffer())
+    bytes[100] = bytes[100]! ^ 0xff
+    await new Promise((resolve) => (store().put(new Blob([bytes]), ['snapshot', 'tamper.db', marker.snapshotId]).onsuccess = resolve))
+    db.close()
+  })
+  const error = failed(await h.open(page, { name: 'tamper.db', set: 'slow' }))
+  expect(error).toMatchObject({ className: 'SnapshotError', code: 'SNAPSHOT_CORRUPT' })
+  expect(error.message).toMatch(/does not match its checksum/)
+  // The marker stays: a later open meets the same refusal instead of running on a half-upgraded file.
+  expect(failed(await h.open(page, { name: 'tamper.db', set: 'slow' })).code).toBe('SNAPSHOT_CORRUPT')
+})

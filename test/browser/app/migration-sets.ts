@@ -21,6 +21,16 @@ UPDATE notes SET title = 'clobbered';
 INSERT INTO archive (no_such_column) VALUES (1);`,
     },
   ],
+  /** v2 plus a migration that commits rows breaking a CHECK constraint, which only the integrity check catches. */
+  'bad-data': [
+    ...demo,
+    {
+      version: 6,
+      name: 'sneaky_done_values',
+      sql: `PRAGMA ignore_check_constraints = ON;
+UPDATE notes SET done = 7;`,
+    },
+  ],
   /** v2 plus a code migration that writes rows for ~1.5 s (to be interrupted). */
   slow: [
     ...demo,
