@@ -20,23 +20,25 @@ export interface StoredHistory {
   applied: AppliedMigration[]
 }
 
-/** Reads version and history: two small reads, the whole cost of an up-to-date open. */
+/** Reads version and history: two small statements, the whole cost of an up-to-date open. */
 export function readHistory(db: Database): StoredHistory {
   const version = Number(db.selectValue('PRAGMA user_version'))
-  const hasTable = db.selectValue(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, [HISTORY_TABLE]) === 1
-  const applied = hasTable
-    ? db
-        .selectObjects(
-          `SELECT version, name, checksum, applied_at AS appliedAt, duration_ms AS durationMs FROM ${HISTORY_TABLE} ORDER BY version`,
-        )
-        .map((row) => ({
-          version: Number(row.version),
-          name: String(row.name),
-          checksum: row.checksum === null ? null : String(row.checksum),
-          appliedAt: String(row.appliedAt),
-          durationMs: Number(row.durationMs),
-        }))
-    : []
+  const applied: AppliedMigration[] = []
+  let hasTable = true
+  try {
+    db.exec({
+      sql: `SELECT version, name, checksum, applied_at, duration_ms FROM ${HISTORY_TABLE} ORDER BY version`,
+      rowMode: 'array',
+      callback: (row) => {
+        const [v, name, checksum, appliedAt, durationMs] = row as [number, string, string | null, string, number]
+        applied.push({ version: Number(v), name, checksum, appliedAt, durationMs: Number(durationMs) })
+      },
+    })
+  } catch (error) {
+    // Only a database that never ran a migration lacks the table; anything else is a real error.
+    if (!new RegExp(`no such table: ${HISTORY_TABLE}`).test(String((error as Error)?.message))) throw error
+    hasTable = false
+  }
   return { version, hasTable, applied }
 }
 

@@ -4,6 +4,7 @@ import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
 import type { Migration, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
 import { openHost, type DatabaseHost } from './database-host'
+import { loadSqlite } from './load-sqlite'
 
 /** Options of `serveDatabase`. */
 export interface ServeDatabaseOptions {
@@ -23,6 +24,8 @@ export interface ServeDatabaseOptions {
  * })
  */
 export function serveDatabase(options: ServeDatabaseOptions): void {
+  // Start compiling sqlite-wasm now, while the page's open() call is still on its way.
+  void loadSqlite().catch(() => {})
   installErrorTransfer()
   expose(createWorkerApi(options), globalThis as unknown as Parameters<typeof expose>[1])
 }
