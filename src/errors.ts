@@ -85,11 +85,19 @@ export class HistoryMismatchError extends SqliteOpfsMigrateError {
   }
 }
 
-/** Not enough storage quota for a snapshot; checked before anything is written. */
+/**
+ * Not enough storage: for an upgrade's snapshot (checked before anything is written; both figures known), or to open
+ * the OPFS storage at all (the browser refused with `QuotaExceededError`; figures `null`).
+ */
 export class InsufficientStorageError extends SqliteOpfsMigrateError {
   override readonly code = 'INSUFFICIENT_STORAGE'
-  constructor(message: string, readonly requiredBytes: number, readonly availableBytes: number) {
-    super(message)
+  constructor(
+    message: string,
+    readonly requiredBytes: number | null,
+    readonly availableBytes: number | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
   }
 }
 

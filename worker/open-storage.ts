@@ -1,4 +1,4 @@
-import { DatabaseLockedError, OpfsUnavailableError } from '../src/errors'
+import { DatabaseLockedError, InsufficientStorageError, OpfsUnavailableError } from '../src/errors'
 import { lockName } from '../src/worker-api'
 import type { SAHPoolUtil, Sqlite3 } from './sqlite'
 
@@ -16,7 +16,7 @@ export interface Storage {
  * Claims a database for this worker and opens its storage: checks that OPFS sync access handles exist, takes the
  * database's Web Lock without waiting (another tab holding it → `DatabaseLockedError`), then installs an
  * `opfs-sahpool` VFS on the database's own directory, so several databases of one origin never contend. Never falls
- * back to memory: any failure is `OpfsUnavailableError` or `DatabaseLockedError`.
+ * back to memory: any failure is `OpfsUnavailableError`, `DatabaseLockedError` or `InsufficientStorageError`.
  *
  * @example
  * const { pool, path } = await openStorage(sqlite3, 'app.db', 3000)
@@ -31,6 +31,8 @@ export async function openStorage(sqlite3: Sqlite3, database: string, lockTimeou
     return { pool, path: `/${database}`, release }
   } catch (cause) {
     release()
+    if ((cause as Error)?.name === 'QuotaExceededError' || /QuotaExceededError/.test(String(cause)))
+      throw new InsufficientStorageError(`no storage left to open ${database}: ${String(cause)}`, null, null, { cause })
     if (isHeldElsewhere(cause))
       throw new DatabaseLockedError(`database ${database} is open in another tab or worker (it holds the OPFS files)`, database, { cause })
     throw new OpfsUnavailableError(`could not open OPFS storage for ${database}: ${String(cause)}`, { cause })

@@ -208,3 +208,65 @@ test('a tampered snapshot is refused at crash recovery, every time (never skippe
   // The marker stays: a later open meets the same refusal instead of running on a half-upgraded file.
   expect(failed(await h.open(page, { name: 'tamper.db', set: 'slow' })).code).toBe('SNAPSHOT_CORRUPT')
 })
+
+test('a disk too full to even open the storage gives INSUFFICIENT_STORAGE and touches nothing', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'nospace.db', set: 'v1' }))
+  ok(await h.exec(page, 'nospace.db', `INSERT INTO notes (title) VALUES ('precious')`))
+  const file = ok(await h.exportFile(page, 'nospace.db'))
+  ok(await h.close(page, 'nospace.db'))
+  const cdp = await context.newCDPSession(page)
+  const origin = new URL(page.url()).origin
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 })
+
+  const error = failed(await h.open(page, { name: 'nospace.db', set: 'v2' }))
+  expect(error).toMatchObject({ className: 'InsufficientStorageError', code: 'INSUFFICIENT_STORAGE' })
+  expect(error.message).toMatch(/QuotaExceededError/)
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+  expect(ok(await h.open(page, { name: 'nospace.db', set: 'v1' })).version).toBe(2)
+  expect(ok(await h.exportFile(page, 'nospace.db')).sha256).toBe(file.sha256)
+})
+
+test('a disk too full for the migration and for the restore: nothing is lost, the next open restores', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
+  ok(await h.exec(page, 'fulldisk.db', `INSERT INTO notes (title, body) SELECT 'n', zeroblob(300000) FROM json_each('[1,2]')`))
+  const file = ok(await h.exportFile(page, 'fulldisk.db'))
+  ok(await h.close(page, 'fulldisk.db'))
+  const cdp = await context.newCDPSession(page)
+  const origin = new URL(page.url()).origin
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0)
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 1000 })
+
+  // The snapshot fits in IndexedDB; OPFS refuses the migration's writes and then the restore's.
+  const error = failed(await h.open(page, { name: 'fulldisk.db', set: 'v2' }))
+  expect(error).toMatchObject({ className: 'SnapshotError', code: 'RESTORE_FAILED' })
+  expect(error.message).toMatch(/retried at the next open/)
+  // Still full: the open refuses again rather than opening a half-written file.
+  expect(failed(await h.open(page, { name: 'fulldisk.db', set: 'v1' })).code).toBe('RESTORE_FAILED')
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+  const reopened = ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
+  expect(reopened).toMatchObject({ version: 2, recoveredFrom: { fromVersion: 2, toVersion: 5 } })
+  expect(ok(await h.exportFile(page, 'fulldisk.db')).sha256).toBe(file.sha256)
+})
+
+test('a worker killed in the middle of a restore: the next open finishes the restore', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'midrestore.db', set: 'v2' }))
+  ok(await h.exec(page, 'midrestore.db', `INSERT INTO notes (title, body) SELECT 'kept', zeroblob(200000) FROM json_each('[1,2,3,4,5]')`))
+  const wanted = ok(await h.exportFile(page, 'midrestore.db'))
+  const snap = ok(await page.evaluate(() => window.harness.snapshot('midrestore.db')))
+  ok(await h.exec(page, 'midrestore.db', `DELETE FROM notes`))
+  ok(await h.close(page, 'midrestore.db'))
+
+  // Reopen with a trap: kill the worker once the restore below has written its first chunk.
+  ok(await h.open(page, { name: 'midrestore.db', set: 'v2', terminateAtRestoreBytes: 1 }))
+  const error = failed(await page.evaluate((id) => window.harness.restore('midrestore.db', id), snap.id))
+  expect(error.code).toBe('WORKER_DIED')
+
+  const reopened = ok(await h.open(page, { name: 'midrestore.db', set: 'v2' }))
+  expect(reopened.recoveredFrom).toMatchObject({ id: snap.id })
+  expect(ok(await h.exportFile(page, 'midrestore.db')).sha256).toBe(wanted.sha256)
+})

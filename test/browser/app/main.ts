@@ -14,6 +14,8 @@ export interface OpenArgs {
   workerParams?: Record<string, string>
   /** Terminate the worker when this migration version starts. */
   terminateAtVersion?: number
+  /** Terminate the worker once a restore has written this many bytes. */
+  terminateAtRestoreBytes?: number
   options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress'>>
 }
 
@@ -39,7 +41,7 @@ async function attempt<T>(run: () => Promise<T>) {
 
 const harness = {
   progress,
-  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, options = {} }: OpenArgs) {
+  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtRestoreBytes, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
@@ -54,6 +56,8 @@ const harness = {
         onProgress: (event) => {
           progress.push(event)
           if (event.type === 'migration-start' && event.version === terminateAtVersion) workers.get(name)?.terminate()
+          if (event.type === 'restore' && terminateAtRestoreBytes !== undefined && event.bytesRead >= terminateAtRestoreBytes && !event.done)
+            workers.get(name)?.terminate()
         },
       })
       handles.set(name, db)
