@@ -62,13 +62,15 @@ function safeClone(value: unknown): unknown {
   }
 }
 
+let installed = false
+
 /**
  * Makes thrown errors keep their class, `code` and fields across a Comlink boundary. Both sides must call it; it is
  * idempotent.
  */
 export function installErrorTransfer(): void {
-  if ((installErrorTransfer as { done?: boolean }).done) return
-  ;(installErrorTransfer as { done?: boolean }).done = true
+  if (installed) return
+  installed = true
   transferHandlers.set('throw', {
     canHandle: base.canHandle,
     serialize({ value }: { value: unknown }) {

@@ -163,6 +163,15 @@ export class SqliteError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * The app left a transaction open (`exec('BEGIN')` without `COMMIT`), so the file cannot be copied, replaced or
+ * upgraded now: a copy could hold uncommitted pages, and a restore or upgrade would silently end the app's transaction.
+ * Nothing was changed; commit or roll back first.
+ */
+export class TransactionOpenError extends SqliteOpfsMigrateError {
+  override readonly code = 'TRANSACTION_OPEN'
+}
+
 /** The worker died, was terminated, or the handle was closed; the call did not (or may not have) run. */
 export class DatabaseClosedError extends SqliteOpfsMigrateError {
   override readonly code: 'DATABASE_CLOSED' | 'WORKER_DIED'
@@ -186,6 +195,7 @@ export const errorClasses = {
   SnapshotError,
   MigrationFailedError,
   SqliteError,
+  TransactionOpenError,
   DatabaseClosedError,
 } as const
 

@@ -1,5 +1,5 @@
 import type { UseStore } from 'idb-keyval'
-import { SnapshotError } from '../src/errors'
+import { SnapshotError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import type { Storage } from './open-storage'
 import { restoreFile } from './restore-file'
@@ -62,9 +62,18 @@ export class DatabaseFile {
     return Number(this.db.selectValue('PRAGMA page_count')) * Number(this.db.selectValue('PRAGMA page_size'))
   }
 
-  /** The raw bytes of the file. Only call between transactions (the worker runs one call at a time). */
+  /** The raw bytes of the file; refused while the app has a transaction open. */
   exportBytes(): Uint8Array<ArrayBuffer> {
+    this.#ensureNoOpenTransaction('copy')
     return this.storage.pool.exportFile(this.storage.path) as Uint8Array<ArrayBuffer>
+  }
+
+  /** Whole-file operations need the file at rest: no transaction of the app's may be open. */
+  #ensureNoOpenTransaction(action: string): void {
+    if (this.#db && !this.sqlite3.capi.sqlite3_get_autocommit(this.#db.pointer!))
+      throw new TransactionOpenError(
+        `cannot ${action} ${this.name} while a transaction is open (exec('BEGIN') without COMMIT or ROLLBACK); nothing was changed`,
+      )
   }
 
   /** Stores a snapshot of the file in IndexedDB, reporting its bytes. */
@@ -83,6 +92,7 @@ export class DatabaseFile {
    * while the file is being written; if the write fails the marker stays, so the next open restores again.
    */
   async restore(snapshotId: string, reason: RestoreReason): Promise<SnapshotInfo> {
+    this.#ensureNoOpenTransaction('restore')
     const { info, blob } = await loadVerifiedSnapshot(this.store, this.name, snapshotId)
     const marker = await readMarker(this.store, this.name)
     if (!marker || marker.snapshotId !== snapshotId)

@@ -10,6 +10,7 @@ import type {
   ProgressEvent,
   RunResult,
   SqlParams,
+  SqlValue,
 } from '../src/types'
 import { DatabaseFile } from './database-file'
 import { checkHistory, readHistory } from './history'
@@ -80,10 +81,10 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close'> {
     return (await upgrade(this.file, pending, options)).applied
   }
 
-  async query(sql: string, params?: SqlParams): Promise<Record<string, never>[]> {
+  async query(sql: string, params?: SqlParams): Promise<Record<string, SqlValue>[]> {
     return this.#sql(sql, () =>
       this.file.db.exec({ sql, bind: bindable(params), rowMode: 'object', returnValue: 'resultRows' }),
-    ) as Record<string, never>[]
+    ) as Record<string, SqlValue>[]
   }
 
   async exec(sql: string, params?: SqlParams): Promise<RunResult> {

@@ -1,4 +1,4 @@
-import { expect, failed, h, ok, openApp, test } from './fixtures'
+import { expect, failed, h, limitQuota, ok, openApp, test } from './fixtures'
 
 const NOTES = `SELECT id, title, body, done, created_at, updated_at FROM notes ORDER BY id`
 const SCHEMA = `SELECT type, name, sql FROM sqlite_schema ORDER BY type, name`
@@ -98,16 +98,13 @@ test('running out of quota in the middle of a migration (SQLITE_IOERR) restores 
   ok(await h.close(page, 'full.db'))
   // Chromium enforces this quota on writes (estimate() does not show it), so the snapshot fits but the migration's
   // journal and table rebuild do not.
-  const cdp = await context.newCDPSession(page)
-  const origin = new URL(page.url()).origin
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0)
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + file.bytes.length * 1.5 })
+  const unlimit = await limitQuota(page, file.bytes.length * 1.5)
 
   const error = failed(await h.open(page, { name: 'full.db', set: 'v2' }))
   expect(error).toMatchObject({ className: 'MigrationFailedError', code: 'MIGRATION_FAILED' })
   expect(error.fields.details).toMatchObject({ phase: 'migration', sqliteCode: 10, restoredToVersion: 2 })
 
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+  await unlimit()
   ok(await h.open(page, { name: 'full.db', set: 'v1' }))
   expect(ok(await h.query(page, 'full.db', 'SELECT id, title, length(body) AS len FROM notes ORDER BY id'))).toEqual(rows)
   expect(ok(await h.exportFile(page, 'full.db')).sha256).toBe(file.sha256)
@@ -215,15 +212,13 @@ test('a disk too full to even open the storage gives INSUFFICIENT_STORAGE and to
   ok(await h.exec(page, 'nospace.db', `INSERT INTO notes (title) VALUES ('precious')`))
   const file = ok(await h.exportFile(page, 'nospace.db'))
   ok(await h.close(page, 'nospace.db'))
-  const cdp = await context.newCDPSession(page)
-  const origin = new URL(page.url()).origin
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 })
+  const unlimit = await limitQuota(page, 'none')
 
   const error = failed(await h.open(page, { name: 'nospace.db', set: 'v2' }))
   expect(error).toMatchObject({ className: 'InsufficientStorageError', code: 'INSUFFICIENT_STORAGE' })
   expect(error.message).toMatch(/QuotaExceededError/)
 
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+  await unlimit()
   expect(ok(await h.open(page, { name: 'nospace.db', set: 'v1' })).version).toBe(2)
   expect(ok(await h.exportFile(page, 'nospace.db')).sha256).toBe(file.sha256)
 })
@@ -234,10 +229,7 @@ test('a disk too full for the migration and for the restore: nothing is lost, th
   ok(await h.exec(page, 'fulldisk.db', `INSERT INTO notes (title, body) SELECT 'n', zeroblob(300000) FROM json_each('[1,2]')`))
   const file = ok(await h.exportFile(page, 'fulldisk.db'))
   ok(await h.close(page, 'fulldisk.db'))
-  const cdp = await context.newCDPSession(page)
-  const origin = new URL(page.url()).origin
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0)
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 1000 })
+  const unlimit = await limitQuota(page, 1000)
 
   // The snapshot fits in IndexedDB; OPFS refuses the migration's writes and then the restore's.
   const error = failed(await h.open(page, { name: 'fulldisk.db', set: 'v2' }))
@@ -246,7 +238,7 @@ test('a disk too full for the migration and for the restore: nothing is lost, th
   // Still full: the open refuses again rather than opening a half-written file.
   expect(failed(await h.open(page, { name: 'fulldisk.db', set: 'v1' })).code).toBe('RESTORE_FAILED')
 
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+  await unlimit()
   const reopened = ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
   expect(reopened).toMatchObject({ version: 2, recoveredFrom: { fromVersion: 2, toVersion: 5 } })
   expect(ok(await h.exportFile(page, 'fulldisk.db')).sha256).toBe(file.sha256)
@@ -269,4 +261,43 @@ test('a worker killed in the middle of a restore: the next open finishes the res
   const reopened = ok(await h.open(page, { name: 'midrestore.db', set: 'v2' }))
   expect(reopened.recoveredFrom).toMatchObject({ id: snap.id })
   expect(ok(await h.exportFile(page, 'midrestore.db')).sha256).toBe(wanted.sha256)
+})
+
+test('a transaction the app left open blocks snapshot, export, restore and migrate with TRANSACTION_OPEN', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'opentx.db', set: 'v1' }))
+  ok(await h.exec(page, 'opentx.db', `INSERT INTO notes (title) VALUES ('committed')`))
+  const committed = ok(await h.exportFile(page, 'opentx.db'))
+  const snap = ok(await page.evaluate(() => window.harness.snapshot('opentx.db')))
+  ok(await h.exec(page, 'opentx.db', `BEGIN; INSERT INTO notes (title) VALUES ('uncommitted')`))
+
+  const refusals = [
+    failed(await page.evaluate(() => window.harness.snapshot('opentx.db'))),
+    failed(await h.exportFile(page, 'opentx.db')),
+    failed(await page.evaluate((id) => window.harness.restore('opentx.db', id), snap.id)),
+  ]
+  for (const error of refusals) expect(error).toMatchObject({ isLibraryError: true, className: 'TransactionOpenError', code: 'TRANSACTION_OPEN' })
+  // The app's transaction is still there and still its own to finish.
+  expect(ok(await h.query(page, 'opentx.db', 'SELECT count(*) AS n FROM notes'))).toEqual([{ n: 2 }])
+  ok(await h.exec(page, 'opentx.db', 'ROLLBACK'))
+  expect(ok(await h.exportFile(page, 'opentx.db')).sha256).toBe(committed.sha256)
+  expect(ok(await h.status(page, 'opentx.db')).snapshots).toHaveLength(2)
+})
+
+test('migrate() with an app transaction open is refused before any snapshot or change', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'opentx2.db', set: 'v1' }))
+  ok(await h.close(page, 'opentx2.db'))
+  ok(await h.open(page, { name: 'opentx2.db', set: 'v2' }))
+  const upgradeSnapshot = ok(await h.status(page, 'opentx2.db')).snapshots.find((s) => s.fromVersion === 2)!
+  ok(await page.evaluate((id) => window.harness.restore('opentx2.db', id), upgradeSnapshot.id))
+  ok(await h.exec(page, 'opentx2.db', `BEGIN; INSERT INTO notes (title) VALUES ('mine')`))
+  const before = ok(await h.status(page, 'opentx2.db')).snapshots.length
+  expect(failed(await page.evaluate(() => window.harness.migrate('opentx2.db'))).code).toBe('TRANSACTION_OPEN')
+  ok(await h.exec(page, 'opentx2.db', 'COMMIT'))
+  const status = ok(await h.status(page, 'opentx2.db'))
+  expect(status.version).toBe(2)
+  expect(status.snapshots).toHaveLength(before)
+  expect(ok(await page.evaluate(() => window.harness.migrate('opentx2.db'))).map((m) => m.version)).toEqual([3, 4, 5])
+  expect(ok(await h.query(page, 'opentx2.db', 'SELECT title FROM notes'))).toEqual([{ title: 'mine' }])
 })

@@ -45,6 +45,21 @@ export function failed(result: { ok: boolean; error?: unknown; value?: unknown }
   }
 }
 
+/**
+ * Limits the page's origin to `extraBytes` beyond what it uses now, through Chromium's own quota enforcement (CDP).
+ * Chromium 156 applies it to OPFS writes, not to `estimate()` and not to IndexedDB Blob writes. Returns the undo.
+ */
+export async function limitQuota(page: Page, extraBytes: number | 'none'): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page)
+  const origin = new URL(page.url()).origin
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0)
+  const quotaSize = extraBytes === 'none' ? 1 : usage + extraBytes
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize })
+  return async () => {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+  }
+}
+
 /** Each test gets a fresh browser context: its own OPFS and IndexedDB. */
 export const test = base
 export { expect }
