@@ -60,6 +60,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const connection = new WorkerConnection(worker, request.name)
   const onProgress = options.onProgress
   const progress = proxy((event: ProgressEvent) => {
+    // Events already queued on the progress port still arrive after the worker died or the handle
+    // closed; an app must not see progress from a connection it has been told is gone.
+    if (!connection.open) return
     try {
       onProgress?.(event)
     } catch (error) {

@@ -45,19 +45,21 @@ const harness = {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
+      // The traps kill the worker this open made, never a later one opened under the same name.
+      let own: Worker | undefined
       const db = await openDatabase({
         name,
         ...options,
         worker: () => {
-          const worker = new Worker(url, { type: 'module' })
-          workers.set(name, worker)
-          return worker
+          own = new Worker(url, { type: 'module' })
+          workers.set(name, own)
+          return own
         },
         onProgress: (event) => {
           progress.push(event)
-          if (event.type === 'migration-start' && event.version === terminateAtVersion) workers.get(name)?.terminate()
+          if (event.type === 'migration-start' && event.version === terminateAtVersion) own?.terminate()
           if (event.type === 'restore' && terminateAtRestoreBytes !== undefined && event.bytesRead >= terminateAtRestoreBytes && !event.done)
-            workers.get(name)?.terminate()
+            own?.terminate()
         },
       })
       handles.set(name, db)
