@@ -1,9 +1,13 @@
 import type {
   AppliedMigration,
   DatabaseStatus,
+  DryRunResult,
+  ImportResult,
+  IntegrityReport,
   OpenResult,
   RestoreResult,
   RunResult,
+  SchemaObject,
   SnapshotInfo,
   SqlParams,
   SqlValue,
@@ -94,6 +98,64 @@ export class DatabaseHandle {
   /** The database file as a Blob (a valid SQLite file, e.g. to download as `.sqlite`). */
   exportDatabase(): Promise<Blob> {
     return this.#connection.call((w) => w.exportDatabase())
+  }
+
+  /**
+   * Applies the pending migrations to an in-memory copy of the database and reports, per migration, whether it
+   * applied (and how long it took) or failed (with the statement and SQLite code), then the integrity check and the
+   * schema of the copy. The real file is not touched. Rejects like an upgrade's history check would
+   * (`MigrationEditedError`, `HistoryMismatchError`). Needs memory for one copy of the file.
+   *
+   * @example
+   * const run = await db.dryRun()
+   * if (!run.ok) console.warn(run.steps.find((s) => s.outcome === 'failed'))
+   */
+  dryRun(): Promise<DryRunResult> {
+    return this.#connection.call((w) => w.dryRun())
+  }
+
+  /**
+   * Replaces the database with an SQLite file (e.g. from `<input type="file">`). The file is checked first (SQLite
+   * header, `quick_check`, a version and a history this app's migrations accept); a refused file rejects with
+   * `InvalidDatabaseFileError` and the database is untouched. The current database is snapshotted first, so
+   * `restoreSnapshot(result.undoSnapshot.id)` undoes the import. Pending migrations run at `migrate()` or the next open.
+   *
+   * @example
+   * const [file] = input.files!
+   * const { version } = await db.importDatabase(file)
+   */
+  importDatabase(file: Blob): Promise<ImportResult> {
+    return this.#connection.call((w) => w.importDatabase(file))
+  }
+
+  /**
+   * Runs `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
+   *
+   * @example
+   * const { ok, integrity, foreignKeys } = await db.integrityCheck()
+   */
+  integrityCheck(): Promise<IntegrityReport> {
+    return this.#connection.call((w) => w.integrityCheck())
+  }
+
+  /**
+   * Tables (with columns and row counts), views, indexes and triggers.
+   *
+   * @example
+   * const tables = (await db.schema()).filter((o) => o.type === 'table').map((t) => `${t.name}: ${t.rowCount} rows`)
+   */
+  schema(): Promise<SchemaObject[]> {
+    return this.#connection.call((w) => w.schema())
+  }
+
+  /**
+   * A snapshot's bytes as a Blob (checked against its sha-256), e.g. to download as `.sqlite`.
+   *
+   * @example
+   * const blob = await db.exportSnapshot(snapshot.id)
+   */
+  exportSnapshot(id: string): Promise<Blob> {
+    return this.#connection.call((w) => w.exportSnapshot(id))
   }
 
   /** Closes the database and ends its worker. Safe to call twice. */

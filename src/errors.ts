@@ -182,6 +182,28 @@ export class DatabaseClosedError extends SqliteOpfsMigrateError {
 }
 
 /** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
+/**
+ * A file given to `importDatabase` was refused; the current database is untouched. `reason` says why:
+ * `empty`, `not-sqlite` (no SQLite header), `corrupt` (truncated, unreadable or failing `quick_check`), `unsupported`
+ * (WAL mode, which this build cannot open), `too-new` (a version above the app's latest migration) or
+ * `history-mismatch` (its `schema_migrations` does not match the app's migrations).
+ *
+ * @example
+ * try { await db.importDatabase(file) } catch (e) {
+ *   if (e instanceof InvalidDatabaseFileError) alert(`Not imported (${e.reason}): ${e.message}`)
+ * }
+ */
+export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
+  override readonly code = 'INVALID_DATABASE_FILE'
+  constructor(
+    readonly reason: 'empty' | 'not-sqlite' | 'corrupt' | 'unsupported' | 'too-new' | 'history-mismatch',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 export const errorClasses = {
   SqliteOpfsMigrateError,
   InvalidOptionsError,
@@ -197,6 +219,7 @@ export const errorClasses = {
   SqliteError,
   TransactionOpenError,
   DatabaseClosedError,
+  InvalidDatabaseFileError,
 } as const
 
 // Names are set from the literal keys above, not from `constructor.name`, which a minifier may rename.

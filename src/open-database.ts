@@ -32,6 +32,12 @@ export interface OpenDatabaseOptions {
    * migration statement); a tab that has the database open holds on for good. Default 3000.
    */
   lockTimeoutMs?: number
+  /**
+   * Apply pending migrations at open (default `true`). With `false` the database opens at its current version (the
+   * history is still checked, so a file that is too new or was edited is still refused) and `migrate()` upgrades it
+   * later: for an app that asks the user first, or a tool that inspects a database whose upgrade keeps failing.
+   */
+  autoMigrate?: boolean
 }
 
 /**
@@ -84,7 +90,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, lockTimeoutMs = 3000 } = options
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, lockTimeoutMs = 3000, autoMigrate = true } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
     throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
@@ -96,7 +102,8 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
     throw new InvalidOptionsError(`minFreeBytes must be a whole number of bytes ≥ 0, got ${String(minFreeBytes)}`)
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)
     throw new InvalidOptionsError(`lockTimeoutMs must be a whole number of milliseconds ≥ 0, got ${String(lockTimeoutMs)}`)
+  if (typeof autoMigrate !== 'boolean') throw new InvalidOptionsError(`autoMigrate must be true or false, got ${String(autoMigrate)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, minFreeBytes, lockTimeoutMs, foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return { name, keepSnapshots, verify, minFreeBytes, lockTimeoutMs, autoMigrate, foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
 }

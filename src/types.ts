@@ -63,8 +63,11 @@ export interface PendingMigration {
   transaction: boolean
 }
 
-/** Why a snapshot was taken. */
-export type SnapshotReason = 'upgrade' | 'before-restore' | 'manual'
+/**
+ * Why a snapshot was taken: before an upgrade, before a restore or an import (so it can be undone), on request, or to
+ * hold an imported file (the import is restored from it, so a crash mid-import is finished at the next open).
+ */
+export type SnapshotReason = 'upgrade' | 'before-restore' | 'manual' | 'before-import' | 'import'
 
 /** Metadata of a snapshot of the database file stored in IndexedDB. */
 export interface SnapshotInfo {
@@ -96,6 +99,122 @@ export interface DatabaseStatus {
   snapshots: SnapshotInfo[]
   /** File size in bytes. */
   bytes: number
+  /** The last upgrade that failed (kept until an upgrade succeeds), or `null`. */
+  lastFailure: UpgradeFailure | null
+}
+
+/**
+ * A failed upgrade, as recorded in IndexedDB next to the snapshots: what failed, where, and what was put back.
+ *
+ * @example
+ * const { lastFailure } = await db.status()
+ * if (lastFailure) console.warn(`${lastFailure.code} at migration ${lastFailure.version}: ${lastFailure.message}`)
+ */
+export interface UpgradeFailure {
+  /** ISO-8601 time of the failure. */
+  at: string
+  /** The `code` of the error the app was given (`MIGRATION_FAILED`, `RESTORE_FAILED`, `INSUFFICIENT_STORAGE`, …). */
+  code: string
+  /** The class name of that error, e.g. `MigrationFailedError`. */
+  errorName: string
+  message: string
+  fromVersion: number
+  toVersion: number
+  /** `preparation`: before any change (quota, snapshot); `migration` / `verification`: see `MigrationFailedError`. */
+  phase: 'preparation' | 'migration' | 'verification'
+  /** The migration that failed, when one did. */
+  version: number | null
+  migrationName: string | null
+  statement: string | null
+  sqliteCode: number | null
+  /** The version the file was put back to, `null` when nothing had changed or the restore failed. */
+  restoredToVersion: number | null
+  /** The snapshot taken before the upgrade, when one was. */
+  snapshotId: string | null
+}
+
+/** A column of a table or view, from `PRAGMA table_xinfo`. */
+export interface ColumnInfo {
+  name: string
+  /** Declared type, `''` when none. */
+  type: string
+  notNull: boolean
+  /** The default as SQL text, or `null`. */
+  defaultValue: string | null
+  /** 1-based position in the primary key, 0 when not part of it. */
+  primaryKey: number
+  /** 0 normal, 1 hidden (virtual tables), 2 or 3 generated. */
+  hidden: number
+}
+
+/** An entry of `sqlite_schema` (internal `sqlite_*` objects left out), with columns and row counts for tables. */
+export interface SchemaObject {
+  type: 'table' | 'view' | 'index' | 'trigger'
+  name: string
+  /** The table an index or trigger belongs to (the object's own name for tables and views). */
+  tableName: string
+  /** The `CREATE` statement, `null` for automatic indexes. */
+  sql: string | null
+  /** Columns of tables and views, `[]` for indexes and triggers. */
+  columns: ColumnInfo[]
+  /** `count(*)` of tables, `null` for the rest. */
+  rowCount: number | null
+}
+
+/** A row `PRAGMA foreign_key_check` reported: it points at a parent row that does not exist. */
+export interface ForeignKeyViolation {
+  table: string
+  rowid: number | null
+  parent: string
+  /** Index of the foreign key in `PRAGMA foreign_key_list(table)`. */
+  foreignKey: number
+}
+
+/** What `integrityCheck()` found. */
+export interface IntegrityReport {
+  /** `true` when `integrity_check` said `ok` and `foreign_key_check` found nothing. */
+  ok: boolean
+  /** Lines of `PRAGMA integrity_check` (`['ok']` for a sound file; at most 100 lines). */
+  integrity: string[]
+  foreignKeys: ForeignKeyViolation[]
+  durationMs: number
+}
+
+/** One pending migration as a dry run saw it. */
+export interface DryRunStep {
+  version: number
+  name: string
+  kind: 'sql' | 'code'
+  /** `skipped`: an earlier step failed, so this one was not tried. */
+  outcome: 'applied' | 'failed' | 'skipped'
+  durationMs: number | null
+  error: { message: string; statement: string | null; sqliteCode: number | null } | null
+}
+
+/** What `dryRun()` found, on an in-memory copy; the real file is not touched. */
+export interface DryRunResult {
+  fromVersion: number
+  /** The version the copy reached (the last applied step's). */
+  reachedVersion: number
+  latestVersion: number
+  /** Every step applied and the configured integrity check passed. */
+  ok: boolean
+  steps: DryRunStep[]
+  /** The integrity check after the last step, like a real upgrade runs it; `null` when skipped or not configured. */
+  verify: { check: VerifyCheck; ok: boolean; messages: string[] } | null
+  /** The schema of the copy after the run. */
+  schema: SchemaObject[]
+  durationMs: number
+}
+
+/** What `importDatabase()` reports. */
+export interface ImportResult {
+  /** The snapshot holding the imported bytes (restoring it again re-imports the file). */
+  imported: SnapshotInfo
+  /** The snapshot of the database as it was before the import (restore it to undo the import). */
+  undoSnapshot: SnapshotInfo
+  /** `PRAGMA user_version` of the imported file; migrations above it are pending until `migrate()` or the next open. */
+  version: number
 }
 
 /**
@@ -115,7 +234,7 @@ export type ProgressEvent =
   | { type: 'restore'; snapshotId: string; bytesRead: number; totalBytes: number; done: boolean; reason: RestoreReason }
 
 /** Why a restore happened: a failed upgrade, an upgrade interrupted earlier (marker found), or an explicit call. */
-export type RestoreReason = 'upgrade-failed' | 'interrupted-upgrade' | 'requested'
+export type RestoreReason = 'upgrade-failed' | 'interrupted-upgrade' | 'requested' | 'import'
 
 /** Integrity check run after an upgrade. */
 export type VerifyCheck = 'quick_check' | 'integrity_check'
@@ -142,6 +261,7 @@ export interface OpenRequest {
   foreignKeys: boolean
   minFreeBytes: number
   lockTimeoutMs: number
+  autoMigrate: boolean
 }
 
 /** What a successful open tells the page. */

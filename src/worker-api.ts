@@ -1,11 +1,15 @@
 import type {
   AppliedMigration,
   DatabaseStatus,
+  DryRunResult,
+  ImportResult,
+  IntegrityReport,
   OpenRequest,
   OpenResult,
   ProgressEvent,
   RestoreResult,
   RunResult,
+  SchemaObject,
   SnapshotInfo,
   SqlParams,
   SqlValue,
@@ -33,6 +37,11 @@ export interface WorkerApi {
   deleteSnapshot(id: string): Promise<boolean>
   migrate(): Promise<AppliedMigration[]>
   exportDatabase(): Promise<Blob>
+  dryRun(): Promise<DryRunResult>
+  importDatabase(file: Blob): Promise<ImportResult>
+  integrityCheck(): Promise<IntegrityReport>
+  schema(): Promise<SchemaObject[]>
+  exportSnapshot(id: string): Promise<Blob>
   close(): Promise<void>
 }
 

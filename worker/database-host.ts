@@ -3,22 +3,31 @@ import { DATABASE_NAME, type BatchStatement, type WorkerApi } from '../src/worke
 import type {
   AppliedMigration,
   DatabaseStatus,
+  DryRunResult,
+  ImportResult,
+  IntegrityReport,
   Migration,
   OpenRequest,
   OpenResult,
   PendingMigration,
   ProgressEvent,
   RunResult,
+  SchemaObject,
   SqlParams,
   SqlValue,
 } from '../src/types'
 import { DatabaseFile } from './database-file'
+import { dryRun } from './dry-run'
 import { checkHistory, readHistory } from './history'
+import { importDatabase } from './import-database'
+import { checkIntegrity } from './integrity-check'
 import { loadSqlite } from './load-sqlite'
 import { openStorage } from './open-storage'
 import { prepareMigrations, type PreparedMigrations } from './runner'
-import { deleteSnapshot, listSnapshots, snapshotStore } from './snapshot-store'
+import { describeSchema } from './schema'
+import { deleteSnapshot, listSnapshots, loadVerifiedSnapshot, snapshotStore } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
+import { readLastFailure } from './upgrade-failure'
 import { readMarker } from './upgrade-marker'
 import { upgrade } from './upgrade'
 
@@ -49,7 +58,9 @@ export async function openHost(
     const recoveredFrom = read.marker ? await file.restore(read.marker.snapshotId, 'interrupted-upgrade') : null
     file.open()
     const host = new DatabaseHost(file, prepared, request)
-    const appliedNow = await host.upgradeIfPending()
+    let appliedNow: AppliedMigration[] = []
+    if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
+    else host.pendingMigrations() // still refuses a file that is too new or whose history does not match
     return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom } }
   } catch (error) {
     file.shutdown()
@@ -69,12 +80,17 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close'> {
     this.latestVersion = prepared.list.at(-1)?.version ?? 0
   }
 
-  /** Checks history and applies pending migrations (with snapshot and restore); returns what it applied. */
-  async upgradeIfPending(): Promise<AppliedMigration[]> {
-    const pending = checkHistory(readHistory(this.file.db), this.prepared.list, {
+  /** Checks the history against the app's migrations (throwing what `checkHistory` throws); returns the pending ones. */
+  pendingMigrations(): Migration[] {
+    return checkHistory(readHistory(this.file.db), this.prepared.list, {
       checksums: this.prepared.checksums,
       acceptEdited: this.request.acceptEditedMigrations,
     })
+  }
+
+  /** Checks history and applies pending migrations (with snapshot and restore); returns what it applied. */
+  async upgradeIfPending(): Promise<AppliedMigration[]> {
+    const pending = this.pendingMigrations()
     if (pending.length === 0) return []
     const { verify, keepSnapshots, minFreeBytes } = this.request
     const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes }
@@ -115,7 +131,28 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close'> {
       pending: this.prepared.list.filter((m) => m.version > history.version).map((m) => this.#describe(m)),
       snapshots: await listSnapshots(this.file.store, this.file.name),
       bytes: this.file.size(),
+      lastFailure: await readLastFailure(this.file.store, this.file.name),
     }
+  }
+
+  async dryRun(): Promise<DryRunResult> {
+    return dryRun(this.file.sqlite3, this.file.exportBytes(), this.prepared, this.request)
+  }
+
+  importDatabase(blob: Blob): Promise<ImportResult> {
+    return importDatabase(this.file, this.prepared, this.request, blob)
+  }
+
+  async integrityCheck(): Promise<IntegrityReport> {
+    return checkIntegrity(this.file.db)
+  }
+
+  async schema(): Promise<SchemaObject[]> {
+    return describeSchema(this.file.db)
+  }
+
+  async exportSnapshot(id: string): Promise<Blob> {
+    return (await loadVerifiedSnapshot(this.file.store, this.file.name, id)).blob
   }
 
   snapshots() {

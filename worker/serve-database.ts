@@ -83,6 +83,11 @@ export function createWorkerApi({ migrations }: ServeDatabaseOptions): WorkerApi
     deleteSnapshot: (id) => withHost((h) => h.deleteSnapshot(id)),
     migrate: () => withHost((h) => h.migrate()),
     exportDatabase: () => withHost((h) => h.exportDatabase()),
+    dryRun: () => withHost((h) => h.dryRun()),
+    importDatabase: (file) => withHost((h) => h.importDatabase(file)),
+    integrityCheck: () => withHost((h) => h.integrityCheck()),
+    schema: () => withHost((h) => h.schema()),
+    exportSnapshot: (id) => withHost((h) => h.exportSnapshot(id)),
     close: () =>
       serial(() => {
         ;(progress as { [releaseProxy]?: () => void } | null)?.[releaseProxy]?.()

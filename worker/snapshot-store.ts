@@ -8,6 +8,7 @@ import { createDurableStore } from './durable-store'
 //   ['snapshots', database]      → SnapshotInfo[] newest first (read by status() without touching any Blob)
 //   ['snapshot', database, id]   → Blob of the file
 //   ['marker', database]         → UpgradeMarker (see upgrade-marker.ts)
+//   ['last-failure', database]   → UpgradeFailure (see upgrade-failure.ts)
 const indexKey = (database: string): IDBValidKey => ['snapshots', database]
 const blobKey = (database: string, id: string): IDBValidKey => ['snapshot', database, id]
 
@@ -116,3 +117,6 @@ export async function pruneSnapshots(store: UseStore, database: string, keep: nu
 
 /** Key of a database's upgrade marker (kept here so the key layout lives in one file). */
 export const markerKey = (database: string): IDBValidKey => ['marker', database]
+
+/** Key of a database's last failed upgrade. */
+export const lastFailureKey = (database: string): IDBValidKey => ['last-failure', database]

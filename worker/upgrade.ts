@@ -4,6 +4,7 @@ import type { DatabaseFile } from './database-file'
 import { applyPending, MigrationStepError } from './runner'
 import { pruneSnapshots } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
+import { clearLastFailure, recordFailure } from './upgrade-failure'
 import { clearMarker, writeMarker } from './upgrade-marker'
 
 /** Options of `upgrade`. */
@@ -30,6 +31,23 @@ export async function upgrade(
 ): Promise<{ applied: AppliedMigration[]; snapshot: SnapshotInfo }> {
   const fromVersion = file.version()
   const toVersion = pending.at(-1)!.version
+  try {
+    const result = await upgradeSteps(file, pending, options, fromVersion, toVersion)
+    await clearLastFailure(file.store, file.name).catch(() => {})
+    return result
+  } catch (error) {
+    await recordFailure(file.store, file.name, error, { fromVersion, toVersion })
+    throw error
+  }
+}
+
+async function upgradeSteps(
+  file: DatabaseFile,
+  pending: readonly Migration[],
+  options: UpgradeOptions,
+  fromVersion: number,
+  toVersion: number,
+): Promise<{ applied: AppliedMigration[]; snapshot: SnapshotInfo }> {
   await ensureRoomForSnapshot(file, options.minFreeBytes)
   const snapshot = await file.snapshot('upgrade', toVersion)
   await writeMarker(file.store, file.name, {

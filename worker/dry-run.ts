@@ -1,0 +1,75 @@
+import type { DryRunResult, DryRunStep, Migration, OpenRequest } from '../src/types'
+import { checkHistory, readHistory } from './history'
+import { openMemoryCopy } from './memory-copy'
+import { applyMigration, MigrationStepError, type PreparedMigrations } from './runner'
+import { describeSchema } from './schema'
+import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
+
+/**
+ * Applies the pending migrations to an in-memory copy of the file, exactly as an upgrade would (same history check,
+ * same per-step transaction and foreign-key check, same integrity check after the last step), and reports each step
+ * and the schema it leaves. The real file is only read. Throws what an upgrade's history check would throw
+ * (`DatabaseTooNewError`, `MigrationEditedError`, `HistoryMismatchError`): those refuse the upgrade before any step.
+ *
+ * Memory: the copy costs as much as the file.
+ *
+ * @example
+ * const result = dryRun(sqlite3, file.exportBytes(), prepared, request)
+ * for (const step of result.steps) console.log(step.version, step.outcome, step.durationMs)
+ */
+export function dryRun(
+  sqlite3: Sqlite3,
+  bytes: Uint8Array,
+  prepared: PreparedMigrations,
+  request: Pick<OpenRequest, 'acceptEditedMigrations' | 'foreignKeys' | 'verify'>,
+): DryRunResult {
+  const started = performance.now()
+  const copy = openMemoryCopy(sqlite3, bytes)
+  try {
+    if (request.foreignKeys) copy.exec('PRAGMA foreign_keys = ON')
+    const history = readHistory(copy)
+    const pending = checkHistory(history, prepared.list, {
+      checksums: prepared.checksums,
+      acceptEdited: request.acceptEditedMigrations,
+    })
+    const steps = pending.map((m): DryRunStep => ({ version: m.version, name: m.name, kind: kindOf(m), outcome: 'skipped', durationMs: null, error: null }))
+    let failed = false
+    for (const [i, migration] of pending.entries()) {
+      const step = steps[i]!
+      try {
+        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null).durationMs
+        step.outcome = 'applied'
+      } catch (error) {
+        const stepError = error instanceof MigrationStepError ? error : null
+        step.outcome = 'failed'
+        step.error = {
+          message: stepError?.sqliteMessage ?? messageOf(error),
+          statement: stepError?.statement ?? null,
+          sqliteCode: stepError ? stepError.sqliteCode : sqliteCodeOf(error),
+        }
+        failed = true
+        break
+      }
+    }
+    const verify = !failed && pending.length > 0 && request.verify ? runCheck(copy, request.verify) : null
+    return {
+      fromVersion: history.version,
+      reachedVersion: Number(copy.selectValue('PRAGMA user_version')),
+      latestVersion: prepared.list.at(-1)?.version ?? 0,
+      ok: !failed && (verify?.ok ?? true),
+      steps,
+      verify,
+      schema: describeSchema(copy),
+      durationMs: performance.now() - started,
+    }
+  } finally {
+    copy.close()
+  }
+}
+
+const kindOf = (m: Migration): 'sql' | 'code' => (typeof m.sql === 'string' ? 'sql' : 'code')
+
+function runCheck(db: Database, check: 'quick_check' | 'integrity_check'): NonNullable<DryRunResult['verify']> {
+  const messages = db.selectValues(`PRAGMA ${check}`).map(String)
+  return { check, ok: messages.length === 1 && messages[0] === 'ok', messages }
+}

@@ -1,0 +1,23 @@
+import type { ForeignKeyViolation, IntegrityReport } from '../src/types'
+import type { Database } from './sqlite'
+
+/**
+ * Runs `PRAGMA integrity_check` (first 100 problems) and `PRAGMA foreign_key_check` (foreign keys are checked whether
+ * or not the connection enforces them). Read-only.
+ *
+ * @example
+ * const report = checkIntegrity(db)
+ * if (!report.ok) console.error(report.integrity, report.foreignKeys)
+ */
+export function checkIntegrity(db: Database): IntegrityReport {
+  const started = performance.now()
+  const integrity = db.selectValues('PRAGMA integrity_check(100)').map(String)
+  const foreignKeys: ForeignKeyViolation[] = db.selectObjects('PRAGMA foreign_key_check').map((v) => ({
+    table: String(v.table),
+    rowid: v.rowid === null || v.rowid === undefined ? null : Number(v.rowid),
+    parent: String(v.parent),
+    foreignKey: Number(v.fkid),
+  }))
+  const ok = integrity.length === 1 && integrity[0] === 'ok' && foreignKeys.length === 0
+  return { ok, integrity, foreignKeys, durationMs: performance.now() - started }
+}
