@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test'
 // Debian's Chromium (no browser downloads here): CHROMIUM_PATH, then /usr/bin/chromium, then Playwright's own browser.
 const executablePath = process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 const port = Number(process.env.TEST_PORT ?? 5199)
+const demoPort = Number(process.env.DEMO_PORT ?? 5197)
 
 export default defineConfig({
   testDir: 'test/browser',
@@ -30,11 +31,22 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
-    url: `http://127.0.0.1:${port}/test/browser/app/`,
-    reuseExistingServer: !process.env.CI,
-    env: { PLAYWRIGHT: '1' },
-    timeout: 60_000,
-  },
+  webServer: [
+    {
+      // The test harness (test/browser/app) from the Vite dev server.
+      command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${port}/test/browser/app/`,
+      reuseExistingServer: !process.env.CI,
+      env: { PLAYWRIGHT: '1' },
+      timeout: 60_000,
+    },
+    {
+      // The demo exactly as `npm run demo` serves it (production build + preview); demo.spec.ts drives it.
+      command: `npm run demo -- --port ${demoPort} --host 127.0.0.1`,
+      url: `http://127.0.0.1:${demoPort}/`,
+      reuseExistingServer: !process.env.CI,
+      env: { PLAYWRIGHT: '1' },
+      timeout: 120_000,
+    },
+  ],
 })

@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
-// One config for three jobs:
+// Two jobs (the demo has its own config, demo/vite.config.ts, which borrows `resolve` from here):
 // - `vite build`: the library (ESM for `.` and `./worker`; dependencies stay external for the app's bundler);
-// - `vite` (npm run demo): a dev server over the repo, opening /demo/;
-// - the Playwright suite, which serves /test/browser/app/ from the same dev server.
+// - `vite`: a dev server over the repo; the Playwright suite serves /test/browser/app/ from it, and /demo/ works too.
 export default defineConfig({
   // The demo and tests import the package by name, as an app would; in the repo that name is the source.
   resolve: {
@@ -13,7 +12,6 @@ export default defineConfig({
       { find: /^sqlite-opfs-migrate$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
   },
-  server: { open: process.env.CI || process.env.PLAYWRIGHT ? false : '/demo/' },
   // sqlite-wasm finds its .wasm next to its module; pre-bundling would move the module and lose the file.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
   worker: { format: 'es' },

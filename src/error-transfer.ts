@@ -25,7 +25,9 @@ function toData(error: Error, depth = 0): ErrorData {
   const fields: Record<string, unknown> = {}
   for (const key of Object.keys(error)) {
     if (key === 'cause' || key === 'name' || key === 'message' || key === 'stack') continue
-    fields[key] = (error as unknown as Record<string, unknown>)[key]
+    // A field that cannot be cloned (a function, say) must not turn the whole error into Comlink's
+    // "Unserializable return value": it crosses as its string form instead.
+    fields[key] = safeClone((error as unknown as Record<string, unknown>)[key])
   }
   const data: ErrorData = {
     ours: error instanceof SqliteOpfsMigrateError,

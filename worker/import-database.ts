@@ -57,17 +57,17 @@ export function checkImportable(
   try {
     copy = openMemoryCopy(sqlite3, bytes)
   } catch (cause) {
-    throw new InvalidDatabaseFileError('corrupt', `SQLite cannot read the file: ${messageOf(cause)}`, { cause })
+    throw new InvalidDatabaseFileError('corrupt', `SQLite cannot read the file: ${printable(messageOf(cause))}`, { cause })
   }
   try {
     let problems: string[]
     try {
       problems = copy.selectValues('PRAGMA quick_check(20)').map(String)
     } catch (cause) {
-      throw new InvalidDatabaseFileError('corrupt', `quick_check could not run: ${messageOf(cause)}`, { cause })
+      throw new InvalidDatabaseFileError('corrupt', `quick_check could not run: ${printable(messageOf(cause))}`, { cause })
     }
     if (problems.length !== 1 || problems[0] !== 'ok')
-      throw new InvalidDatabaseFileError('corrupt', `quick_check failed: ${problems.slice(0, 5).join('; ')}`)
+      throw new InvalidDatabaseFileError('corrupt', `quick_check failed: ${printable(problems.slice(0, 5).join('; '))}`)
     try {
       checkHistory(readHistory(copy), prepared.list, { checksums: prepared.checksums, acceptEdited: request.acceptEditedMigrations })
     } catch (cause) {
@@ -79,4 +79,10 @@ export function checkImportable(
   } finally {
     copy.close()
   }
+}
+
+/** SQLite quotes names from a damaged file's schema in its messages: keep them readable and short. */
+const printable = (text: string): string => {
+  const clean = text.replace(/[^\x20-\x7E]+/g, '�')
+  return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean
 }

@@ -13,8 +13,10 @@ const FOREIGN_KEY_CODE = 787
  * once the snapshot is restored.
  */
 export class MigrationStepError extends Error {
+  /** Version and name only: the migration itself may hold a function, which cannot cross to the page. */
+  readonly migration: Pick<Migration, 'version' | 'name'>
   constructor(
-    readonly migration: Pick<Migration, 'version' | 'name'>,
+    migration: Pick<Migration, 'version' | 'name'>,
     /** The statement that failed, `null` inside a code migration. */
     readonly statement: string | null,
     readonly sqliteCode: number | null,
@@ -27,6 +29,7 @@ export class MigrationStepError extends Error {
       options,
     )
     this.name = 'MigrationStepError'
+    this.migration = { version: migration.version, name: migration.name }
   }
 }
 

@@ -16,6 +16,23 @@ function connect<T>(api: T) {
 }
 
 describe('error transfer', () => {
+  it('an error whose cause holds a function (a failed code migration) still crosses with its class and details', async () => {
+    const stepError = Object.assign(new Error('backfill threw'), { migration: { version: 5, name: 'b', up() {} }, hook: () => 1 })
+    const remote = connect<{ fail: () => void }>({
+      fail() {
+        throw new MigrationFailedError('migration 5 failed', {
+          phase: 'migration', version: 5, migrationName: 'b', statement: null, sqliteCode: null,
+          sqliteMessage: 'backfill threw', restoredToVersion: 3, snapshotId: 's',
+        }, { cause: stepError })
+      },
+    })
+    const failed = (await remote.fail().catch((e: unknown) => e)) as MigrationFailedError
+    expect(failed).toBeInstanceOf(MigrationFailedError)
+    expect(failed.restoredToVersion).toBe(3)
+    expect((failed.cause as Error).message).toBe('backfill threw')
+    expect(typeof (failed.cause as { hook: unknown }).hook).toBe('string')
+  })
+
   it('keeps class, code and fields of library errors across the boundary', async () => {
     const remote = connect<Record<'tooNew' | 'failed' | 'snapshot', () => void>>({
       tooNew() {

@@ -1,0 +1,41 @@
+import type { DatabaseHandle } from 'sqlite-opfs-migrate'
+import { byId, el } from './dom'
+import { act, type Inspector } from './inspector'
+
+const HASHTAG = /#([\p{L}\p{N}_-]+)/gu
+
+/** The demo app's own data: notes, with their tags once the database has them (migration 2). */
+export async function renderNotes(db: DatabaseHandle, version: number): Promise<void> {
+  const notes = await db.query<{ id: number; title: string; tags: string | null }>(
+    version >= 2
+      ? `SELECT n.id, n.title, group_concat(t.name, ', ') AS tags FROM notes n
+         LEFT JOIN note_tags nt ON nt.note_id = n.id LEFT JOIN tags t ON t.id = nt.tag_id GROUP BY n.id ORDER BY n.id DESC`
+      : `SELECT id, title, NULL AS tags FROM notes ORDER BY id DESC`,
+  )
+  byId('notes').replaceChildren(...notes.map((n) => el('li', {}, n.tags ? `${n.title} — tags: ${n.tags}` : n.title)))
+}
+
+/**
+ * Adding a note. App v1 only writes the note; v2 also tags it, which is why v2's backfill migration tags the notes v1
+ * wrote.
+ */
+export function wireNotes(inspector: Inspector): void {
+  const form = byId<HTMLFormElement>('add-note')
+  const input = byId<HTMLInputElement>('title')
+  form.onsubmit = (event) => {
+    event.preventDefault()
+    void act(inspector, form.querySelector('button'), byId('step'), async (db) => {
+      const title = input.value
+      const tags = inspector.config.app === 'v2' ? [...title.matchAll(HASHTAG)].map(([, tag]) => tag!.toLowerCase()) : []
+      await db.batch([
+        { sql: 'INSERT INTO notes (title) VALUES (?)', params: [title] },
+        ...tags.flatMap((tag) => [
+          { sql: 'INSERT OR IGNORE INTO tags (name) VALUES (?)', params: [tag] },
+          { sql: 'INSERT OR IGNORE INTO note_tags SELECT note.id, tags.id FROM (SELECT max(id) AS id FROM notes) AS note, tags WHERE tags.name = ?', params: [tag] },
+        ]),
+      ])
+      input.value = ''
+      return `Added “${title}”`
+    })
+  }
+}
