@@ -33,6 +33,19 @@ function open(autoMigrate: boolean): Promise<DatabaseHandle> {
 }
 
 async function refresh(): Promise<void> {
+  try {
+    await render()
+  } catch (error) {
+    // The worker died or the database was closed under us: say so instead of showing stale panels.
+    openError = error
+    state = 'failed'
+    inspector.db = null
+    byId('step').textContent = 'The database is no longer available; reload to open it again.'
+    await render()
+  }
+}
+
+async function render(): Promise<void> {
   await renderStorage()
   const db = inspector.db
   setControlsEnabled(db !== null)

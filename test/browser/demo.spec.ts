@@ -346,3 +346,17 @@ test('phone width and keyboard only: no sideways scrolling, every action reachab
   await page.keyboard.press('Enter')
   await expect(page.locator('#schema details[data-table="notes"]')).toHaveAttribute('open', '')
 })
+
+test('a second tab is told another tab has the database, and the first tab keeps working', async ({ page, context }) => {
+  await visit(page, '?app=v2')
+  const second = await context.newPage()
+  const secondErrors: string[] = []
+  second.on('pageerror', (error) => secondErrors.push(error.message))
+  await visit(second, '?app=v2')
+  await expect(second.locator('#state')).toHaveText('failed')
+  await expect(second.locator('#open-error')).toContainText('[OWNED_ELSEWHERE]')
+  await expect(second.locator('#failure-body')).toContainText('Another tab has this database open')
+  await expect(second.locator('#dry-run')).toBeDisabled()
+  expect(secondErrors).toEqual([])
+  await addNote(page, 'Still #mine')
+})
