@@ -4,15 +4,19 @@ import { act, type Inspector } from './inspector'
 
 const HASHTAG = /#([\p{L}\p{N}_-]+)/gu
 
-/** The demo app's own data: notes, with their tags once the database has them (migration 2). */
+const SHOWN = 50
+
+/** The demo app's own data: the newest notes, with their tags once the database has them (migration 2). */
 export async function renderNotes(db: DatabaseHandle, version: number): Promise<void> {
   const notes = await db.query<{ id: number; title: string; tags: string | null }>(
     version >= 2
-      ? `SELECT n.id, n.title, group_concat(t.name, ', ') AS tags FROM notes n
+      ? `SELECT n.id, n.title, group_concat(t.name, ', ') AS tags FROM (SELECT id, title FROM notes ORDER BY id DESC LIMIT ${SHOWN}) n
          LEFT JOIN note_tags nt ON nt.note_id = n.id LEFT JOIN tags t ON t.id = nt.tag_id GROUP BY n.id ORDER BY n.id DESC`
-      : `SELECT id, title, NULL AS tags FROM notes ORDER BY id DESC`,
+      : `SELECT id, title, NULL AS tags FROM notes ORDER BY id DESC LIMIT ${SHOWN}`,
   )
+  const [{ total }] = (await db.query<{ total: number }>('SELECT count(*) AS total FROM notes')) as [{ total: number }]
   byId('notes').replaceChildren(...notes.map((n) => el('li', {}, n.tags ? `${n.title} — tags: ${n.tags}` : n.title)))
+  byId('notes-count').textContent = total > SHOWN ? `The newest ${SHOWN} of ${total} notes.` : ''
 }
 
 /**
