@@ -53,7 +53,7 @@ test('app v1 → v2: a real upgrade with progress, history, the backfill and its
   await expect(page.locator('#history tr')).toHaveCount(3)
   await addNote(page, 'Water the #garden')
   // App v1 does not tag notes.
-  expect(await notes(page)).toEqual(['Water the #garden'])
+  await expect.poll(() => notes(page)).toEqual(['Water the #garden'])
   await page.screenshot({ path: 'test-results/inspector-v1.png', fullPage: true })
 
   await visit(page, '?app=v2')
@@ -63,7 +63,7 @@ test('app v1 → v2: a real upgrade with progress, history, the backfill and its
   await expect(page.locator('#history tr').nth(4)).toContainText('backfill_tags_from_hashtags')
   await expect(page.locator('#step')).toHaveText('Upgraded: applied 4, 5')
   // Migration 5's backfill tagged the note app v1 wrote.
-  expect(await notes(page)).toEqual(['Water the #garden — tags: garden'])
+  await expect.poll(() => notes(page)).toEqual(['Water the #garden — tags: garden'])
   await expect(page.locator('#snapshots tr[data-reason="upgrade"]')).toHaveCount(2)
   await expect(page.locator('#snapshots tr[data-reason="upgrade"][data-from="3"] td').nth(2)).toHaveText('3 → 5')
   await expect(page.locator('#snapshots tr[data-reason="upgrade"][data-from="0"] td').nth(2)).toHaveText('0 → 3')
@@ -93,7 +93,7 @@ test('a failing migration: the error panel names it, the database is back at v3 
   await expect(page.locator('#failure-body')).toContainText('injected by ?fail=5')
   await expect(page.locator('#version')).toHaveText('3')
   await expect(page.locator('#pending details')).toHaveCount(2)
-  expect(await notes(page)).toEqual(before)
+  await expect.poll(() => notes(page)).toEqual(before)
   expect((await steps()).some((s) => /^Restoring from snapshot \(upgrade-failed\)/.test(s) || /^Restored from snapshot \(upgrade-failed\)/.test(s))).toBe(true)
   await page.screenshot({ path: 'test-results/inspector-failed-and-restored.png', fullPage: true })
 
@@ -104,13 +104,13 @@ test('a failing migration: the error panel names it, the database is back at v3 
   await expect(page.locator('#failure-statement')).toHaveText('INSERT INTO notes (title) VALUES (NULL);')
   await page.locator('#pending details[data-version="4"] summary').click()
   await expect(page.locator('#pending details[data-version="4"] pre')).toContainText('CREATE TABLE notes_new')
-  expect(await notes(page)).toEqual(before)
+  await expect.poll(() => notes(page)).toEqual(before)
 
   // The last failure is kept across reloads until an upgrade succeeds.
   await visit(page, '?app=v2')
   await expect(page.locator('#state')).toHaveText('up to date')
   await expect(page.locator('#failure')).toBeHidden()
-  expect(await notes(page)).toEqual(['Call Ann', 'Buy #milk — tags: milk'])
+  await expect.poll(() => notes(page)).toEqual(['Call Ann', 'Buy #milk — tags: milk'])
 })
 
 test('dry run of a failing upgrade: each step on an in-memory copy, the failing one named, the file untouched', async ({ page }) => {
@@ -129,7 +129,7 @@ test('dry run of a failing upgrade: each step on an in-memory copy, the failing 
   await expect(page.locator('#version')).toHaveText('3')
   await expect(page.locator('#size')).toHaveText(size!)
   await expect(page.locator('#schema')).toHaveText(schema!)
-  expect(await notes(page)).toEqual(['Plant #tomatoes'])
+  await expect.poll(() => notes(page)).toEqual(['Plant #tomatoes'])
   await page.screenshot({ path: 'test-results/inspector-dry-run-failing.png', fullPage: true })
 })
 
@@ -168,7 +168,7 @@ test('restore a snapshot (confirmed), run pending migrations, download and delet
   await expect(page.locator('#snapshot-result')).toContainText('the database is at version 3')
   await expect(page.locator('#version')).toHaveText('3')
   await expect(page.locator('#state')).toHaveText('pending')
-  expect(await notes(page)).toEqual(['Before the upgrade'])
+  await expect.poll(() => notes(page)).toEqual(['Before the upgrade'])
   await expect(page.locator('#snapshots tr[data-reason="before-restore"]')).toHaveCount(1)
   await page.screenshot({ path: 'test-results/inspector-restored.png', fullPage: true })
 
@@ -212,7 +212,7 @@ test('export, then import: a good file replaces the database (undoable); corrupt
     await page.setInputFiles('#import-file', path)
     await page.click('#import')
     await expect(page.locator('#file-result .error')).toHaveText(reason)
-    expect(await notes(page)).toEqual(current)
+    await expect.poll(() => notes(page)).toEqual(current)
     await expect(page.locator('#version')).toHaveText('5')
   }
   const original = await readFile(good)
@@ -293,7 +293,7 @@ test('too new: app v1 meets a v5 database, refuses it untouched, and says what t
   await expect(page.locator('#take-snapshot')).toBeDisabled()
   await page.screenshot({ path: 'test-results/inspector-too-new.png', fullPage: true })
   await visit(page, '?app=v2')
-  expect(await notes(page)).toEqual(['Made by #v2 — tags: v2'])
+  await expect.poll(() => notes(page)).toEqual(['Made by #v2 — tags: v2'])
 })
 
 test('storage: usage, quota and persistence are shown; asking to persist reports the answer', async ({ page }) => {
@@ -316,7 +316,7 @@ test('works offline after the first load', async ({ page, context }) => {
   try {
     await visit(page, '?app=v2')
     await expect(page.locator('#state')).toHaveText('up to date')
-    expect(await notes(page)).toEqual(['Written #online — tags: online'])
+    await expect.poll(() => notes(page)).toEqual(['Written #online — tags: online'])
     await addNote(page, 'Written #offline')
   } finally {
     await context.setOffline(false)
