@@ -1,9 +1,10 @@
 import type { DryRunResult, DryRunStep, Migration, OpenRequest } from '../src/types'
 import { checkHistory, readHistory } from './history'
+import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
 import { applyMigration, MigrationStepError, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
-import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
+import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 
 /**
  * Applies the pending migrations to an in-memory copy of the file, exactly as an upgrade would (same history check,
@@ -51,7 +52,7 @@ export function dryRun(
         break
       }
     }
-    const verify = !failed && pending.length > 0 && request.verify ? runCheck(copy, request.verify) : null
+    const verify = !failed && pending.length > 0 && request.verify ? { check: request.verify, ...pragmaCheck(copy, request.verify) } : null
     return {
       fromVersion: history.version,
       reachedVersion: Number(copy.selectValue('PRAGMA user_version')),
@@ -69,7 +70,3 @@ export function dryRun(
 
 const kindOf = (m: Migration): 'sql' | 'code' => (typeof m.sql === 'string' ? 'sql' : 'code')
 
-function runCheck(db: Database, check: 'quick_check' | 'integrity_check'): NonNullable<DryRunResult['verify']> {
-  const messages = db.selectValues(`PRAGMA ${check}`).map(String)
-  return { check, ok: messages.length === 1 && messages[0] === 'ok', messages }
-}

@@ -2,6 +2,7 @@ import { InvalidDatabaseFileError, SqliteOpfsMigrateError } from '../src/errors'
 import type { ImportResult, OpenRequest } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { checkHistory, readHistory } from './history'
+import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
 import type { PreparedMigrations } from './runner'
 import { saveSnapshot } from './snapshot-store'
@@ -60,14 +61,13 @@ export function checkImportable(
     throw new InvalidDatabaseFileError('corrupt', `SQLite cannot read the file: ${printable(messageOf(cause))}`, { cause })
   }
   try {
-    let problems: string[]
+    let check: ReturnType<typeof pragmaCheck>
     try {
-      problems = copy.selectValues('PRAGMA quick_check(20)').map(String)
+      check = pragmaCheck(copy, 'quick_check', 20)
     } catch (cause) {
       throw new InvalidDatabaseFileError('corrupt', `quick_check could not run: ${printable(messageOf(cause))}`, { cause })
     }
-    if (problems.length !== 1 || problems[0] !== 'ok')
-      throw new InvalidDatabaseFileError('corrupt', `quick_check failed: ${printable(problems.slice(0, 5).join('; '))}`)
+    if (!check.ok) throw new InvalidDatabaseFileError('corrupt', `quick_check failed: ${printable(check.messages.slice(0, 5).join('; '))}`)
     try {
       checkHistory(readHistory(copy), prepared.list, { checksums: prepared.checksums, acceptEdited: request.acceptEditedMigrations })
     } catch (cause) {

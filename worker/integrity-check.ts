@@ -1,4 +1,4 @@
-import type { ForeignKeyViolation, IntegrityReport } from '../src/types'
+import type { ForeignKeyViolation, IntegrityReport, VerifyCheck } from '../src/types'
 import type { Database } from './sqlite'
 
 /**
@@ -11,7 +11,7 @@ import type { Database } from './sqlite'
  */
 export function checkIntegrity(db: Database): IntegrityReport {
   const started = performance.now()
-  const integrity = db.selectValues('PRAGMA integrity_check(100)').map(String)
+  const { messages: integrity } = pragmaCheck(db, 'integrity_check', 100)
   const foreignKeys: ForeignKeyViolation[] = db.selectObjects('PRAGMA foreign_key_check').map((v) => ({
     table: String(v.table),
     rowid: v.rowid === null || v.rowid === undefined ? null : Number(v.rowid),
@@ -20,4 +20,16 @@ export function checkIntegrity(db: Database): IntegrityReport {
   }))
   const ok = integrity.length === 1 && integrity[0] === 'ok' && foreignKeys.length === 0
   return { ok, integrity, foreignKeys, durationMs: performance.now() - started }
+}
+
+/**
+ * Runs `PRAGMA quick_check(limit)` or `PRAGMA integrity_check(limit)`: SQLite answers one row `ok`, or one row per
+ * problem (up to `limit`).
+ *
+ * @example
+ * const { ok, messages } = pragmaCheck(db, 'quick_check')
+ */
+export function pragmaCheck(db: Database, check: VerifyCheck, limit = 100): { ok: boolean; messages: string[] } {
+  const messages = db.selectValues(`PRAGMA ${check}(${Math.trunc(limit)})`).map(String)
+  return { ok: messages.length === 1 && messages[0] === 'ok', messages }
 }

@@ -1,6 +1,7 @@
 import { InsufficientStorageError, MigrationFailedError, SnapshotError } from '../src/errors'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
+import { pragmaCheck } from './integrity-check'
 import { applyPending, MigrationStepError } from './runner'
 import { pruneSnapshots } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
@@ -97,10 +98,9 @@ class VerificationError extends Error {}
 
 function verify(file: DatabaseFile, check: VerifyCheck): void {
   file.emit({ type: 'verify', check, done: false })
-  const result = file.db.selectValues(`PRAGMA ${check}`).map(String)
-  const ok = result.length === 1 && result[0] === 'ok'
+  const { ok, messages } = pragmaCheck(file.db, check)
   file.emit({ type: 'verify', check, done: true, ok })
-  if (!ok) throw new VerificationError(`${check} failed: ${result.slice(0, 5).join('; ')}`)
+  if (!ok) throw new VerificationError(`${check} failed: ${messages.slice(0, 5).join('; ')}`)
 }
 
 async function restoreAfterFailure(

@@ -268,6 +268,27 @@ test('a worker killed in the middle of a restore: the next open finishes the res
   expect(ok(await h.exportFile(page, 'midrestore.db')).sha256).toBe(wanted.sha256)
 })
 
+test('a worker killed in the middle of an import: the next open finishes the import, and it can still be undone', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'source.db', set: 'v2' }))
+  ok(await h.exec(page, 'source.db', `INSERT INTO notes (title, body) SELECT 'imported', zeroblob(200000) FROM json_each('[1,2,3,4,5]')`))
+  const imported = ok(await h.exportFile(page, 'source.db'))
+  ok(await h.open(page, { name: 'target.db', set: 'v2' }))
+  ok(await h.exec(page, 'target.db', `INSERT INTO notes (title) VALUES ('mine')`))
+  const mine = ok(await h.exportFile(page, 'target.db'))
+  ok(await h.close(page, 'target.db'))
+
+  ok(await h.open(page, { name: 'target.db', set: 'v2', terminateAtRestoreBytes: 1 }))
+  expect(failed(await page.evaluate(() => window.harness.importFrom('target.db', 'source.db'))).code).toBe('WORKER_DIED')
+
+  const reopened = ok(await h.open(page, { name: 'target.db', set: 'v2' }))
+  expect(reopened.recoveredFrom).toMatchObject({ reason: 'import' })
+  expect(ok(await h.exportFile(page, 'target.db')).sha256).toBe(imported.sha256)
+  const undo = ok(await h.status(page, 'target.db')).snapshots.find((s) => s.reason === 'before-import')!
+  ok(await page.evaluate((id) => window.harness.restore('target.db', id), undo.id))
+  expect(ok(await h.exportFile(page, 'target.db')).sha256).toBe(mine.sha256)
+})
+
 test('a transaction the app left open blocks snapshot, export, restore and migrate with TRANSACTION_OPEN', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'opentx.db', set: 'v1' }))

@@ -86,6 +86,9 @@ const harness = {
   snapshot: (name: string) => attempt(() => harness.handle(name).snapshot()),
   restore: (name: string, id: string) => attempt(() => harness.handle(name).restoreSnapshot(id)),
   migrate: (name: string) => attempt(() => harness.handle(name).migrate()),
+  /** Imports the current file of database `source` into database `target`. */
+  importFrom: (target: string, source: string) =>
+    attempt(async () => harness.handle(target).importDatabase(await harness.handle(source).exportDatabase())),
   close: (name: string) => attempt(() => harness.handle(name).close()),
   terminate(name: string) {
     workers.get(name)?.terminate()
