@@ -242,6 +242,10 @@ test('a disk too full for the migration and for the restore: nothing is lost, th
   const reopened = ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
   expect(reopened).toMatchObject({ version: 2, recoveredFrom: { fromVersion: 2, toVersion: 5 } })
   expect(ok(await h.exportFile(page, 'fulldisk.db')).sha256).toBe(file.sha256)
+  // The failure was recorded as it happened, and outlives the tab that saw it.
+  expect(ok(await h.status(page, 'fulldisk.db')).lastFailure).toMatchObject({
+    code: 'RESTORE_FAILED', errorName: 'SnapshotError', fromVersion: 2, toVersion: 5, restoredToVersion: null, snapshotId: reopened.recoveredFrom!.id,
+  })
 })
 
 test('a worker killed in the middle of a restore: the next open finishes the restore', async ({ context }) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidDatabaseFileError, MigrationEditedError, MigrationFailedError, SnapshotError } from '../../src/errors'
+import { InsufficientStorageError, InvalidDatabaseFileError, MigrationEditedError, MigrationFailedError, SnapshotError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { dryRun } from '../../worker/dry-run'
 import { checkImportable } from '../../worker/import-database'
@@ -155,6 +155,12 @@ describe('describeFailure', () => {
     expect(describeFailure(error, { fromVersion: 3, toVersion: 5 })).toMatchObject({
       code: 'MIGRATION_FAILED', errorName: 'MigrationFailedError', phase: 'migration', version: 5, migrationName: 'backfill',
       statement: 'INSERT …', sqliteCode: 1299, restoredToVersion: 3, snapshotId: 's1', fromVersion: 3, toVersion: 5,
+    })
+  })
+  it('records a refusal before any change (quota) as phase preparation, with nothing restored', () => {
+    const error = new InsufficientStorageError('need 2 MB', 2_000_000, 1_000)
+    expect(describeFailure(error, { fromVersion: 2, toVersion: 4 })).toMatchObject({
+      code: 'INSUFFICIENT_STORAGE', phase: 'preparation', version: null, restoredToVersion: null, snapshotId: null,
     })
   })
   it('records a failed restore with its snapshot and no restored version', () => {
