@@ -8,7 +8,8 @@ interface SerializedThrow {
   value: unknown
 }
 
-interface ErrorData {
+/** An error as plain, cloneable data (class name, message, stack, fields, cause). */
+export interface ErrorData {
   ours: boolean
   name: string
   message: string
@@ -56,6 +57,24 @@ function fromData(data: ErrorData): Error {
   return error
 }
 
+/** An error (or any thrown value) as cloneable data, e.g. to post over a BroadcastChannel. */
+export type SerializedError = SerializedThrow
+
+/**
+ * Turns a thrown value into cloneable data that `deserializeError` turns back into the same class with its fields.
+ *
+ * @example
+ * channel.postMessage({ error: serializeError(error) }) // elsewhere: throw deserializeError(message.error)
+ */
+export function serializeError(value: unknown): SerializedError {
+  return value instanceof Error ? { isError: true, value: toData(value) } : { isError: false, value: safeClone(value) }
+}
+
+/** The error `serializeError` described, rebuilt with its class (for ours), `code` and fields. */
+export function deserializeError(serialized: SerializedError): unknown {
+  return serialized.isError ? fromData(serialized.value as ErrorData) : serialized.value
+}
+
 function safeClone(value: unknown): unknown {
   try {
     return structuredClone(value)
@@ -76,12 +95,10 @@ export function installErrorTransfer(): void {
   transferHandlers.set('throw', {
     canHandle: base.canHandle,
     serialize({ value }: { value: unknown }) {
-      const serialized: SerializedThrow =
-        value instanceof Error ? { isError: true, value: toData(value) } : { isError: false, value: safeClone(value) }
-      return [serialized, []]
+      return [serializeError(value), []]
     },
     deserialize(serialized: SerializedThrow) {
-      throw serialized.isError ? fromData(serialized.value as ErrorData) : serialized.value
+      throw deserializeError(serialized)
     },
   } as TransferHandler<unknown, unknown>)
 }

@@ -172,9 +172,15 @@ export class TransactionOpenError extends SqliteOpfsMigrateError {
   override readonly code = 'TRANSACTION_OPEN'
 }
 
-/** The worker died, was terminated, or the handle was closed; the call did not (or may not have) run. */
+/**
+ * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed; the call did not run),
+ * `WORKER_DIED` (this tab's worker died or was terminated; the call may or may not have run), or `OUTCOME_UNKNOWN`
+ * (another tab owned the database and closed or crashed while running this tab's call: it may or may not have been
+ * committed — read before retrying a write). Calls that the owner had not started yet are never rejected this way:
+ * they run at the next owner, exactly once.
+ */
 export class DatabaseClosedError extends SqliteOpfsMigrateError {
-  override readonly code: 'DATABASE_CLOSED' | 'WORKER_DIED'
+  override readonly code: 'DATABASE_CLOSED' | 'WORKER_DIED' | 'OUTCOME_UNKNOWN'
   constructor(code: DatabaseClosedError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.code = code

@@ -1,8 +1,8 @@
 import { proxy } from 'comlink'
 import { DatabaseHandle } from './database-handle'
 import { InvalidOptionsError } from './errors'
-import type { OpenRequest, ProgressEvent, VerifyCheck } from './types'
-import { DATABASE_NAME, lockName } from './worker-api'
+import type { OpenRequest, ProgressEvent, VerifyCheck, VersionChangeEvent } from './types'
+import { DATABASE_NAME } from './worker-api'
 import { WorkerConnection } from './worker-connection'
 
 /** Options of `openDatabase`. */
@@ -27,11 +27,21 @@ export interface OpenDatabaseOptions {
    */
   minFreeBytes?: number
   /**
-   * How long to wait for the database's current owner to let go before failing with `DatabaseLockedError`. A worker
-   * that was terminated, or whose page was reloaded, holds on until its current synchronous step ends (a long
-   * migration statement); a tab that has the database open holds on for good. Default 3000.
+   * Once this tab becomes the owner, how long to wait for the previous owner's worker to let go of the OPFS files
+   * (the browser closes them a moment after the worker ends) before failing with `DatabaseLockedError`. Default 3000.
    */
   lockTimeoutMs?: number
+  /**
+   * How long this tab waits for another tab that has the database to make it available: to finish opening or upgrading
+   * it at start, or, after the owner tab closed or crashed, for the next tab to take over (a call waits that long too).
+   * Then `DatabaseLockedError`. Default 60000.
+   */
+  ownerTimeoutMs?: number
+  /**
+   * Called when a tab with newer migrations takes the database over, or the database turns out newer than this tab's
+   * code. Calls then wait for the newer tab and fail with `DatabaseTooNewError`: tell the user to reload.
+   */
+  onVersionChange?: (event: VersionChangeEvent) => void
   /**
    * Apply pending migrations at open (default `true`). With `false` the database opens at its current version (the
    * history is still checked, so a file that is too new or was edited is still refused) and `migrate()` upgrades it
@@ -44,6 +54,12 @@ export interface OpenDatabaseOptions {
  * Opens a database in its own worker and brings its schema up to date. Resolves once the database is ready; rejects
  * with a typed error (`OpfsUnavailableError`, `DatabaseLockedError`, `DatabaseTooNewError`, `MigrationFailedError`, …)
  * after which the worker is gone and nothing else was changed.
+ *
+ * Every tab of the origin can open the same database: one tab's worker owns the file and serves the others' calls,
+ * with the same API and errors. When several tabs start at once the migrations run once, in the owner, and the others
+ * wait for it (`ownerTimeoutMs`), seeing its progress events and, if it fails, its error. When the owner tab closes or
+ * crashes, another takes over. A tab with newer migrations takes over from tabs with older code, which are told
+ * through `onVersionChange`.
  *
  * @example
  * const db = await openDatabase({
@@ -64,33 +80,38 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (!worker || typeof worker.postMessage !== 'function')
     throw new InvalidOptionsError('options.worker must return a Worker (new Worker(url, { type: "module" }))')
   const connection = new WorkerConnection(worker, request.name)
-  const onProgress = options.onProgress
-  const progress = proxy((event: ProgressEvent) => {
-    // Events already queued on the progress port still arrive after the worker died or the handle
-    // closed; an app must not see progress from a connection it has been told is gone.
-    if (!connection.open) return
-    try {
-      onProgress?.(event)
-    } catch (error) {
-      // An app's progress renderer must not break the upgrade; surface its bug without swallowing it.
-      queueMicrotask(() => {
-        throw error
-      })
-    }
-  })
   try {
-    const opened = await connection.call((remote) => remote.open(request, progress))
-    connection.watchLock(lockName(request.name))
-    return new DatabaseHandle(request.name, opened, connection)
+    const reply = await connection.call((remote) =>
+      remote.open(request, listener(connection, options.onProgress), listener(connection, options.onVersionChange)),
+    )
+    connection.watchLock(reply.tabLock)
+    return new DatabaseHandle(request.name, reply.opened, connection)
   } catch (error) {
     await connection.close(false)
     throw error
   }
 }
 
+/** A callback the worker can call (through Comlink), guarded against the app's bugs and a gone connection. */
+function listener<E>(connection: WorkerConnection, callback: ((event: E) => void) | undefined) {
+  return proxy((event: E) => {
+    // Events already queued on the port still arrive after the worker died or the handle closed; an app must not
+    // hear from a connection it has been told is gone.
+    if (!connection.open) return
+    try {
+      callback?.(event)
+    } catch (error) {
+      // An app's renderer must not break the upgrade; surface its bug without swallowing it.
+      queueMicrotask(() => {
+        throw error
+      })
+    }
+  })
+}
+
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, lockTimeoutMs = 3000, autoMigrate = true } = options
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
     throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
@@ -102,8 +123,12 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
     throw new InvalidOptionsError(`minFreeBytes must be a whole number of bytes ≥ 0, got ${String(minFreeBytes)}`)
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)
     throw new InvalidOptionsError(`lockTimeoutMs must be a whole number of milliseconds ≥ 0, got ${String(lockTimeoutMs)}`)
+  if (!Number.isSafeInteger(ownerTimeoutMs) || ownerTimeoutMs < 0)
+    throw new InvalidOptionsError(`ownerTimeoutMs must be a whole number of milliseconds ≥ 0, got ${String(ownerTimeoutMs)}`)
+  if (options.onVersionChange !== undefined && typeof options.onVersionChange !== 'function')
+    throw new InvalidOptionsError('onVersionChange must be a function')
   if (typeof autoMigrate !== 'boolean') throw new InvalidOptionsError(`autoMigrate must be true or false, got ${String(autoMigrate)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, minFreeBytes, lockTimeoutMs, autoMigrate, foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return { name, keepSnapshots, verify, minFreeBytes, lockTimeoutMs, ownerTimeoutMs, autoMigrate, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
 }

@@ -101,6 +101,8 @@ export interface DatabaseStatus {
   bytes: number
   /** The last upgrade that failed (kept until an upgrade succeeds), or `null`. */
   lastFailure: UpgradeFailure | null
+  /** Which tab owns the database, and how many are connected. */
+  tabs: TabsInfo
 }
 
 /**
@@ -261,7 +263,10 @@ export interface OpenRequest {
   foreignKeys: boolean
   minFreeBytes: number
   lockTimeoutMs: number
+  ownerTimeoutMs: number
   autoMigrate: boolean
+  /** Identifies this tab's connection among the database's tabs. */
+  tabId: string
 }
 
 /** What a successful open tells the page. */
@@ -274,6 +279,40 @@ export interface OpenResult {
   appliedNow: AppliedMigration[]
   /** Set when this open found an interrupted upgrade and restored its snapshot before upgrading again. */
   recoveredFrom: SnapshotInfo | null
+  /**
+   * `'this-tab'` when this tab's worker owns the database file; `'another-tab'` when another tab does and serves this
+   * tab's calls (`appliedNow` and `recoveredFrom` then tell what that tab's open did while this one waited for it).
+   */
+  servedBy: 'this-tab' | 'another-tab'
+}
+
+/**
+ * Sent to `onVersionChange` when this tab's code is about to be, or already is, older than the database: a tab with
+ * newer migrations took the database over (this tab's calls wait for it, then fail with `DatabaseTooNewError` once it
+ * upgraded), or the database already is newer. Tell the user to reload.
+ *
+ * @example
+ * openDatabase({ ..., onVersionChange: (e) => showBanner(`A newer version (v${e.newVersion}) is open in another tab: reload`) })
+ */
+export interface VersionChangeEvent {
+  type: 'versionchange'
+  /** `'newer-tab'`: a tab whose code knows `newVersion` asked for the database. `'database-newer'`: it is at `newVersion`. */
+  reason: 'newer-tab' | 'database-newer'
+  /** The latest migration version this tab's code knows. */
+  knownVersion: number
+  newVersion: number
+}
+
+/** Who serves the database, as `status().tabs` reports it. */
+export interface TabsInfo {
+  /** Id of the tab whose worker owns the database file and runs every tab's calls. */
+  ownerTab: string
+  /** Id of this tab's connection. */
+  thisTab: string
+  /** Whether this tab is the owner. */
+  isOwner: boolean
+  /** How many tabs (connections) have this database open, this one included. */
+  connected: number
 }
 
 /** What `restoreSnapshot` reports. */

@@ -13,7 +13,15 @@ import type {
   SnapshotInfo,
   SqlParams,
   SqlValue,
+  VersionChangeEvent,
 } from './types'
+
+/** What the worker answers to `open`. */
+export interface OpenReply {
+  opened: OpenResult
+  /** The Web Lock the worker holds while it lives: the page is granted it when the worker dies. */
+  tabLock: string
+}
 
 /** A statement of a `batch`. */
 export interface BatchStatement {
@@ -26,7 +34,11 @@ export interface BatchStatement {
  * the worker, in arrival order, so a restore or an upgrade never interleaves with a query.
  */
 export interface WorkerApi {
-  open(request: OpenRequest, onProgress: (event: ProgressEvent) => void): Promise<OpenResult>
+  open(
+    request: OpenRequest,
+    onProgress: (event: ProgressEvent) => void,
+    onVersionChange: (event: VersionChangeEvent) => void,
+  ): Promise<OpenReply>
   query(sql: string, params?: SqlParams): Promise<Record<string, SqlValue>[]>
   exec(sql: string, params?: SqlParams): Promise<RunResult>
   batch(statements: readonly BatchStatement[]): Promise<RunResult[]>
@@ -45,7 +57,7 @@ export interface WorkerApi {
   close(): Promise<void>
 }
 
-/** Name of the Web Lock a worker holds while it owns a database (the page watches it to learn the worker died). */
+/** Name of the Web Lock held by the tab whose worker owns a database (the others queue on it to take over). */
 export const lockName = (database: string): string => `sqlite-opfs-migrate:${database}`
 
 /** Database names become OPFS directory and file names, so they stay plain. */

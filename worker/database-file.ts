@@ -29,6 +29,11 @@ export class DatabaseFile {
     return this.#db
   }
 
+  /** Whether the connection is open. */
+  get isOpen(): boolean {
+    return this.#db !== null
+  }
+
   /** Opens the connection (creating the file if needed). */
   open(): Database {
     this.#db ??= new this.storage.pool.OpfsSAHPoolDb(this.storage.path)

@@ -26,7 +26,7 @@ import { openStorage } from './open-storage'
 import { prepareMigrations, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
 import { deleteSnapshot, listSnapshots, loadVerifiedSnapshot, snapshotStore } from './snapshot-store'
-import { messageOf, sqliteCodeOf } from './sqlite'
+import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 import { readLastFailure } from './upgrade-failure'
 import { readMarker } from './upgrade-marker'
 import { upgrade } from './upgrade'
@@ -41,6 +41,8 @@ export async function openHost(
   request: OpenRequest,
   migrations: readonly Migration[],
   emit: (event: ProgressEvent) => void,
+  /** Releases the owner lock this tab was granted; called when the open fails or the host shuts down. */
+  release: () => void,
 ): Promise<{ host: DatabaseHost; result: OpenResult }> {
   if (typeof request?.name !== 'string' || !DATABASE_NAME.test(request.name))
     throw new InvalidOptionsError(`database name must match ${DATABASE_NAME}, got ${JSON.stringify(request?.name)}`)
@@ -49,8 +51,14 @@ export async function openHost(
     (marker) => ({ marker }),
     (error: unknown) => ({ error }),
   )
-  const [prepared, sqlite3] = await Promise.all([prepareMigrations(migrations), loadSqlite()])
-  const storage = await openStorage(sqlite3, request.name, request.lockTimeoutMs)
+  let prepared: PreparedMigrations, sqlite3: Sqlite3
+  try {
+    ;[prepared, sqlite3] = await Promise.all([prepareMigrations(migrations), loadSqlite()])
+  } catch (error) {
+    release()
+    throw error
+  }
+  const storage = await openStorage(sqlite3, request.name, release, request.lockTimeoutMs)
   const file = new DatabaseFile(sqlite3, storage, store, request.name, request.foreignKeys, emit)
   try {
     const read = await markerRead
@@ -61,7 +69,7 @@ export async function openHost(
     let appliedNow: AppliedMigration[] = []
     if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
     else host.pendingMigrations() // still refuses a file that is too new or whose history does not match
-    return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom } }
+    return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom, servedBy: 'this-tab' } }
   } catch (error) {
     file.shutdown()
     throw error
@@ -69,7 +77,7 @@ export async function openHost(
 }
 
 /** The worker side of an open database handle. */
-export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close'> {
+export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'status'> {
   readonly latestVersion: number
 
   constructor(
@@ -120,7 +128,8 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close'> {
     }
   }
 
-  async status(): Promise<DatabaseStatus> {
+  /** The status, but for `tabs`, which the tab's coordinator knows. */
+  async status(): Promise<Omit<DatabaseStatus, 'tabs'>> {
     const history = readHistory(this.file.db)
     return {
       name: this.file.name,

@@ -1,10 +1,11 @@
 import { expose, releaseProxy } from 'comlink'
 import { installErrorTransfer } from '../src/error-transfer'
 import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
-import type { Migration, ProgressEvent } from '../src/types'
+import type { Migration } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
-import { openHost, type DatabaseHost } from './database-host'
+import { DatabaseCoordinator } from './database-coordinator'
 import { loadSqlite } from './load-sqlite'
+import type { RemoteMethod } from './tab-channel'
 
 /** Options of `serveDatabase`. */
 export interface ServeDatabaseOptions {
@@ -30,70 +31,70 @@ export function serveDatabase(options: ServeDatabaseOptions): void {
   expose(createWorkerApi(options), globalThis as unknown as Parameters<typeof expose>[1])
 }
 
-/** The object `serveDatabase` exposes: every call runs after the previous one settled. */
+/** The object `serveDatabase` exposes: the page's end of this tab's `DatabaseCoordinator`. */
 export function createWorkerApi({ migrations }: ServeDatabaseOptions): WorkerApi {
-  let host: DatabaseHost | null = null
+  let coordinator: DatabaseCoordinator | null = null
   let state: 'new' | 'opening' | 'open' | 'closed' = 'new'
-  let progress: ((event: ProgressEvent) => void) | null = null
-  let queue: Promise<unknown> = Promise.resolve()
+  const released: { [releaseProxy]?: () => void }[] = []
 
-  // One call at a time, in arrival order: async steps (snapshot, restore) must never interleave with a query.
-  const serial = <T>(run: () => T | Promise<T>): Promise<T> => {
-    const result = queue.then(run)
-    queue = result.catch(() => {})
-    return result
-  }
-  const withHost = <T>(run: (host: DatabaseHost) => T | Promise<T>): Promise<T> =>
-    serial(() => {
-      if (!host) throw new DatabaseClosedError('DATABASE_CLOSED', state === 'closed' ? 'database is closed' : 'database is not open')
-      return run(host)
-    })
-  // Progress goes out fire-and-forget: the page may have gone, and a lost progress event must not fail an upgrade.
-  const emit = (event: ProgressEvent): void => {
-    try {
-      void Promise.resolve(progress?.(event)).catch(() => {})
-    } catch {
-      /* the page side is gone */
+  // Events go out fire-and-forget: the page may have gone, and a lost event must not fail an upgrade.
+  const fireAndForget =
+    <E>(callback: (event: E) => unknown) =>
+    (event: E): void => {
+      try {
+        void Promise.resolve(callback(event)).catch(() => {})
+      } catch {
+        /* the page side is gone */
+      }
     }
-  }
+  const call =
+    (method: RemoteMethod) =>
+    (...args: unknown[]): Promise<never> => {
+      if (!coordinator)
+        return Promise.reject(new DatabaseClosedError('DATABASE_CLOSED', state === 'closed' ? 'database is closed' : 'database is not open'))
+      return coordinator.call(method, args) as Promise<never>
+    }
 
   return {
-    open: (request, onProgress) =>
-      serial(async () => {
-        if (state !== 'new') throw new InvalidOptionsError('this worker already serves a database; create one worker per openDatabase call')
-        state = 'opening'
-        progress = onProgress
-        try {
-          const opened = await openHost(request, migrations, emit)
-          host = opened.host
-          state = 'open'
-          return opened.result
-        } catch (error) {
-          state = 'closed'
-          throw error
-        }
-      }),
-    query: (sql, params) => withHost((h) => h.query(sql, params)),
-    exec: (sql, params) => withHost((h) => h.exec(sql, params)),
-    batch: (statements) => withHost((h) => h.batch(statements)),
-    status: () => withHost((h) => h.status()),
-    snapshots: () => withHost((h) => h.snapshots()),
-    snapshot: () => withHost((h) => h.snapshot()),
-    restoreSnapshot: (id, options) => withHost((h) => h.restoreSnapshot(id, options)),
-    deleteSnapshot: (id) => withHost((h) => h.deleteSnapshot(id)),
-    migrate: () => withHost((h) => h.migrate()),
-    exportDatabase: () => withHost((h) => h.exportDatabase()),
-    dryRun: () => withHost((h) => h.dryRun()),
-    importDatabase: (file) => withHost((h) => h.importDatabase(file)),
-    integrityCheck: () => withHost((h) => h.integrityCheck()),
-    schema: () => withHost((h) => h.schema()),
-    exportSnapshot: (id) => withHost((h) => h.exportSnapshot(id)),
-    close: () =>
-      serial(() => {
-        ;(progress as { [releaseProxy]?: () => void } | null)?.[releaseProxy]?.()
-        host?.file.shutdown()
-        host = null
+    async open(request, onProgress, onVersionChange) {
+      if (state !== 'new') throw new InvalidOptionsError('this worker already serves a database; create one worker per openDatabase call')
+      state = 'opening'
+      released.push(onProgress as never, onVersionChange as never)
+      try {
+        const events = { progress: fireAndForget(onProgress), versionChange: fireAndForget(onVersionChange) }
+        const joined = await DatabaseCoordinator.open(request, migrations, events)
+        coordinator = joined.coordinator
+        state = 'open'
+        return { opened: joined.opened, tabLock: joined.tabLock }
+      } catch (error) {
         state = 'closed'
-      }),
+        throw error
+      }
+    },
+    query: call('query'),
+    exec: call('exec'),
+    batch: call('batch'),
+    status: call('status'),
+    snapshots: call('snapshots'),
+    snapshot: call('snapshot'),
+    restoreSnapshot: call('restoreSnapshot'),
+    deleteSnapshot: call('deleteSnapshot'),
+    migrate: call('migrate'),
+    exportDatabase: call('exportDatabase'),
+    dryRun: call('dryRun'),
+    importDatabase: call('importDatabase'),
+    integrityCheck: call('integrityCheck'),
+    schema: call('schema'),
+    exportSnapshot: call('exportSnapshot'),
+    async close() {
+      const closing = coordinator
+      coordinator = null
+      state = 'closed'
+      try {
+        await closing?.close()
+      } finally {
+        for (const proxy of released.splice(0)) proxy[releaseProxy]?.()
+      }
+    },
   }
 }

@@ -1,23 +1,6 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
 import { expect, failed, h, ok, openApp, test } from './fixtures'
 
-test('a second tab gets a typed "owned elsewhere" error, and can open once the first tab closes', async ({ context }) => {
-  const first = await openApp(context)
-  const second = await openApp(context)
-  ok(await h.open(first, { name: 'shared.db', set: 'v2' }))
-  ok(await h.exec(first, 'shared.db', `INSERT INTO notes (title) VALUES ('from tab one')`))
-
-  const error = failed(await h.open(second, { name: 'shared.db', set: 'v2', options: { lockTimeoutMs: 300 } }))
-  expect(error).toMatchObject({ isLibraryError: true, className: 'DatabaseLockedError', code: 'OWNED_ELSEWHERE' })
-  expect(error.fields.database).toBe('shared.db')
-  // The first tab is unaffected by the refused attempt.
-  expect(ok(await h.query(first, 'shared.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from tab one' }])
-
-  ok(await h.close(first, 'shared.db'))
-  ok(await h.open(second, { name: 'shared.db', set: 'v2' }))
-  expect(ok(await h.query(second, 'shared.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from tab one' }])
-})
-
 test('closing the owning page hands the database to the next tab', async ({ context }) => {
   const first = await openApp(context)
   ok(await h.open(first, { name: 'handoff.db', set: 'v2' }))

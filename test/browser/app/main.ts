@@ -1,4 +1,11 @@
-import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type ProgressEvent, SqliteOpfsMigrateError } from 'sqlite-opfs-migrate'
+import {
+  openDatabase,
+  SqliteOpfsMigrateError,
+  type DatabaseHandle,
+  type OpenDatabaseOptions,
+  type ProgressEvent,
+  type VersionChangeEvent,
+} from 'sqlite-opfs-migrate'
 
 /**
  * A small harness the Playwright specs drive through `page.evaluate`: it keeps open handles by name and turns errors
@@ -7,6 +14,7 @@ import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions, type Progr
 const handles = new Map<string, DatabaseHandle>()
 const workers = new Map<string, Worker>()
 const progress: ProgressEvent[] = []
+const versionChanges: VersionChangeEvent[] = []
 
 export interface OpenArgs {
   name: string
@@ -16,7 +24,7 @@ export interface OpenArgs {
   terminateAtVersion?: number
   /** Terminate the worker once a restore has written this many bytes. */
   terminateAtRestoreBytes?: number
-  options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress'>>
+  options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress' | 'onVersionChange'>>
 }
 
 function describeError(error: unknown) {
@@ -41,6 +49,7 @@ async function attempt<T>(run: () => Promise<T>) {
 
 const harness = {
   progress,
+  versionChanges,
   async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtRestoreBytes, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
@@ -61,6 +70,7 @@ const harness = {
           if (event.type === 'restore' && terminateAtRestoreBytes !== undefined && event.bytesRead >= terminateAtRestoreBytes && !event.done)
             own?.terminate()
         },
+        onVersionChange: (event) => versionChanges.push(event),
       })
       handles.set(name, db)
       return db.opened
@@ -89,6 +99,32 @@ const harness = {
   /** Imports the current file of database `source` into database `target`. */
   importFrom: (target: string, source: string) =>
     attempt(async () => harness.handle(target).importDatabase(await harness.handle(source).exportDatabase())),
+  /**
+   * Inserts `count` notes titled `<prefix> <i>`, one call after the other, and reports each call's outcome (for
+   * exactly-once checks across a failover).
+   */
+  async insertMany(name: string, prefix: string, count: number) {
+    const outcomes: { title: string; ok: boolean; code?: string; ms: number; at: number }[] = []
+    for (let i = 0; i < count; i++) {
+      const title = `${prefix} ${i}`
+      const at = Date.now()
+      const started = performance.now()
+      const result = await attempt(() => harness.handle(name).exec('INSERT INTO notes (title) VALUES (?)', [title]))
+      outcomes.push({ title, ok: result.ok, ...(result.ok ? {} : { code: String(result.error.code) }), ms: performance.now() - started, at })
+    }
+    return outcomes
+  },
+  /** Median time of `count` small queries, in ms. */
+  async medianQueryMs(name: string, count: number) {
+    const times: number[] = []
+    for (let i = 0; i < count; i++) {
+      const started = performance.now()
+      await harness.handle(name).query('SELECT id, title FROM notes WHERE id = ?', [i % 10])
+      times.push(performance.now() - started)
+    }
+    times.sort((a, b) => a - b)
+    return times[Math.floor(times.length / 2)]!
+  },
   close: (name: string) => attempt(() => harness.handle(name).close()),
   terminate(name: string) {
     workers.get(name)?.terminate()

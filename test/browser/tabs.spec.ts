@@ -1,0 +1,186 @@
+import type { Page } from '@playwright/test'
+import { expect, failed, h, ok, openApp, test } from './fixtures'
+
+// Several pages of one browser context share OPFS, IndexedDB, Web Locks and BroadcastChannels: they are the tabs.
+
+const titles = async (page: Page, name: string) =>
+  ok(await h.query(page, name, 'SELECT title FROM notes ORDER BY title')).map((r) => r.title as string)
+const versionChanges = (page: Page) => page.evaluate(() => window.harness.versionChanges)
+const insertMany = (page: Page, name: string, prefix: string, count: number) =>
+  page.evaluate(([n, p, c]) => window.harness.insertMany(n, p, c), [name, prefix, count] as const)
+
+test('three tabs opening at once: one upgrade, every tab reads and writes, and sees the others’ writes', async ({ context }) => {
+  const tabs = await Promise.all([openApp(context), openApp(context), openApp(context)])
+  const opened = (await Promise.all(tabs.map((tab) => h.open(tab, { name: 'three.db', set: 'v2' })))).map(ok)
+
+  // Exactly one tab owns the file and ran the migrations; the others waited for it and were told what it did.
+  expect(opened.filter((o) => o.servedBy === 'this-tab')).toHaveLength(1)
+  for (const o of opened) {
+    expect(o.version).toBe(5)
+    expect(o.appliedNow.map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+  }
+  const status = ok(await h.status(tabs[0]!, 'three.db'))
+  expect(status.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+  expect(status.snapshots.filter((s) => s.reason === 'upgrade')).toHaveLength(1)
+  // Every tab saw each migration start once, in order: the owner's progress reached the waiting tabs.
+  for (const tab of tabs) {
+    const starts = (await h.progress(tab)).filter((e) => e.type === 'migration-start').map((e) => (e as { version: number }).version)
+    expect(starts).toEqual([1, 2, 3, 4, 5])
+  }
+
+  await Promise.all(tabs.map((tab, i) => h.exec(tab, 'three.db', 'INSERT INTO notes (title) VALUES (?)', [`from tab ${i}`])))
+  for (const tab of tabs) expect(await titles(tab, 'three.db')).toEqual(['from tab 0', 'from tab 1', 'from tab 2'])
+
+  const statuses = (await Promise.all(tabs.map((tab) => h.status(tab, 'three.db')))).map(ok)
+  const owner = statuses.find((s) => s.tabs.isOwner)!
+  for (const s of statuses) expect(s.tabs).toMatchObject({ ownerTab: owner.tabs.thisTab, connected: 3 })
+  expect(new Set(statuses.map((s) => s.tabs.thisTab)).size).toBe(3)
+})
+
+test('a follower gets the same typed errors and results as the owner', async ({ context }) => {
+  const [first, second] = await Promise.all([openApp(context), openApp(context)])
+  ok(await h.open(first, { name: 'same.db', set: 'v2' }))
+  const follower = ok(await h.open(second, { name: 'same.db', set: 'v2' }))
+  expect(follower).toMatchObject({ servedBy: 'another-tab', version: 5, appliedNow: [] })
+
+  const error = failed(await h.exec(second, 'same.db', 'INSERT INTO no_such_table VALUES (1)'))
+  expect(error).toMatchObject({ isLibraryError: true, className: 'SqliteError', code: 'SQLITE_ERROR' })
+  expect(error.fields).toMatchObject({ sqliteCode: 1, sql: 'INSERT INTO no_such_table VALUES (1)' })
+  // Results keep their exact values and types (rowids are BigInts, as sqlite-wasm gives them to the owner's page).
+  const described = async (page: Page, sql: string) =>
+    page.evaluate(async (s) => {
+      const run = await window.harness.handle('same.db').exec(s)
+      return { changes: run.changes, rowid: String(run.lastInsertRowid), type: typeof run.lastInsertRowid }
+    }, sql)
+  expect(await described(second, `INSERT INTO notes (title) VALUES ('x')`)).toEqual({ changes: 1, rowid: '1', type: 'bigint' })
+  expect(await described(first, `INSERT INTO notes (title) VALUES ('y')`)).toEqual({ changes: 1, rowid: '2', type: 'bigint' })
+  const file = ok(await h.exportFile(second, 'same.db'))
+  expect(file.type).toBe('application/vnd.sqlite3')
+  expect(ok(await h.exportFile(first, 'same.db')).sha256).toBe(file.sha256)
+  const snapshot = ok(await second.evaluate(() => window.harness.snapshot('same.db')))
+  expect(snapshot).toMatchObject({ reason: 'manual', fromVersion: 5, sha256: file.sha256 })
+})
+
+test('transactions of different tabs never interleave; a tab that dies inside one has it rolled back', async ({ context }) => {
+  const [a, b, c] = await Promise.all([openApp(context), openApp(context), openApp(context)])
+  ok(await h.open(a, { name: 'tx.db', set: 'v2' }))
+  ok(await h.open(b, { name: 'tx.db', set: 'v2' }))
+  ok(await h.open(c, { name: 'tx.db', set: 'v2' }))
+
+  // Follower b opens a transaction; the owner's and c's writes wait for it instead of landing inside it.
+  ok(await h.exec(b, 'tx.db', 'BEGIN'))
+  ok(await h.exec(b, 'tx.db', `INSERT INTO notes (title) VALUES ('b, rolled back')`))
+  const fromA = h.exec(a, 'tx.db', `INSERT INTO notes (title) VALUES ('a')`)
+  const fromC = h.exec(c, 'tx.db', `INSERT INTO notes (title) VALUES ('c')`)
+  await b.waitForTimeout(300)
+  expect(await titles(b, 'tx.db')).toEqual(['b, rolled back'])
+  ok(await h.exec(b, 'tx.db', 'ROLLBACK'))
+  ok(await fromA)
+  ok(await fromC)
+  expect(await titles(a, 'tx.db')).toEqual(['a', 'c'])
+
+  // c opens a transaction and its tab closes before COMMIT: the owner rolls it back and the others go on.
+  ok(await h.exec(c, 'tx.db', 'BEGIN'))
+  ok(await h.exec(c, 'tx.db', `INSERT INTO notes (title) VALUES ('c, never committed')`))
+  const waiting = h.exec(b, 'tx.db', `INSERT INTO notes (title) VALUES ('b')`)
+  await c.close()
+  ok(await waiting)
+  expect(await titles(a, 'tx.db')).toEqual(['a', 'b', 'c'])
+  expect(ok(await h.status(a, 'tx.db')).tabs.connected).toBe(2)
+})
+
+for (const how of ['closed', 'crashed'] as const) {
+  test(`owner tab ${how}: another tab takes over, and writes issued during the switch land exactly once`, async ({ context }) => {
+    const [owner, b, c] = await Promise.all([openApp(context), openApp(context), openApp(context)])
+    ok(await h.open(owner, { name: 'failover.db', set: 'v2' }))
+    ok(await h.open(b, { name: 'failover.db', set: 'v2' }))
+    ok(await h.open(c, { name: 'failover.db', set: 'v2' }))
+    ok(await h.exec(owner, 'failover.db', `INSERT INTO notes (title) VALUES ('before')`))
+
+    // Both followers keep writing while the owner goes away.
+    const writesB = insertMany(b, 'failover.db', 'b', 40)
+    const writesC = insertMany(c, 'failover.db', 'c', 40)
+    await b.waitForTimeout(30)
+    if (how === 'closed') await owner.close()
+    else await owner.evaluate(() => window.harness.terminate('failover.db'))
+    const goneAt = Date.now()
+    const outcomes = [...(await writesB), ...(await writesC)]
+    // The writes straddle the switch: some were issued before the owner went, some after.
+    expect(outcomes.some((o) => o.at < goneAt)).toBe(true)
+    expect(outcomes.filter((o) => o.at > goneAt).length).toBeGreaterThan(10)
+
+    const rows = await titles(b, 'failover.db')
+    const count = (title: string) => rows.filter((t) => t === title).length
+    expect(count('before')).toBe(1)
+    for (const o of outcomes) {
+      // Never twice; every write that succeeded is there once; one the dying owner had started may be unknown.
+      expect(count(o.title)).toBeLessThanOrEqual(1)
+      if (o.ok) expect(count(o.title), o.title).toBe(1)
+      else expect(o.code).toBe('OUTCOME_UNKNOWN')
+    }
+    expect(outcomes.filter((o) => !o.ok).length).toBeLessThanOrEqual(2)
+    expect(await titles(c, 'failover.db')).toEqual(rows)
+    const status = ok(await h.status(c, 'failover.db'))
+    expect(status.tabs.connected).toBe(2)
+    expect([ok(await h.status(b, 'failover.db')).tabs.thisTab, status.tabs.thisTab]).toContain(status.tabs.ownerTab)
+    expect(ok(await h.query(c, 'failover.db', 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
+  })
+}
+
+test('a tab with newer migrations takes over from older tabs, which are told and then refuse with "too new"', async ({ context }) => {
+  const [old1, old2] = await Promise.all([openApp(context), openApp(context)])
+  ok(await h.open(old1, { name: 'skew.db', set: 'v1' }))
+  ok(await h.open(old2, { name: 'skew.db', set: 'v1' }))
+  ok(await h.exec(old2, 'skew.db', `INSERT INTO notes (title) VALUES ('#written by v1')`))
+  const before = ok(await h.exportFile(old1, 'skew.db'))
+
+  const newer = await openApp(context)
+  const opened = ok(await h.open(newer, { name: 'skew.db', set: 'v2' }))
+  expect(opened).toMatchObject({ servedBy: 'this-tab', version: 5, latestVersion: 5 })
+  expect(opened.appliedNow.map((m) => m.version)).toEqual([3, 4, 5])
+  // One upgrade, from the old tabs' exact file; the v1 data went through the v2 migrations.
+  const status = ok(await h.status(newer, 'skew.db'))
+  const upgrades = status.snapshots.filter((s) => s.reason === 'upgrade' && s.toVersion === 5)
+  expect(upgrades).toHaveLength(1)
+  expect(upgrades[0]).toMatchObject({ fromVersion: 2, toVersion: 5, sha256: before.sha256 })
+  expect(ok(await h.query(newer, 'skew.db', 'SELECT name FROM tags'))).toEqual([{ name: 'written' }])
+
+  for (const old of [old1, old2]) {
+    expect(await versionChanges(old)).toEqual([{ type: 'versionchange', reason: 'newer-tab', knownVersion: 2, newVersion: 5 }])
+    const refused = failed(await h.query(old, 'skew.db', 'SELECT title FROM notes'))
+    expect(refused).toMatchObject({ className: 'DatabaseTooNewError', code: 'DATABASE_TOO_NEW' })
+    expect(refused.fields).toMatchObject({ databaseVersion: 5, latestVersion: 2 })
+  }
+  expect(await versionChanges(newer)).toEqual([])
+
+  // An old tab started now is refused at open, with the same event.
+  const late = await openApp(context)
+  const error = failed(await h.open(late, { name: 'skew.db', set: 'v1' }))
+  expect(error).toMatchObject({ className: 'DatabaseTooNewError', fields: { databaseVersion: 5, latestVersion: 2 } })
+  expect(await versionChanges(late)).toEqual([{ type: 'versionchange', reason: 'database-newer', knownVersion: 2, newVersion: 5 }])
+})
+
+test('a failing upgrade seen from two tabs: both get the same error, it ran once, and the database is restored', async ({ context }) => {
+  const setup = await openApp(context)
+  ok(await h.open(setup, { name: 'fail2.db', set: 'v2' }))
+  ok(await h.exec(setup, 'fail2.db', `INSERT INTO notes (title) VALUES ('keep me'), ('and me')`))
+  const before = ok(await h.exportFile(setup, 'fail2.db'))
+  ok(await h.close(setup, 'fail2.db'))
+
+  const [a, b] = await Promise.all([openApp(context), openApp(context)])
+  const errors = (await Promise.all([h.open(a, { name: 'fail2.db', set: 'fail' }), h.open(b, { name: 'fail2.db', set: 'fail' })])).map(failed)
+  for (const error of errors) {
+    expect(error).toMatchObject({ className: 'MigrationFailedError', code: 'MIGRATION_FAILED' })
+    expect(error.fields.details).toMatchObject({ phase: 'migration', version: 6, migrationName: 'broken_archive', restoredToVersion: 5 })
+  }
+  expect(errors[1]!.fields.details).toEqual(errors[0]!.fields.details)
+  const starts = [...(await h.progress(a)), ...(await h.progress(b))].filter((e) => e.type === 'migration-start')
+  // Both tabs saw the owner's one attempt at migration 6; nobody ran it a second time.
+  expect(starts.map((e) => (e as { version: number }).version)).toEqual([6, 6])
+
+  ok(await h.open(setup, { name: 'fail2.db', set: 'v2' }))
+  expect(ok(await h.exportFile(setup, 'fail2.db')).sha256).toBe(before.sha256)
+  const status = ok(await h.status(setup, 'fail2.db'))
+  expect(status.snapshots.filter((s) => s.reason === 'upgrade' && s.fromVersion === 5)).toHaveLength(1)
+  expect(status.lastFailure).toMatchObject({ code: 'MIGRATION_FAILED', version: 6 })
+})

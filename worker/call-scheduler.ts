@@ -1,0 +1,105 @@
+/** A call waiting to run on the owner's connection. */
+interface Job {
+  caller: string
+  run: () => unknown
+  onStart?: () => void
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Runs the owner's calls one at a time, for every tab, in arrival order, except that a tab that leaves a transaction
+ * open (`exec('BEGIN')`) has the connection to itself until it commits or rolls back: calls of other tabs wait, so
+ * their statements never land inside its transaction. One connection serves all tabs, so this is the only isolation
+ * there is.
+ *
+ * @example
+ * const scheduler = new CallScheduler(() => !sqlite3.capi.sqlite3_get_autocommit(db.pointer))
+ * await scheduler.submit('tab-a', () => host.exec('BEGIN'))
+ * void scheduler.submit('tab-b', () => host.query('SELECT 1')) // waits for tab-a's COMMIT or ROLLBACK
+ */
+export class CallScheduler {
+  #queue: Job[] = []
+  #running = false
+  #holder: string | null = null
+  #idle: (() => void)[] = []
+
+  constructor(
+    readonly inTransaction: () => boolean,
+    /** Told when a tab starts or stops holding a transaction open between calls. */
+    readonly onHolderChange: (holder: string | null) => void = () => {},
+  ) {}
+
+  /** The tab whose open transaction the others are waiting for, if any. */
+  get holder(): string | null {
+    return this.#holder
+  }
+
+  /** Queues a call of `caller`; `onStart` runs just before it does. */
+  submit<T>(caller: string, run: () => T | Promise<T>, onStart?: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ caller, run, onStart, resolve: resolve as (value: unknown) => void, reject })
+      this.#pump()
+    })
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  /** Rejects every queued call (running ones finish) and returns how many there were. */
+  rejectQueued(error: unknown): number {
+    const dropped = this.#queue.splice(0)
+    for (const job of dropped) job.reject(error)
+    this.#settleIdle()
+    return dropped.length
+  }
+
+  /**
+   * Ends the transaction a gone tab left open: `rollback` runs as soon as nothing else runs, then the other tabs go on.
+   */
+  releaseHolder(caller: string, rollback: () => void): void {
+    if (this.#holder !== caller) return
+    this.#queue.unshift({
+      caller,
+      run: rollback,
+      resolve: () => {},
+      reject: () => {},
+    })
+    this.#pump()
+  }
+
+  #pump(): void {
+    if (this.#running) return
+    const index = this.#holder === null ? 0 : this.#queue.findIndex((job) => job.caller === this.#holder)
+    const job = index < 0 ? undefined : this.#queue.splice(index, 1)[0]
+    if (!job) {
+      this.#settleIdle()
+      return
+    }
+    this.#running = true
+    void (async () => {
+      try {
+        job.onStart?.()
+        job.resolve(await job.run())
+      } catch (error) {
+        job.reject(error)
+      } finally {
+        this.#running = false
+        const holder = this.inTransaction() ? job.caller : null
+        if (holder !== this.#holder) {
+          this.#holder = holder
+          this.onHolderChange(holder)
+        }
+        this.#pump()
+      }
+    })()
+  }
+
+  #settleIdle(): void {
+    if (this.#running || this.#queue.length > 0) return
+    for (const resolve of this.#idle.splice(0)) resolve()
+  }
+}

@@ -1,0 +1,356 @@
+import { deserializeError, serializeError } from '../src/error-transfer'
+import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError } from '../src/errors'
+import type { DatabaseStatus, Migration, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
+import { lockName } from '../src/worker-api'
+import { openHost } from './database-host'
+import { OwnerLink } from './owner-link'
+import { OwnerRole } from './owner-role'
+import { TabChannel, type RemoteMethod, type TabMessage } from './tab-channel'
+import { connectedTabs, takeLock, tabLockName, type Release } from './tab-locks'
+
+/** Where the page's calls go. */
+export interface CoordinatorEvents {
+  progress(event: ProgressEvent): void
+  versionChange(event: VersionChangeEvent): void
+}
+
+/** How long a failed owner waits for the waiting tabs to take its error before it lets go of the lock. */
+const FAILURE_ACK_MS = 1000
+/** Pause before queueing again after deferring ownership to a tab with newer migrations. */
+const DEFER_MS = 100
+
+/**
+ * One tab's connection to a database shared by every tab of the origin. Exactly one tab's worker owns the OPFS file
+ * (it holds the owner Web Lock) and runs every tab's calls; the others follow: they forward their page's calls over a
+ * BroadcastChannel and queue on the owner lock, so that when the owner closes, crashes or hands over, the next tab
+ * takes over, recovers the file if needed, and runs the calls that were waiting. A tab whose code knows newer
+ * migrations asks the owner to hand over; tabs with older code are told (`versionchange`) and then refuse their calls
+ * with `DatabaseTooNewError` once the database is newer than they know.
+ *
+ * @example
+ * const { coordinator, opened } = await DatabaseCoordinator.open(request, migrations, { progress, versionChange })
+ * const rows = await coordinator.call('query', ['SELECT 1'])
+ */
+export class DatabaseCoordinator {
+  readonly knows: number
+  readonly #channel: TabChannel
+  readonly #link: OwnerLink
+  #owner: OwnerRole | null = null
+  #role: 'joining' | 'opening' | 'owner' | 'releasing' | 'follower' | 'closed' = 'joining'
+  /** Set when the database became unusable for this tab (too new for its code, or a takeover that failed). */
+  #broken: unknown = null
+  #lockWait: AbortController | null = null
+  #joined: { resolve: (opened: OpenResult) => void; reject: (error: unknown) => void } | null = null
+  #acks = new Set<string>()
+  #onAck: (() => void) | null = null
+  #versionChangeSent = false
+  #opened: OpenResult | null = null
+
+  private constructor(
+    readonly request: OpenRequest,
+    readonly migrations: readonly Migration[],
+    readonly events: CoordinatorEvents,
+    readonly releaseTab: Release,
+  ) {
+    this.knows = migrations.at(-1)?.version ?? 0
+    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
+    this.#link = new OwnerLink(request.tabId, (message) => this.#channel.post(message), request.ownerTimeoutMs, request.name)
+  }
+
+  get tabId(): string {
+    return this.request.tabId
+  }
+
+  /** Joins the database's tabs: owns it if no tab does, else follows the owner (waiting for its open to finish). */
+  static async open(
+    request: OpenRequest,
+    migrations: readonly Migration[],
+    events: CoordinatorEvents,
+  ): Promise<{ coordinator: DatabaseCoordinator; opened: OpenResult; tabLock: string }> {
+    const knows = migrations.at(-1)?.version ?? 0
+    const tabLock = tabLockName(request.name, knows, request.tabId)
+    const releaseTab = (await takeLock(tabLock, { ifAvailable: true })) ?? (() => {})
+    const coordinator = new DatabaseCoordinator(request, migrations, events, releaseTab)
+    try {
+      return { coordinator, opened: await coordinator.#join(), tabLock }
+    } catch (error) {
+      coordinator.#shutdown()
+      throw error
+    }
+  }
+
+  /** Runs one of the page's calls: here when this tab owns the database, at the owner otherwise. */
+  async call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
+    if (this.#role === 'closed') throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
+    if (this.#broken) throw this.#broken
+    const result = this.#role === 'owner' && this.#owner ? await this.#owner.run(this.tabId, method, args) : await this.#link.call(method, args)
+    return method === 'status' ? this.#withTabs(result as Omit<DatabaseStatus, 'tabs'>) : result
+  }
+
+  /** Stops using the database; when this tab owns it, lets queued calls finish and hands it to the next tab. */
+  async close(): Promise<void> {
+    if (this.#role === 'closed') return
+    const owner = this.#role === 'owner' ? this.#owner : null
+    this.#role = 'closed'
+    this.#lockWait?.abort()
+    if (owner) await this.#stopOwning(owner)
+    this.#shutdown()
+  }
+
+  async #join(): Promise<OpenResult> {
+    const release = await takeLock(lockName(this.request.name), { ifAvailable: true })
+    if (release) return this.#own(release, null)
+    const joined = new Promise<OpenResult>((resolve, reject) => (this.#joined = { resolve, reject }))
+    const timer = setTimeout(
+      () =>
+        this.#settleJoin(
+          new DatabaseLockedError(
+            `another tab has ${this.request.name} and did not make it available within ${this.request.ownerTimeoutMs} ms`,
+            this.request.name,
+          ),
+        ),
+      this.request.ownerTimeoutMs,
+    )
+    this.#channel.post({ type: 'hello', from: this.tabId, knows: this.knows })
+    this.#queueForOwnership()
+    try {
+      return await joined
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Waits in the browser's queue for the owner lock: granted when the owner closes, crashes or hands over. */
+  #queueForOwnership(): void {
+    const wait = new AbortController()
+    this.#lockWait = wait
+    takeLock(lockName(this.request.name), { signal: wait.signal }).then(
+      async (release) => {
+        if (!release) return
+        if (this.#role === 'closed' || this.#broken || wait.signal.aborted) return release()
+        // A tab whose code knows newer migrations is waiting: let it have the database first.
+        if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows)) {
+          release()
+          setTimeout(() => this.#role !== 'closed' && !this.#broken && this.#queueForOwnership(), DEFER_MS)
+          return
+        }
+        const previous = this.#link.owner
+        try {
+          const opened = await this.#own(release, previous)
+          this.#settleJoin(null, opened)
+        } catch (error) {
+          if (this.#joined) this.#settleJoin(error)
+          else this.#break(error)
+        }
+      },
+      () => {},
+    )
+  }
+
+  /** Becomes the owner: opens (recovering and upgrading as needed), then serves every tab. */
+  async #own(release: Release, previousOwner: string | null): Promise<OpenResult> {
+    this.#role = 'opening'
+    this.#channel.post({ type: 'opening', from: this.tabId, knows: this.knows })
+    if (previousOwner) this.#link.ownerLost(previousOwner)
+    const emit = (event: ProgressEvent): void => {
+      this.events.progress(event)
+      this.#channel.post({ type: 'progress', from: this.tabId, event })
+    }
+    let opened: Awaited<ReturnType<typeof openHost>>
+    try {
+      opened = await openHost(this.request, this.migrations, emit, release)
+    } catch (error) {
+      this.#role = 'follower'
+      if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
+      await this.#announceFailure(error)
+      throw error
+    }
+    const owner = new OwnerRole(opened.host, this.#channel, this.tabId, () => this.#announce(null))
+    this.#owner = owner
+    this.#opened = opened.result
+    if (this.#isClosed()) {
+      await this.#stopOwning(owner)
+      throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
+    }
+    this.#role = 'owner'
+    this.#announce(opened.result)
+    // Calls this tab's page made while no tab owned the database run here now.
+    this.#link.runWaiting((method, args) => owner.run(this.tabId, method, args))
+    void this.#handOverIfNewerTab()
+    return opened.result
+  }
+
+  /** Tells the tabs that this one owns the database, at which version. */
+  #announce(opened: OpenResult | null, to?: string): void {
+    if (this.#role !== 'owner' || !this.#owner) return
+    const version = this.#owner.host.file.version()
+    const base = this.#opened ?? ({ version, latestVersion: this.knows, appliedNow: [], recoveredFrom: null, servedBy: 'this-tab' } satisfies OpenResult)
+    const result = opened ?? { ...base, version, appliedNow: [], recoveredFrom: null }
+    this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result })
+  }
+
+  /** Posts a failed open and gives the waiting tabs a moment to take it as theirs before the lock goes. */
+  async #announceFailure(error: unknown): Promise<void> {
+    const others = (await connectedTabs(this.request.name).catch(() => [])).filter((t) => t.tabId !== this.tabId)
+    if (others.length === 0) return
+    this.#acks.clear()
+    const acked = new Promise<void>((resolve) => {
+      this.#onAck = () => others.every((t) => this.#acks.has(t.tabId)) && resolve()
+      setTimeout(resolve, FAILURE_ACK_MS)
+    })
+    this.#channel.post({ type: 'failed', from: this.tabId, knows: this.knows, error: serializeError(error) })
+    await acked
+    this.#onAck = null
+  }
+
+  async #handOverIfNewerTab(): Promise<void> {
+    const newest = Math.max(this.knows, ...(await connectedTabs(this.request.name)).map((t) => t.knows))
+    if (newest > this.knows) await this.#handOver(newest)
+  }
+
+  /** A tab with newer migrations wants the database: tell everyone, finish queued calls, let go, and follow. */
+  async #handOver(newVersion: number): Promise<void> {
+    const owner = this.#owner
+    if (this.#role !== 'owner' || !owner) return
+    this.#role = 'releasing'
+    this.#versionChange('newer-tab', newVersion)
+    this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: owner.host.file.version() })
+    await this.#stopOwning(owner)
+    if (this.#isClosed()) return
+    this.#role = 'follower'
+    this.#queueForOwnership()
+  }
+
+  async #stopOwning(owner: OwnerRole): Promise<void> {
+    try {
+      await owner.stop()
+    } finally {
+      this.#owner = null
+      this.#channel.post({ type: 'released', from: this.tabId })
+    }
+  }
+
+  #receive(message: TabMessage): void {
+    if (message.from === this.tabId) return
+    switch (message.type) {
+      case 'hello':
+        if (this.#role === 'owner') {
+          if (message.knows > this.knows) void this.#handOver(message.knows)
+          else this.#announce(null, message.from)
+        }
+        return
+      case 'opening':
+        // A new owner means the previous one is gone: what it had not started waits for the new one.
+        if (this.#link.owner && this.#link.owner !== message.from) this.#link.ownerLost(this.#link.owner)
+        return
+      case 'ready':
+        return this.#onReady(message)
+      case 'failed':
+        return this.#onFailed(message)
+      case 'failed-ack':
+        this.#acks.add(message.from)
+        this.#onAck?.()
+        return
+      case 'progress':
+        if (this.#role !== 'owner' && this.#role !== 'closed') this.events.progress(message.event)
+        return
+      case 'call':
+        if (this.#owner) this.#owner.serve(message)
+        else this.#channel.post({ type: 'redirect', from: this.tabId, to: message.from, id: message.id })
+        return
+      case 'versionchange':
+        if (message.newVersion > this.knows) this.#versionChange('newer-tab', message.newVersion)
+        return
+      case 'released':
+        this.#link.ownerLost(message.from)
+        return
+      default:
+        this.#link.receive(message)
+    }
+  }
+
+  #onReady(message: Extract<TabMessage, { type: 'ready' }>): void {
+    if (this.#role === 'closed' || this.#role === 'owner' || this.#role === 'opening') return
+    if (message.version > this.knows) {
+      // The database is newer than this tab's code: refuse rather than show a schema it does not know.
+      const error = new DatabaseTooNewError(
+        `${this.request.name} is at version ${message.version}, newer than this tab's latest migration ${this.knows} (another tab upgraded it): reload`,
+        message.version,
+        this.knows,
+      )
+      this.#versionChange('database-newer', message.version)
+      if (this.#joined) this.#settleJoin(error)
+      else this.#break(error)
+      return
+    }
+    // An owner with older code is about to hand over to this tab (it heard our hello): wait for the lock instead.
+    if (this.#joined && message.knows < this.knows) return
+    this.#link.ownerReady(message.from)
+    if (this.#role === 'joining') this.#role = 'follower'
+    const opened = message.to ? { ...message.opened, appliedNow: [], recoveredFrom: null } : message.opened
+    this.#settleJoin(null, { ...opened, latestVersion: this.knows, servedBy: 'another-tab' })
+  }
+
+  #onFailed(message: Extract<TabMessage, { type: 'failed' }>): void {
+    if (this.#joined) {
+      const error = deserializeError(message.error)
+      // The same code would fail the same way: take the owner's error instead of running the upgrade again.
+      const tooNewForUs = error instanceof DatabaseTooNewError && error.databaseVersion > this.knows
+      if (tooNewForUs || message.knows === this.knows) {
+        this.#lockWait?.abort()
+        this.#settleJoin(
+          tooNewForUs
+            ? new DatabaseTooNewError(
+                `${this.request.name} is at version ${(error as DatabaseTooNewError).databaseVersion}, newer than this app's latest migration ${this.knows}`,
+                (error as DatabaseTooNewError).databaseVersion,
+                this.knows,
+              )
+            : error,
+        )
+      }
+    }
+    this.#channel.post({ type: 'failed-ack', from: this.tabId, to: message.from })
+  }
+
+  #settleJoin(error: unknown, opened?: OpenResult): void {
+    const joined = this.#joined
+    if (!joined) return
+    this.#joined = null
+    if (error) {
+      this.#lockWait?.abort()
+      joined.reject(error)
+    } else joined.resolve(opened!)
+  }
+
+  /** The database cannot be used from this tab any more: every call, waiting or future, fails with `error`. */
+  #break(error: unknown): void {
+    this.#broken = error
+    this.#lockWait?.abort()
+    this.#link.rejectAll(error)
+  }
+
+  #versionChange(reason: VersionChangeEvent['reason'], newVersion: number): void {
+    if (this.#versionChangeSent) return
+    this.#versionChangeSent = true
+    this.events.versionChange({ type: 'versionchange', reason, knownVersion: this.knows, newVersion })
+  }
+
+  async #withTabs(status: Omit<DatabaseStatus, 'tabs'>): Promise<DatabaseStatus> {
+    const connected = (await connectedTabs(this.request.name)).length
+    const isOwner = this.#role === 'owner'
+    return { ...status, tabs: { ownerTab: isOwner ? this.tabId : (this.#link.owner ?? ''), thisTab: this.tabId, isOwner, connected } }
+  }
+
+  /** Whether `close()` ran (TypeScript cannot see that it may have while we awaited). */
+  #isClosed(): boolean {
+    return this.#role === 'closed'
+  }
+
+  #shutdown(): void {
+    this.#role = 'closed'
+    this.#lockWait?.abort()
+    this.#link.rejectAll(new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`))
+    this.#channel.close()
+    this.releaseTab()
+  }
+}

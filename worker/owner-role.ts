@@ -1,0 +1,104 @@
+import { serializeError } from '../src/error-transfer'
+import { CallScheduler } from './call-scheduler'
+import type { DatabaseHost } from './database-host'
+import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
+import { connectedTabs, whenTabGone } from './tab-locks'
+
+/** Calls after which the file's version may have changed, so the other tabs are told it again. */
+const CHANGES_VERSION = new Set<RemoteMethod>(['migrate', 'restoreSnapshot', 'importDatabase'])
+
+/**
+ * What a tab does while it owns the database: runs its own page's calls and the other tabs' forwarded calls on the one
+ * connection, through a `CallScheduler`, and tells the others whenever the version may have moved.
+ *
+ * @example
+ * const owner = new OwnerRole(host, channel, tabId, announce)
+ * const rows = await owner.run(tabId, 'query', ['SELECT 1'])
+ * await owner.stop() // finishes queued calls, rolls back a gone tab's transaction, closes the file
+ */
+export class OwnerRole {
+  readonly scheduler: CallScheduler
+  #accepting = true
+  #holderWatch: AbortController | null = null
+
+  constructor(
+    readonly host: DatabaseHost,
+    readonly channel: TabChannel,
+    readonly tabId: string,
+    /** Tells every tab the current version (after a call that may have changed it). */
+    readonly announce: () => void,
+  ) {
+    const { db } = host.file
+    const capi = host.file.sqlite3.capi
+    this.scheduler = new CallScheduler(
+      () => host.file.isOpen && !capi.sqlite3_get_autocommit(db.pointer!),
+      (holder) => this.#watchHolder(holder),
+    )
+  }
+
+  /** Whether calls are still taken (false once `stop()` began). */
+  get accepting(): boolean {
+    return this.#accepting
+  }
+
+  /** Runs a call of tab `caller` in its turn. */
+  run(caller: string, method: RemoteMethod, args: unknown[], onStart?: () => void): Promise<unknown> {
+    return this.scheduler.submit(
+      caller,
+      async () => {
+        const result = await (this.host[method] as (...a: unknown[]) => unknown)(...args)
+        if (CHANGES_VERSION.has(method)) this.announce()
+        return result
+      },
+      onStart,
+    )
+  }
+
+  /** Serves a call another tab forwarded; one that arrives after `stop()` began is sent back unrun. */
+  serve(message: Extract<TabMessage, { type: 'call' }>): void {
+    const { from, id, method, args } = message
+    const reply = { from: this.tabId, to: from, id }
+    if (!this.#accepting) {
+      this.channel.post({ type: 'redirect', ...reply })
+      return
+    }
+    this.run(from, method, args, () => this.channel.post({ type: 'accepted', ...reply })).then(
+      (value) => this.channel.post({ type: 'result', ...reply, ok: true, value }),
+      (error: unknown) => this.channel.post({ type: 'result', ...reply, ok: false, error: serializeError(error) }),
+    )
+  }
+
+  /**
+   * Stops owning: refuses new calls, rolls back a transaction left open by a tab, lets queued calls finish, then closes
+   * the file and releases the OPFS handles and the owner lock.
+   */
+  async stop(): Promise<void> {
+    this.#accepting = false
+    const holder = this.scheduler.holder
+    if (holder !== null) this.scheduler.releaseHolder(holder, () => this.#rollback())
+    await this.scheduler.idle()
+    this.#holderWatch?.abort()
+    this.host.file.shutdown()
+  }
+
+  /** A tab that holds a transaction open and then goes away must not keep the others waiting forever. */
+  #watchHolder(holder: string | null): void {
+    this.#holderWatch?.abort()
+    this.#holderWatch = null
+    if (holder === null || holder === this.tabId) return
+    const watch = new AbortController()
+    this.#holderWatch = watch
+    void connectedTabs(this.host.file.name).then((tabs) => {
+      if (watch.signal.aborted) return
+      const tab = tabs.find((t) => t.tabId === holder)
+      const rollback = () => this.scheduler.releaseHolder(holder, () => this.#rollback())
+      if (!tab) rollback()
+      else whenTabGone(this.host.file.name, tab, watch.signal, rollback)
+    })
+  }
+
+  #rollback(): void {
+    const { db, sqlite3 } = this.host.file
+    if (this.host.file.isOpen && !sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec('ROLLBACK')
+  }
+}
