@@ -85,11 +85,30 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       remote.open(request, listener(connection, options.onProgress), listener(connection, options.onVersionChange)),
     )
     connection.watchLock(reply.tabLock)
+    handOverWhenFrozen(connection)
     return new DatabaseHandle(request.name, reply.opened, connection)
   } catch (error) {
     await connection.close(false)
     throw error
   }
+}
+
+/**
+ * A frozen page's worker may be suspended with it (browsers differ), and the other tabs must not wait behind it: when
+ * the page is about to freeze, its worker hands the database over if it owns it, and follows after `resume`.
+ */
+function handOverWhenFrozen(connection: WorkerConnection): void {
+  if (typeof document === 'undefined') return
+  const watch = new AbortController()
+  document.addEventListener(
+    'freeze',
+    () => {
+      if (!connection.open) return watch.abort()
+      connection.call((remote) => remote.suspend()).catch(() => {})
+    },
+    { signal: watch.signal },
+  )
+  connection.onClose(() => watch.abort())
 }
 
 /** A callback the worker can call (through Comlink), guarded against the app's bugs and a gone connection. */

@@ -54,6 +54,8 @@ export interface WorkerApi {
   integrityCheck(): Promise<IntegrityReport>
   schema(): Promise<SchemaObject[]>
   exportSnapshot(id: string): Promise<Blob>
+  /** The page is being frozen: an owning tab hands the database to the next tab and follows. */
+  suspend(): Promise<void>
   close(): Promise<void>
 }
 

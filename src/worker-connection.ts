@@ -53,6 +53,12 @@ export class WorkerConnection {
       .catch(() => {})
   }
 
+  /** Runs `callback` once the connection is closed or its worker is gone. */
+  onClose(callback: () => void): void {
+    if (this.#gone) callback()
+    else this.#watch.signal.addEventListener('abort', callback, { once: true })
+  }
+
   /** Whether calls can still be made. */
   get open(): boolean {
     return this.#gone === null

@@ -87,6 +87,14 @@ export class DatabaseCoordinator {
     return method === 'status' ? this.#withTabs(result as Omit<DatabaseStatus, 'tabs'>) : result
   }
 
+  /**
+   * The page is being frozen (hidden and suspended by the browser): if this tab owns the database, hand it to the next
+   * tab in line, so the others are not stuck behind a tab that may not run for a long time. This tab follows from now.
+   */
+  async suspend(): Promise<void> {
+    await this.#handOver(null)
+  }
+
   /** Stops using the database; when this tab owns it, lets queued calls finish and hands it to the next tab. */
   async close(): Promise<void> {
     if (this.#role === 'closed') return
@@ -208,13 +216,18 @@ export class DatabaseCoordinator {
     if (newest > this.knows) await this.#handOver(newest)
   }
 
-  /** A tab with newer migrations wants the database: tell everyone, finish queued calls, let go, and follow. */
-  async #handOver(newVersion: number): Promise<void> {
+  /**
+   * Lets go of the database and follows: finishes queued calls, closes the file, releases the lock, and queues again
+   * behind the tabs already waiting. With `newVersion`, a tab with newer migrations asked for it: everyone is told.
+   */
+  async #handOver(newVersion: number | null): Promise<void> {
     const owner = this.#owner
     if (this.#role !== 'owner' || !owner) return
     this.#role = 'releasing'
-    this.#versionChange('newer-tab', newVersion)
-    this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: owner.host.file.version() })
+    if (newVersion !== null) {
+      this.#versionChange('newer-tab', newVersion)
+      this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: owner.host.file.version() })
+    }
     await this.#stopOwning(owner)
     if (this.#isClosed()) return
     this.#role = 'follower'

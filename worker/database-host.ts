@@ -77,7 +77,7 @@ export async function openHost(
 }
 
 /** The worker side of an open database handle. */
-export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'status'> {
+export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend' | 'status'> {
   readonly latestVersion: number
 
   constructor(

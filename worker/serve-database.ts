@@ -86,6 +86,9 @@ export function createWorkerApi({ migrations }: ServeDatabaseOptions): WorkerApi
     integrityCheck: call('integrityCheck'),
     schema: call('schema'),
     exportSnapshot: call('exportSnapshot'),
+    async suspend() {
+      await coordinator?.suspend()
+    },
     async close() {
       const closing = coordinator
       coordinator = null

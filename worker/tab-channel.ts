@@ -2,8 +2,8 @@ import type { SerializedError } from '../src/error-transfer'
 import type { OpenResult, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
 
-/** Methods a follower tab forwards to the owner (everything but the connection's own `open` and `close`). */
-export type RemoteMethod = Exclude<keyof WorkerApi, 'open' | 'close'>
+/** Methods a follower tab forwards to the owner (everything but the connection's own `open`, `suspend` and `close`). */
+export type RemoteMethod = Exclude<keyof WorkerApi, 'open' | 'close' | 'suspend'>
 
 /**
  * What the workers of one database say to each other, over a BroadcastChannel named after it. Every tab's worker hears

@@ -184,3 +184,20 @@ test('a failing upgrade seen from two tabs: both get the same error, it ran once
   expect(status.snapshots.filter((s) => s.reason === 'upgrade' && s.fromVersion === 5)).toHaveLength(1)
   expect(status.lastFailure).toMatchObject({ code: 'MIGRATION_FAILED', version: 6 })
 })
+
+test('an owner tab about to be frozen hands the database to the next tab, and keeps working as a follower', async ({ context }) => {
+  const [owner, b] = await Promise.all([openApp(context), openApp(context)])
+  ok(await h.open(owner, { name: 'freeze.db', set: 'v2' }))
+  ok(await h.open(b, { name: 'freeze.db', set: 'v2' }))
+  const ownerTab = ok(await h.status(owner, 'freeze.db')).tabs
+  expect(ownerTab.isOwner).toBe(true)
+
+  // Headless Chromium keeps every page visible, so the browser never fires `freeze` itself: dispatch it as it would.
+  await owner.evaluate(() => document.dispatchEvent(new Event('freeze')))
+  ok(await h.exec(b, 'freeze.db', `INSERT INTO notes (title) VALUES ('from b')`))
+  await expect.poll(async () => ok(await h.status(b, 'freeze.db')).tabs.isOwner).toBe(true)
+  ok(await h.exec(owner, 'freeze.db', `INSERT INTO notes (title) VALUES ('from the resumed tab')`))
+  expect(await titles(owner, 'freeze.db')).toEqual(['from b', 'from the resumed tab'])
+  expect(ok(await h.status(owner, 'freeze.db')).tabs).toMatchObject({ isOwner: false, connected: 2 })
+  expect(await versionChanges(owner)).toEqual([])
+})
