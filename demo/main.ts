@@ -7,7 +7,7 @@ import type { Inspector } from './inspector'
 import { renderNotes, wireNotes } from './notes-panel'
 import { schemaView } from './schema-panel'
 import { renderSnapshots } from './snapshots-panel'
-import { renderStatus, renderStorage, setState, showProgress, type State } from './status-panel'
+import { renderStatus, renderStorage, setState, showProgress, showVersionChange, type State } from './status-panel'
 import { wireConsole } from './console-panel'
 import { wireFile } from './file-panel'
 
@@ -25,6 +25,10 @@ function open(autoMigrate: boolean): Promise<DatabaseHandle> {
     name: 'app.db',
     worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module', name: demoQuery(config) }),
     onProgress: showProgress,
+    onVersionChange: (event) => {
+      showVersionChange(event)
+      void refresh()
+    },
     autoMigrate,
     // ?fail=N changes migration N's SQL; accept that edit so an already-applied N does not block the page.
     acceptEditedMigrations: config.fail === null ? false : [config.fail],
@@ -36,11 +40,15 @@ async function refresh(): Promise<void> {
   try {
     await render()
   } catch (error) {
-    // The worker died or the database was closed under us: say so instead of showing stale panels.
+    // The worker died, the database was closed under us, or a newer app in another tab upgraded it: say so instead
+    // of showing stale panels.
     openError = error
-    state = 'failed'
+    const tooNew = (error as { code?: string }).code === 'DATABASE_TOO_NEW'
+    state = tooNew ? 'too new' : 'failed'
     inspector.db = null
-    byId('step').textContent = 'The database is no longer available; reload to open it again.'
+    byId('step').textContent = tooNew
+      ? 'Another tab upgraded the database to a newer version than this app knows; reload to use it.'
+      : 'The database is no longer available; reload to open it again.'
     await render()
   }
 }
@@ -106,6 +114,9 @@ async function main(): Promise<void> {
   }
   await refresh()
   document.body.dataset.ready = 'true'
+  // Other tabs write to the same database and may take it over: show their changes when this tab comes back.
+  window.addEventListener('focus', () => void refresh())
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && void refresh())
 }
 
 if (import.meta.env.PROD && 'serviceWorker' in navigator) void navigator.serviceWorker.register('./sw.js')

@@ -1,5 +1,5 @@
-import type { DatabaseStatus, ProgressEvent } from 'sqlite-opfs-migrate'
-import { byId, formatBytes } from './dom'
+import type { DatabaseStatus, ProgressEvent, VersionChangeEvent } from 'sqlite-opfs-migrate'
+import { byId, el, formatBytes } from './dom'
 
 /** The badge's states. */
 export type State = 'opening' | 'upgrading' | 'up to date' | 'pending' | 'too new' | 'failed and restored' | 'failed'
@@ -16,6 +16,10 @@ export function renderStatus(status: DatabaseStatus): void {
   byId('version').textContent = String(status.version)
   byId('latest').textContent = String(status.latestVersion)
   byId('vfs').textContent = `${status.vfs} (OPFS)`
+  const { isOwner, ownerTab, connected } = status.tabs
+  byId('tabs').textContent =
+    `${isOwner ? 'this tab owns the file' : `served by another tab (${ownerTab.slice(0, 8)})`}; ` +
+    `${connected} tab${connected === 1 ? '' : 's'} connected`
   byId('size').textContent = formatBytes(status.bytes)
 }
 
@@ -65,4 +69,17 @@ export function showProgress(event: ProgressEvent): void {
       step.textContent = event.done ? `Restored from snapshot (${event.reason})` : `Restoring from snapshot (${event.reason}): ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)}`
       return
   }
+}
+
+/** A tab with newer migrations took the database over, or it is already newer than this app: ask for a reload. */
+export function showVersionChange(event: VersionChangeEvent): void {
+  const banner = byId('version-banner')
+  banner.hidden = false
+  banner.replaceChildren(
+    event.reason === 'newer-tab'
+      ? `A newer version of this app (migrations up to ${event.newVersion}) was opened in another tab and is upgrading the database. `
+      : `The database is at version ${event.newVersion}, newer than this app knows (${event.knownVersion}). `,
+    'Reload this tab to use the new version. ',
+    el('button', { type: 'button', id: 'reload', onclick: () => location.reload() }, 'Reload'),
+  )
 }

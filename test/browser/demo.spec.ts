@@ -352,16 +352,29 @@ test('phone width and keyboard only: no sideways scrolling, every action reachab
   await expect(page.locator('#schema details[data-table="notes"]')).toHaveAttribute('open', '')
 })
 
-test('a second tab is told another tab has the database, and the first tab keeps working', async ({ page, context }) => {
-  await visit(page, '?app=v2')
+test('a second tab is served by the first, and a tab with the newer app takes over from a v1 tab', async ({ page, context }) => {
+  await visit(page, '?app=v1')
+  await expect(page.locator('#tabs')).toHaveText('this tab owns the file; 1 tab connected')
+  await addNote(page, 'Written in #v1')
+
   const second = await context.newPage()
-  const secondErrors: string[] = []
-  second.on('pageerror', (error) => secondErrors.push(error.message))
-  await visit(second, '?app=v2')
-  await expect(second.locator('#state')).toHaveText('failed')
-  await expect(second.locator('#open-error')).toContainText('[OWNED_ELSEWHERE]')
-  await expect(second.locator('#failure-body')).toContainText('Another tab has this database open')
-  await expect(second.locator('#dry-run')).toBeDisabled()
-  expect(secondErrors).toEqual([])
-  await addNote(page, 'Still #mine')
+  await visit(second, '?app=v1')
+  await expect(second.locator('#state')).toHaveText('up to date')
+  await expect(second.locator('#tabs')).toContainText('served by another tab')
+  await expect(second.locator('#tabs')).toContainText('2 tabs connected')
+  await expect.poll(() => second.locator('#notes li').allTextContents()).toEqual([expect.stringContaining('Written in #v1')])
+  await addNote(second, 'From the second tab')
+
+  // The newer app opens: it takes over and upgrades once; both v1 tabs are told to reload.
+  const newer = await context.newPage()
+  await visit(newer, '?app=v2')
+  await expect(newer.locator('#version')).toHaveText('5')
+  await expect(newer.locator('#tabs')).toHaveText('this tab owns the file; 3 tabs connected')
+  await expect.poll(() => newer.locator('#notes li').count()).toBe(2)
+  for (const old of [page, second]) {
+    await expect(old.locator('#version-banner')).toContainText('A newer version of this app (migrations up to 5)')
+    await expect(old.locator('#state')).toHaveText('too new')
+  }
+  const snapshots = newer.locator('#snapshots tr[data-reason="upgrade"][data-from="3"]')
+  await expect(snapshots).toHaveCount(1)
 })
