@@ -60,7 +60,8 @@ async function installPool(sqlite3: Sqlite3, database: string, timeoutMs: number
       } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0])
     } catch (error) {
       if (!isHeldElsewhere(error) || Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50 * Math.min(attempt + 1, 6)))
+      // Handles close a few ms after the old worker ends: poll often at first, then back off.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 200)))
     }
   }
 }
