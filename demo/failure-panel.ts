@@ -40,6 +40,6 @@ export function renderFailure(failure: UpgradeFailure | null, openError: unknown
 function hintFor(error: unknown): HTMLElement | null {
   const code = (error as { code?: string })?.code
   if (code === 'DATABASE_TOO_NEW') return el('p', {}, 'This database was upgraded by a newer app. Open the newer app version (v2) to use it; nothing was changed.')
-  if (code === 'OWNED_ELSEWHERE') return el('p', {}, 'Another tab has this database open. Close it, then reload.')
+  if (code === 'OWNED_ELSEWHERE') return el('p', {}, 'Another tab has this database and did not make it available in time (it may still be upgrading a large file). Reload to try again.')
   return null
 }
