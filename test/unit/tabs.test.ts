@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { serializeError } from '../../src/error-transfer'
+import { DatabaseClosedError, DatabaseLockedError, SqliteError } from '../../src/errors'
+import { CallScheduler } from '../../worker/call-scheduler'
+import { OwnerLink } from '../../worker/owner-link'
+import type { TabMessage } from '../../worker/tab-channel'
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+describe('CallScheduler', () => {
+  it('runs calls one at a time in arrival order', async () => {
+    const scheduler = new CallScheduler(() => false)
+    const log: string[] = []
+    const slow = scheduler.submit('a', async () => {
+      log.push('a start')
+      await tick()
+      log.push('a end')
+      return 1
+    })
+    const fast = scheduler.submit('b', () => (log.push('b'), 2))
+    expect(await Promise.all([slow, fast])).toEqual([1, 2])
+    expect(log).toEqual(['a start', 'a end', 'b'])
+  })
+
+  it('gives a tab holding a transaction the connection until it ends; the others wait, in order', async () => {
+    let open = false
+    const holders: (string | null)[] = []
+    const scheduler = new CallScheduler(() => open, (holder) => holders.push(holder))
+    const log: string[] = []
+    await scheduler.submit('a', () => ((open = true), log.push('a BEGIN')))
+    const b1 = scheduler.submit('b', () => log.push('b 1'))
+    const c1 = scheduler.submit('c', () => log.push('c 1'))
+    await scheduler.submit('a', () => log.push('a INSERT'))
+    await tick()
+    expect(log).toEqual(['a BEGIN', 'a INSERT'])
+    await scheduler.submit('a', () => ((open = false), log.push('a COMMIT')))
+    await Promise.all([b1, c1])
+    expect(log).toEqual(['a BEGIN', 'a INSERT', 'a COMMIT', 'b 1', 'c 1'])
+    expect(holders).toEqual(['a', null])
+  })
+
+  it('rolls back the transaction of a gone tab and lets the others go on', async () => {
+    let open = false
+    const scheduler = new CallScheduler(() => open)
+    await scheduler.submit('a', () => (open = true))
+    const waiting = scheduler.submit('b', () => 'b ran')
+    scheduler.releaseHolder('someone else', () => {
+      throw new Error('only the holder is released')
+    })
+    scheduler.releaseHolder('a', () => (open = false))
+    expect(await waiting).toBe('b ran')
+    expect(scheduler.holder).toBeNull()
+  })
+
+  it('idle() waits for queued and running calls; a failing call does not stop the queue', async () => {
+    const scheduler = new CallScheduler(() => false)
+    const failing = scheduler.submit('a', () => {
+      throw new Error('boom')
+    })
+    const after = scheduler.submit('b', () => 'ok')
+    let idle = false
+    const done = scheduler.idle().then(() => (idle = true))
+    await expect(failing).rejects.toThrow('boom')
+    expect(await after).toBe('ok')
+    await done
+    expect(idle).toBe(true)
+  })
+})
+
+describe('OwnerLink', () => {
+  afterEach(() => vi.useRealTimers())
+
+  const setup = (waitMs = 1000) => {
+    const sent: TabMessage[] = []
+    const link = new OwnerLink('me', (m) => sent.push(m), waitMs, 'app.db')
+    const calls = () => sent.filter((m): m is Extract<TabMessage, { type: 'call' }> => m.type === 'call')
+    return { link, sent, calls }
+  }
+
+  it('holds calls until an owner is ready, then sends them to it in order', () => {
+    const { link, calls } = setup()
+    void link.call('query', ['SELECT 1'])
+    void link.call('exec', ['INSERT'])
+    expect(calls()).toEqual([])
+    link.ownerReady('owner-1')
+    expect(calls().map((c) => [c.to, c.method, c.args])).toEqual([
+      ['owner-1', 'query', ['SELECT 1']],
+      ['owner-1', 'exec', ['INSERT']],
+    ])
+  })
+
+  it('resolves with results and rejects with the owner’s error, class and fields intact', async () => {
+    const { link, calls } = setup()
+    link.ownerReady('owner-1')
+    const ok = link.call('query', ['SELECT 1'])
+    const bad = link.call('exec', ['nope'])
+    const [q, e] = calls()
+    link.receive({ type: 'result', from: 'owner-1', to: 'me', id: q!.id, ok: true, value: [{ one: 1 }] })
+    link.receive({ type: 'result', from: 'owner-1', to: 'me', id: e!.id, ok: false, error: serializeError(new SqliteError('syntax', 1, 'nope')) })
+    expect(await ok).toEqual([{ one: 1 }])
+    const error = await bad.catch((x: unknown) => x)
+    expect(error).toBeInstanceOf(SqliteError)
+    expect(error).toMatchObject({ code: 'SQLITE_ERROR', sqliteCode: 1, sql: 'nope' })
+  })
+
+  it('ignores answers from a tab the call was not sent to', async () => {
+    const { link, calls } = setup()
+    link.ownerReady('owner-1')
+    const pending = link.call('query', ['SELECT 1'])
+    link.receive({ type: 'result', from: 'impostor', to: 'me', id: calls()[0]!.id, ok: true, value: 'wrong' })
+    link.receive({ type: 'result', from: 'owner-1', to: 'me', id: calls()[0]!.id, ok: true, value: 'right' })
+    expect(await pending).toBe('right')
+  })
+
+  it('when the owner is lost: unstarted calls go to the next owner once, a started write is OUTCOME_UNKNOWN, a started read runs again', async () => {
+    const { link, calls } = setup()
+    link.ownerReady('owner-1')
+    const unstarted = link.call('exec', ['INSERT a'])
+    const startedWrite = link.call('exec', ['INSERT b'])
+    const startedRead = link.call('status', [])
+    const [, write, read] = calls()
+    link.receive({ type: 'accepted', from: 'owner-1', to: 'me', id: write!.id })
+    link.receive({ type: 'accepted', from: 'owner-1', to: 'me', id: read!.id })
+    link.ownerLost('owner-1')
+    const error = await startedWrite.catch((x: unknown) => x)
+    expect(error).toBeInstanceOf(DatabaseClosedError)
+    expect(error).toMatchObject({ code: 'OUTCOME_UNKNOWN' })
+
+    link.ownerReady('owner-2')
+    const resent = calls().filter((c) => c.to === 'owner-2')
+    expect(resent.map((c) => c.args)).toEqual([['INSERT a'], []])
+    for (const c of resent) link.receive({ type: 'result', from: 'owner-2', to: 'me', id: c.id, ok: true, value: c.method })
+    expect(await unstarted).toBe('exec')
+    expect(await startedRead).toBe('status')
+    // Nothing was sent twice to the same owner, and the started write was never resent.
+    expect(calls().filter((c) => c.args[0] === 'INSERT b')).toHaveLength(1)
+  })
+
+  it('a redirected call (the owner was letting go) waits for the next owner', () => {
+    const { link, calls } = setup()
+    link.ownerReady('owner-1')
+    void link.call('exec', ['INSERT'])
+    link.receive({ type: 'redirect', from: 'owner-1', to: 'me', id: calls()[0]!.id })
+    expect(link.owner).toBeNull()
+    link.ownerReady('owner-2')
+    expect(calls().map((c) => c.to)).toEqual(['owner-1', 'owner-2'])
+  })
+
+  it('a call that finds no owner within waitMs rejects with DatabaseLockedError', async () => {
+    vi.useFakeTimers()
+    const { link } = setup(500)
+    const pending = link.call('query', ['SELECT 1']).catch((x: unknown) => x)
+    await vi.advanceTimersByTimeAsync(499)
+    link.ownerReady('owner-1') // in time: the timer is cancelled
+    const late = link.call('query', ['SELECT 2']).catch((x: unknown) => x)
+    link.ownerLost('owner-1')
+    await vi.advanceTimersByTimeAsync(501)
+    // Both were back to waiting once owner-1 was lost (neither had started), and no owner came in time.
+    expect(await late).toBeInstanceOf(DatabaseLockedError)
+    expect(await pending).toMatchObject({ code: 'OWNED_ELSEWHERE', message: expect.stringContaining('query() did not run') })
+  })
+
+  it('rejectAll rejects waiting and sent calls alike', async () => {
+    const { link } = setup()
+    const waiting = link.call('query', ['SELECT 1']).catch((x: unknown) => x)
+    link.ownerReady('owner-1')
+    const sent = link.call('query', ['SELECT 2']).catch((x: unknown) => x)
+    link.rejectAll(new Error('closed'))
+    expect(await waiting).toMatchObject({ message: 'closed' })
+    expect(await sent).toMatchObject({ message: 'closed' })
+  })
+
+  it('runWaiting runs the calls that were waiting here, once this tab became the owner', async () => {
+    const { link, calls } = setup()
+    const waiting = link.call('exec', ['INSERT'])
+    link.runWaiting(async (method, args) => `${method} ${String(args[0])} ran here`)
+    expect(await waiting).toBe('exec INSERT ran here')
+    expect(calls()).toEqual([])
+  })
+})
