@@ -5,6 +5,7 @@ import { lockName } from '../src/worker-api'
 import { openHost } from './database-host'
 import { OwnerLink } from './owner-link'
 import { OwnerRole } from './owner-role'
+import { ProgressRelay } from './progress-relay'
 import { TabChannel, type RemoteMethod, type TabMessage } from './tab-channel'
 import { connectedTabs, takeLock, tabLockName, type Release } from './tab-locks'
 
@@ -45,6 +46,10 @@ export class DatabaseCoordinator {
   #onAck: (() => void) | null = null
   #versionChangeSent = false
   #opened: OpenResult | null = null
+  /** Progress of this tab's open as owner, replayed to tabs that join while it runs. */
+  #openEvents: { seq: number; event: ProgressEvent }[] = []
+  #seq = 0
+  readonly #progress: ProgressRelay
 
   private constructor(
     readonly request: OpenRequest,
@@ -54,6 +59,7 @@ export class DatabaseCoordinator {
   ) {
     this.knows = migrations.at(-1)?.version ?? 0
     this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
+    this.#progress = new ProgressRelay((event) => events.progress(event))
     this.#link = new OwnerLink(request.tabId, (message) => this.#channel.post(message), request.ownerTimeoutMs, request.name)
   }
 
@@ -160,9 +166,13 @@ export class DatabaseCoordinator {
     this.#role = 'opening'
     this.#channel.post({ type: 'opening', from: this.tabId, knows: this.knows })
     if (previousOwner) this.#link.ownerLost(previousOwner)
+    this.#openEvents = []
+    this.#seq = 0
     const emit = (event: ProgressEvent): void => {
+      const seq = ++this.#seq
+      if (this.#role === 'opening') this.#openEvents.push({ seq, event })
       this.events.progress(event)
-      this.#channel.post({ type: 'progress', from: this.tabId, event })
+      this.#channel.post({ type: 'progress', from: this.tabId, seq, event })
     }
     let opened: Awaited<ReturnType<typeof openHost>>
     try {
@@ -247,6 +257,9 @@ export class DatabaseCoordinator {
     if (message.from === this.tabId) return
     switch (message.type) {
       case 'hello':
+        // A tab that joins during our open waits for it like the others: give it the progress it missed.
+        if (this.#role === 'opening')
+          for (const { seq, event } of this.#openEvents) this.#channel.post({ type: 'progress', from: this.tabId, to: message.from, seq, event })
         if (this.#role === 'owner') {
           if (message.knows > this.knows) void this.#handOver(message.knows)
           else this.#announce(null, message.from)
@@ -265,7 +278,8 @@ export class DatabaseCoordinator {
         this.#onAck?.()
         return
       case 'progress':
-        if (this.#role !== 'owner' && this.#role !== 'closed') this.events.progress(message.event)
+        if (this.#role !== 'owner' && this.#role !== 'opening' && this.#role !== 'closed')
+          this.#progress.receive(message.from, message.seq, message.event, this.#joined !== null)
         return
       case 'call':
         if (this.#owner) this.#owner.serve(message)
@@ -329,6 +343,7 @@ export class DatabaseCoordinator {
     const joined = this.#joined
     if (!joined) return
     this.#joined = null
+    this.#progress.flush()
     if (error) {
       this.#lockWait?.abort()
       joined.reject(error)

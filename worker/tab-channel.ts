@@ -20,7 +20,8 @@ export type TabMessage =
   | { type: 'failed'; from: string; knows: number; error: SerializedError }
   /** A waiting tab took the failure as its own and left the owner queue, so the failed owner can let go. */
   | { type: 'failed-ack'; from: string; to: string }
-  | { type: 'progress'; from: string; event: ProgressEvent }
+  /** The owner's progress; `seq` counts its events, so a replay to a tab that joined late (`to`) is not seen twice. */
+  | { type: 'progress'; from: string; to?: string; seq: number; event: ProgressEvent }
   | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: unknown[] }
   /** The owner started running call `id` (from now on its outcome is decided by the owner's file). */
   | { type: 'accepted'; from: string; to: string; id: number }

@@ -3,6 +3,7 @@ import { serializeError } from '../../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, SqliteError } from '../../src/errors'
 import { CallScheduler } from '../../worker/call-scheduler'
 import { OwnerLink } from '../../worker/owner-link'
+import { ProgressRelay } from '../../worker/progress-relay'
 import type { TabMessage } from '../../worker/tab-channel'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
@@ -176,5 +177,31 @@ describe('OwnerLink', () => {
     link.runWaiting(async (method, args) => `${method} ${String(args[0])} ran here`)
     expect(await waiting).toBe('exec INSERT ran here')
     expect(calls()).toEqual([])
+  })
+})
+
+describe('ProgressRelay', () => {
+  const event = (version: number) => ({ type: 'migration-start', index: version - 1, total: 5, version, name: `m${version}` }) as const
+
+  it('while holding, passes events on in the owner’s order even when the replay comes after live events', () => {
+    const seen: number[] = []
+    const relay = new ProgressRelay((e) => seen.push((e as { version: number }).version))
+    relay.receive('owner', 3, event(3), true) // live, before the replay
+    relay.receive('owner', 4, event(4), true)
+    expect(seen).toEqual([])
+    for (const seq of [1, 2, 3, 4]) relay.receive('owner', seq, event(seq), true) // the replay
+    relay.receive('owner', 5, event(5), true)
+    expect(seen).toEqual([1, 2, 3, 4, 5])
+  })
+
+  it('flush() passes on what is held; later events pass at once; a new owner starts afresh', () => {
+    const seen: string[] = []
+    const relay = new ProgressRelay((e) => seen.push(String((e as { version: number }).version)))
+    relay.receive('owner', 7, event(1), true)
+    relay.flush()
+    relay.receive('owner', 9, event(2), false)
+    relay.receive('owner', 9, event(2), false) // a duplicate
+    relay.receive('next-owner', 1, event(3), false)
+    expect(seen).toEqual(['1', '2', '3'])
   })
 })
