@@ -42,6 +42,8 @@ export class DatabaseCoordinator {
   #broken: unknown = null
   #lockWait: AbortController | null = null
   #joined: { resolve: (opened: OpenResult) => void; reject: (error: unknown) => void } | null = null
+  /** Ends the wait for another tab (`ownerTimeoutMs`); cleared once this tab opens the database itself. */
+  #joinTimer: ReturnType<typeof setTimeout> | undefined
   #acks = new Set<string>()
   #onAck: (() => void) | null = null
   #versionChangeSent = false
@@ -115,7 +117,7 @@ export class DatabaseCoordinator {
     const release = await takeLock(lockName(this.request.name), { ifAvailable: true })
     if (release) return this.#own(release, null)
     const joined = new Promise<OpenResult>((resolve, reject) => (this.#joined = { resolve, reject }))
-    const timer = setTimeout(
+    this.#joinTimer = setTimeout(
       () =>
         this.#settleJoin(
           new DatabaseLockedError(
@@ -130,7 +132,7 @@ export class DatabaseCoordinator {
     try {
       return await joined
     } finally {
-      clearTimeout(timer)
+      clearTimeout(this.#joinTimer)
     }
   }
 
@@ -163,6 +165,8 @@ export class DatabaseCoordinator {
 
   /** Becomes the owner: opens (recovering and upgrading as needed), then serves every tab. */
   async #own(release: Release, previousOwner: string | null): Promise<OpenResult> {
+    // From here this tab is no longer waiting for another one: its own open (maybe a long upgrade) has no timeout.
+    clearTimeout(this.#joinTimer)
     this.#role = 'opening'
     this.#channel.post({ type: 'opening', from: this.tabId, knows: this.knows })
     if (previousOwner) this.#link.ownerLost(previousOwner)
@@ -178,7 +182,7 @@ export class DatabaseCoordinator {
     try {
       opened = await openHost(this.request, this.migrations, emit, release)
     } catch (error) {
-      this.#role = 'follower'
+      if (!this.#isClosed()) this.#role = 'follower'
       if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
       await this.#announceFailure(error)
       throw error

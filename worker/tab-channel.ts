@@ -43,6 +43,7 @@ export type TabMessage =
  */
 export class TabChannel {
   readonly #channel: BroadcastChannel
+  #closed = false
 
   constructor(database: string, readonly tabId: string, onMessage: (message: TabMessage) => void) {
     this.#channel = new BroadcastChannel(`sqlite-opfs-migrate:${database}`)
@@ -54,11 +55,13 @@ export class TabChannel {
     }
   }
 
+  /** Posts to every other tab; a no-op once closed (a hand-over may finish after this tab closed). */
   post(message: TabMessage): void {
-    this.#channel.postMessage(message)
+    if (!this.#closed) this.#channel.postMessage(message)
   }
 
   close(): void {
+    this.#closed = true
     this.#channel.close()
   }
 }

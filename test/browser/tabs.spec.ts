@@ -201,3 +201,26 @@ test('an owner tab about to be frozen hands the database to the next tab, and ke
   expect(ok(await h.status(owner, 'freeze.db')).tabs).toMatchObject({ isOwner: false, connected: 2 })
   expect(await versionChanges(owner)).toEqual([])
 })
+
+test('ownerTimeoutMs bounds the wait for another tab, not this tab’s own upgrade', async ({ context }) => {
+  // A waiting tab gives up after its timeout while the owner's long upgrade (~1.5 s) carries on unharmed.
+  const [a, b] = await Promise.all([openApp(context), openApp(context)])
+  const owning = h.open(a, { name: 'slow.db', set: 'slow' })
+  await a.waitForTimeout(100)
+  const started = Date.now()
+  const error = failed(await h.open(b, { name: 'slow.db', set: 'slow', options: { ownerTimeoutMs: 300 } }))
+  expect(error).toMatchObject({ className: 'DatabaseLockedError', code: 'OWNED_ELSEWHERE', fields: { database: 'slow.db' } })
+  expect(Date.now() - started).toBeLessThan(1200)
+  expect(ok(await owning)).toMatchObject({ version: 6, servedBy: 'this-tab' })
+  ok(await h.open(b, { name: 'slow.db', set: 'slow' }))
+  expect(ok(await h.query(b, 'slow.db', 'SELECT count(*) > 0 AS rows FROM ledger'))).toEqual([{ rows: 1 }])
+
+  // A newer tab that takes over runs its own long upgrade to the end, whatever its timeout for waiting was.
+  const [old, newer] = await Promise.all([openApp(context), openApp(context)])
+  ok(await h.open(old, { name: 'slow2.db', set: 'v2' }))
+  expect(ok(await h.open(newer, { name: 'slow2.db', set: 'slow', options: { ownerTimeoutMs: 500 } }))).toMatchObject({
+    version: 6,
+    servedBy: 'this-tab',
+  })
+  expect(await versionChanges(old)).toEqual([{ type: 'versionchange', reason: 'newer-tab', knownVersion: 5, newVersion: 6 }])
+})
