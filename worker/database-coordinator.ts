@@ -204,10 +204,9 @@ export class DatabaseCoordinator {
 
   /** Tells the tabs that this one owns the database, at which version. */
   #announce(opened: OpenResult | null, to?: string): void {
-    if (this.#role !== 'owner' || !this.#owner) return
+    if (this.#role !== 'owner' || !this.#owner || !this.#opened) return
     const version = this.#owner.host.file.version()
-    const base = this.#opened ?? ({ version, latestVersion: this.knows, appliedNow: [], recoveredFrom: null, servedBy: 'this-tab' } satisfies OpenResult)
-    const result = opened ?? { ...base, version, appliedNow: [], recoveredFrom: null }
+    const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
     this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result })
   }
 

@@ -224,3 +224,18 @@ test('ownerTimeoutMs bounds the wait for another tab, not this tab’s own upgra
   })
   expect(await versionChanges(old)).toEqual([{ type: 'versionchange', reason: 'newer-tab', knownVersion: 5, newVersion: 6 }])
 })
+
+test('an older tab following a newer one is told when that tab’s migrate() moves the database past it', async ({ context }) => {
+  const [newer, old] = await Promise.all([openApp(context), openApp(context)])
+  // The newer tab opens without upgrading, so the database stays at a version the old tab knows.
+  ok(await h.open(newer, { name: 'later.db', set: 'v1' }))
+  ok(await h.close(newer, 'later.db'))
+  ok(await h.open(newer, { name: 'later.db', set: 'v2', options: { autoMigrate: false } }))
+  expect(ok(await h.open(old, { name: 'later.db', set: 'v1' }))).toMatchObject({ servedBy: 'another-tab', version: 2 })
+  ok(await h.exec(old, 'later.db', `INSERT INTO notes (title) VALUES ('#from the old tab')`))
+
+  expect(ok(await newer.evaluate(() => window.harness.migrate('later.db'))).map((m) => m.version)).toEqual([3, 4, 5])
+  await expect.poll(() => versionChanges(old)).toEqual([{ type: 'versionchange', reason: 'database-newer', knownVersion: 2, newVersion: 5 }])
+  expect(failed(await h.query(old, 'later.db', 'SELECT 1'))).toMatchObject({ className: 'DatabaseTooNewError', fields: { databaseVersion: 5 } })
+  expect(ok(await h.query(newer, 'later.db', 'SELECT name FROM tags'))).toEqual([{ name: 'from' }])
+})
