@@ -49,14 +49,6 @@ export class CallScheduler {
     return new Promise((resolve) => this.#idle.push(resolve))
   }
 
-  /** Rejects every queued call (running ones finish) and returns how many there were. */
-  rejectQueued(error: unknown): number {
-    const dropped = this.#queue.splice(0)
-    for (const job of dropped) job.reject(error)
-    this.#settleIdle()
-    return dropped.length
-  }
-
   /**
    * Ends the transaction a gone tab left open: `rollback` runs as soon as nothing else runs, then the other tabs go on.
    */

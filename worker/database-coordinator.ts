@@ -205,7 +205,8 @@ export class DatabaseCoordinator {
   /** Tells the tabs that this one owns the database, at which version. */
   #announce(opened: OpenResult | null, to?: string): void {
     if (this.#role !== 'owner' || !this.#owner || !this.#opened) return
-    const version = this.#owner.host.file.version()
+    // At open the version is known; after a call that may have moved it, read it again.
+    const version = opened?.version ?? this.#owner.host.file.version()
     const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
     this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result })
   }

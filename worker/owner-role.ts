@@ -36,11 +36,6 @@ export class OwnerRole {
     )
   }
 
-  /** Whether calls are still taken (false once `stop()` began). */
-  get accepting(): boolean {
-    return this.#accepting
-  }
-
   /** Runs a call of tab `caller` in its turn. */
   run(caller: string, method: RemoteMethod, args: unknown[], onStart?: () => void): Promise<unknown> {
     return this.scheduler.submit(
