@@ -35,7 +35,7 @@ export function renderSnapshots(inspector: Inspector, snapshots: readonly Snapsh
         el('td', {}, s.reason),
         el('td', {}, s.fromVersion === s.toVersion ? `${s.fromVersion}` : `${s.fromVersion} → ${s.toVersion}`),
         el('td', { class: 'num' }, formatBytes(s.bytes)),
-        el('td', { title: s.sha256 }, el('code', {}, s.sha256.slice(0, 12))),
+        el('td', { title: s.checksum }, el('code', {}, s.checksum.slice(0, 12))),
         el('td', {}, el('div', { class: 'actions' }, restore, save, remove)),
       )
     }),

@@ -78,8 +78,15 @@ export interface SnapshotInfo {
   /** The version the upgrade that took it was heading to (equal to `fromVersion` for manual snapshots). */
   toVersion: number
   bytes: number
-  /** sha-256 (hex) of the file bytes. */
-  sha256: string
+  /**
+   * sha-256 (hex) of the file when it is at most one chunk (8 MiB); for a larger file, the sha-256 of its chunks'
+   * sha-256 digests, concatenated (a hash list). Equal files have equal checksums.
+   */
+  checksum: string
+  /** Size of the chunks the snapshot is stored and checked in (8 MiB). */
+  chunkBytes: number
+  /** sha-256 (hex) of each chunk, checked before a restore writes anything. */
+  chunkSha256: string[]
   /** ISO-8601 */
   createdAt: string
   reason: SnapshotReason

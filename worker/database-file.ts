@@ -2,8 +2,10 @@ import type { UseStore } from 'idb-keyval'
 import { SnapshotError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import type { Storage } from './open-storage'
+import { openFileReader } from './file-reader'
 import { restoreFile } from './restore-file'
-import { loadVerifiedSnapshot, saveSnapshot } from './snapshot-store'
+import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
+import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from './snapshot-store'
 import type { Database, Sqlite3 } from './sqlite'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
 
@@ -73,6 +75,21 @@ export class DatabaseFile {
     return this.storage.pool.exportFile(this.storage.path) as Uint8Array<ArrayBuffer>
   }
 
+  /**
+   * The file's bytes in pieces of `chunkBytes` (the last one shorter), read through the VFS, so the whole file is never
+   * in memory. Each piece is a view that the next one overwrites: copy it before asking for more. Refused while the
+   * app has a transaction open (the file must be exactly what SQLite committed).
+   */
+  *chunks(chunkBytes = CHUNK_BYTES): Generator<Uint8Array> {
+    this.#ensureNoOpenTransaction('copy')
+    const reader = openFileReader(this.sqlite3, this.db, chunkBytes)
+    try {
+      for (let offset = 0; offset < reader.size; offset += chunkBytes) yield reader.read(offset, chunkBytes)
+    } finally {
+      reader.close()
+    }
+  }
+
   /** Whole-file operations need the file at rest: no transaction of the app's may be open. */
   #ensureNoOpenTransaction(action: string): void {
     if (this.#db && !this.sqlite3.capi.sqlite3_get_autocommit(this.#db.pointer!))
@@ -81,14 +98,28 @@ export class DatabaseFile {
       )
   }
 
-  /** Stores a snapshot of the file in IndexedDB, reporting its bytes. */
-  async snapshot(reason: SnapshotReason, toVersion: number): Promise<SnapshotInfo> {
+  /**
+   * Starts a snapshot of the file as it is now (see `stageSnapshot`), reporting bytes as they become durable. With
+   * `inFlight: Infinity` the file has been read whole when this returns, and may change at once.
+   */
+  stageSnapshot(reason: SnapshotReason, toVersion: number, inFlight: number): StagedSnapshot {
     const fromVersion = this.version()
-    const bytes = this.exportBytes()
-    const total = bytes.byteLength
-    this.emit({ type: 'snapshot', snapshotId: '', bytesWritten: 0, totalBytes: total, done: false })
-    const info = await saveSnapshot(this.store, { database: this.name, fromVersion, toVersion, reason, bytes })
-    this.emit({ type: 'snapshot', snapshotId: info.id, bytesWritten: total, totalBytes: total, done: true })
+    const totalBytes = this.size()
+    this.emit({ type: 'snapshot', snapshotId: '', bytesWritten: 0, totalBytes, done: false })
+    const onDurable = (bytesWritten: number) => this.emit({ type: 'snapshot', snapshotId: '', bytesWritten, totalBytes, done: false })
+    return stageSnapshot(this.store, { database: this.name, fromVersion, toVersion, reason }, this.chunks(), { inFlight, onDurable })
+  }
+
+  /** Reports a staged snapshot as listed. */
+  snapshotListed(info: SnapshotInfo): void {
+    this.emit({ type: 'snapshot', snapshotId: info.id, bytesWritten: info.bytes, totalBytes: info.bytes, done: true })
+  }
+
+  /** Stores a snapshot of the file in IndexedDB, reporting its bytes. Memory: about two chunks, whatever the size. */
+  async snapshot(reason: SnapshotReason, toVersion: number): Promise<SnapshotInfo> {
+    const info = await this.stageSnapshot(reason, toVersion, 2).written
+    await listSnapshot(this.store, info)
+    this.snapshotListed(info)
     return info
   }
 
@@ -98,7 +129,9 @@ export class DatabaseFile {
    */
   async restore(snapshotId: string, reason: RestoreReason): Promise<SnapshotInfo> {
     this.#ensureNoOpenTransaction('restore')
-    const { info, blob } = await loadVerifiedSnapshot(this.store, this.name, snapshotId)
+    const info = await findSnapshot(this.store, this.name, snapshotId)
+    // Every chunk is checked before a byte of the file is written; the file is then held once, and written from there.
+    const bytes = await readVerifiedBytes(this.store, info)
     const marker = await readMarker(this.store, this.name)
     if (!marker || marker.snapshotId !== snapshotId)
       await writeMarker(this.store, this.name, {
@@ -113,7 +146,7 @@ export class DatabaseFile {
       this.emit({ type: 'restore', snapshotId, bytesRead, totalBytes: info.bytes, done, reason })
     progress(0, false)
     try {
-      await restoreFile(this.storage, blob, (bytesRead) => progress(bytesRead, false))
+      restoreFile(this.storage, bytes)
       this.open()
     } catch (cause) {
       throw new SnapshotError(

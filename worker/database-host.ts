@@ -25,7 +25,7 @@ import { loadSqlite } from './load-sqlite'
 import { openStorage } from './open-storage'
 import { prepareMigrations, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
-import { deleteSnapshot, listSnapshots, loadVerifiedSnapshot, snapshotStore } from './snapshot-store'
+import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 import { readLastFailure } from './upgrade-failure'
 import { readMarker } from './upgrade-marker'
@@ -161,7 +161,7 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async exportSnapshot(id: string): Promise<Blob> {
-    return (await loadVerifiedSnapshot(this.file.store, this.file.name, id)).blob
+    return loadVerifiedBlob(this.file.store, await findSnapshot(this.file.store, this.file.name, id))
   }
 
   snapshots() {

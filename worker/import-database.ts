@@ -5,6 +5,7 @@ import { checkHistory, readHistory } from './history'
 import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
 import type { PreparedMigrations } from './runner'
+import { CHUNK_BYTES } from './snapshot-chunks'
 import { saveSnapshot } from './snapshot-store'
 import { messageOf, type Sqlite3 } from './sqlite'
 
@@ -32,7 +33,10 @@ export async function importDatabase(
   const bytes = new Uint8Array(await blob.arrayBuffer())
   const version = checkImportable(file.sqlite3, bytes, prepared, request)
   const undoSnapshot = await file.snapshot('before-import', version)
-  const imported = await saveSnapshot(file.store, { database: file.name, fromVersion: version, toVersion: version, reason: 'import', bytes })
+  const chunks = function* () {
+    for (let at = 0; at < bytes.byteLength; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES)
+  }
+  const imported = await saveSnapshot(file.store, { database: file.name, fromVersion: version, toVersion: version, reason: 'import' }, chunks())
   await file.restore(imported.id, 'import')
   return { imported, undoSnapshot, version: file.version() }
 }

@@ -74,58 +74,129 @@ export function applyMigration(
   migration: Migration,
   checksum: string | null,
 ): AppliedMigration {
+  if (migration.transaction !== false) {
+    const staged = stageMigration(sqlite3, db, migration, checksum)
+    staged.commit()
+    return staged.row
+  }
   const started = performance.now()
+  const restoreSettings = saveSettings(db)
+  try {
+    runBody(sqlite3, db, migration)
+    let row: AppliedMigration | undefined
+    inTransaction(sqlite3, db, () => {
+      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys)
+    })
+    return row!
+  } catch (error) {
+    throw asStepError(migration, error)
+  } finally {
+    restoreSettings()
+  }
+}
+
+/** A transactional migration that ran and wrote its history row, its transaction still open. */
+export interface StagedMigration {
+  row: AppliedMigration
+  /** COMMIT (throws `MigrationStepError` if SQLite refuses; the transaction is then rolled back). */
+  commit(): void
+  /** ROLLBACK: nothing of the migration stays. */
+  rollback(): void
+}
+
+/**
+ * Runs a transactional migration up to, not including, its COMMIT: the caller may wait for something (the upgrade
+ * waits for its snapshot to be durable) before committing. Until then the file is protected by SQLite's own rollback
+ * journal. Throws `MigrationStepError` (after rolling back) like `applyMigration`.
+ *
+ * @example
+ * const staged = stageMigration(sqlite3, db, migration, checksum)
+ * await snapshotDurable
+ * staged.commit()
+ */
+export function stageMigration(sqlite3: Sqlite3, db: Database, migration: Migration, checksum: string | null): StagedMigration {
+  const started = performance.now()
+  const restoreSettings = saveSettings(db)
+  const rollback = () => {
+    // SQLite may already have rolled back (e.g. on SQLITE_FULL); a second ROLLBACK would throw.
+    if (!sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec('ROLLBACK')
+  }
+  let row: AppliedMigration
+  try {
+    db.exec('PRAGMA foreign_keys = OFF') // a no-op inside a transaction, so it goes first
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      runBody(sqlite3, db, migration)
+      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys)
+    } catch (error) {
+      rollback()
+      throw error
+    }
+  } catch (error) {
+    restoreSettings()
+    throw asStepError(migration, error)
+  }
+  let settled = false
+  const settle = (end: () => void) => {
+    if (settled) return
+    settled = true
+    try {
+      end()
+    } catch (error) {
+      rollback()
+      throw asStepError(migration, error, 'COMMIT')
+    } finally {
+      restoreSettings()
+    }
+  }
+  return { row, commit: () => settle(() => db.exec('COMMIT')), rollback: () => settle(rollback) }
+}
+
+function inTransaction(sqlite3: Sqlite3, db: Database, body: () => void): void {
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    body()
+    db.exec('COMMIT')
+  } catch (error) {
+    if (!sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec('ROLLBACK')
+    throw error
+  }
+}
+
+/**
+ * Remembers the connection settings a migration may change and ROLLBACK does not undo (`foreign_keys`,
+ * `legacy_alter_table`, `ignore_check_constraints`); calling the result puts them back.
+ */
+function saveSettings(db: Database): (() => void) & { enforceForeignKeys: boolean } {
   const enforceForeignKeys = db.selectValue('PRAGMA foreign_keys') === 1
   const legacyAlterTable = db.selectValue('PRAGMA legacy_alter_table') === 1
   const ignoreChecks = db.selectValue('PRAGMA ignore_check_constraints') === 1
-  const transactional = migration.transaction !== false
-  const inTransaction = (body: () => void): void => {
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      body()
-      db.exec('COMMIT')
-    } catch (error) {
-      // SQLite may already have rolled back (e.g. on SQLITE_FULL); a second ROLLBACK would throw.
-      if (!sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec('ROLLBACK')
-      throw error
-    }
-  }
-  const record = (): AppliedMigration => {
-    ensureHistoryTable(db)
-    if (enforceForeignKeys) ensureNoForeignKeyViolations(db, migration)
-    const row: AppliedMigration = {
-      version: migration.version,
-      name: migration.name,
-      checksum,
-      appliedAt: new Date().toISOString(),
-      durationMs: Math.round((performance.now() - started) * 100) / 100,
-    }
-    recordApplied(db, row)
-    return row
-  }
-  let row: AppliedMigration | undefined
-  try {
-    if (transactional) {
-      db.exec('PRAGMA foreign_keys = OFF') // a no-op inside a transaction, so it goes first
-      inTransaction(() => {
-        runBody(sqlite3, db, migration)
-        row = record()
-      })
-    } else {
-      runBody(sqlite3, db, migration)
-      inTransaction(() => {
-        row = record()
-      })
-    }
-  } catch (error) {
-    if (error instanceof MigrationStepError) throw error
-    throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error), { cause: error })
-  } finally {
+  const restore = () => {
     db.exec(`PRAGMA foreign_keys = ${enforceForeignKeys ? 'ON' : 'OFF'}`)
     db.exec(`PRAGMA legacy_alter_table = ${legacyAlterTable ? 'ON' : 'OFF'}`)
     db.exec(`PRAGMA ignore_check_constraints = ${ignoreChecks ? 'ON' : 'OFF'}`)
   }
-  return row!
+  return Object.assign(restore, { enforceForeignKeys })
+}
+
+/** Writes the history row (and `user_version`) inside the migration's transaction, after the foreign-key check. */
+function record(db: Database, migration: Migration, checksum: string | null, started: number, enforceForeignKeys: boolean): AppliedMigration {
+  ensureHistoryTable(db)
+  if (enforceForeignKeys) ensureNoForeignKeyViolations(db, migration)
+  const row: AppliedMigration = {
+    version: migration.version,
+    name: migration.name,
+    checksum,
+    appliedAt: new Date().toISOString(),
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+  }
+  recordApplied(db, row)
+  return row
+}
+
+function asStepError(migration: Migration, error: unknown, statement: string | null = null): MigrationStepError {
+  if (error instanceof MigrationStepError) return error
+  return new MigrationStepError(migration, statement, sqliteCodeOf(error), messageOf(error), { cause: error })
 }
 
 /** A statement as reported in errors: without the comments that lead up to it. */

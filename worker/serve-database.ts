@@ -1,7 +1,7 @@
 import { expose, releaseProxy } from 'comlink'
 import { installErrorTransfer } from '../src/error-transfer'
 import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
-import type { Migration } from '../src/types'
+import type { Migration, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
 import { DatabaseCoordinator } from './database-coordinator'
 import { loadSqlite } from './load-sqlite'
@@ -11,6 +11,14 @@ import type { RemoteMethod } from './tab-channel'
 export interface ServeDatabaseOptions {
   /** The app's migrations, oldest first (see `migrationsFromGlob`). */
   migrations: readonly Migration[]
+  /**
+   * Also receives every progress event, in the worker, synchronously, after it was sent to the page: for logging or
+   * telemetry from the worker. It must not throw.
+   *
+   * @example
+   * serveDatabase({ migrations, onProgress: (e) => e.type === 'migration-end' && console.info(e.name, e.durationMs) })
+   */
+  onProgress?: ((event: ProgressEvent) => void) | undefined
 }
 
 /**
@@ -32,7 +40,7 @@ export function serveDatabase(options: ServeDatabaseOptions): void {
 }
 
 /** The object `serveDatabase` exposes: the page's end of this tab's `DatabaseCoordinator`. */
-export function createWorkerApi({ migrations }: ServeDatabaseOptions): WorkerApi {
+export function createWorkerApi({ migrations, onProgress: inWorker }: ServeDatabaseOptions): WorkerApi {
   let coordinator: DatabaseCoordinator | null = null
   let state: 'new' | 'opening' | 'open' | 'closed' = 'new'
   const released: { [releaseProxy]?: () => void }[] = []
@@ -61,7 +69,12 @@ export function createWorkerApi({ migrations }: ServeDatabaseOptions): WorkerApi
       state = 'opening'
       released.push(onProgress as never, onVersionChange as never)
       try {
-        const events = { progress: fireAndForget(onProgress), versionChange: fireAndForget(onVersionChange) }
+        const toPage = fireAndForget(onProgress)
+        const progress = (event: ProgressEvent): void => {
+          toPage(event)
+          inWorker?.(event)
+        }
+        const events = { progress, versionChange: fireAndForget(onVersionChange) }
         const joined = await DatabaseCoordinator.open(request, migrations, events)
         coordinator = joined.coordinator
         state = 'open'

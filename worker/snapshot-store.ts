@@ -1,16 +1,15 @@
-import { del, get, keys, set, update, type UseStore } from 'idb-keyval'
+import { delMany, get, keys, promisifyRequest, update, type UseStore } from 'idb-keyval'
 import { SnapshotError } from '../src/errors'
 import type { SnapshotInfo, SnapshotReason } from '../src/types'
-import { sha256Hex } from './checksum'
 import { createDurableStore } from './durable-store'
+import { normaliseInfo, readVerifiedChunks, snapshotKeys, writeChunks, type WriteChunksOptions } from './snapshot-chunks'
 
 // Layout of the one object store (keys are arrays, so one database's entries never collide with another's):
 //   ['snapshots', database]      → SnapshotInfo[] newest first (read by status() without touching any Blob)
-//   ['snapshot', database, id]   → Blob of the file
+//   ['snapshot', database, id, i] → Blob of chunk i of the file (see snapshot-chunks.ts; 0.1 wrote one Blob at [.., id])
 //   ['marker', database]         → UpgradeMarker (see upgrade-marker.ts)
 //   ['last-failure', database]   → UpgradeFailure (see upgrade-failure.ts)
 const indexKey = (database: string): IDBValidKey => ['snapshots', database]
-const blobKey = (database: string, id: string): IDBValidKey => ['snapshot', database, id]
 
 /** The IndexedDB database and object store that hold every snapshot of this origin. */
 export const SNAPSHOT_IDB = { database: 'sqlite-opfs-migrate', store: 'snapshots' } as const
@@ -22,68 +21,99 @@ export function snapshotStore(): UseStore {
   return shared
 }
 
-/** What a snapshot is made of. */
+/** What a snapshot is made of (its bytes come separately, as chunks). */
 export interface NewSnapshot {
   database: string
   fromVersion: number
   toVersion: number
   reason: SnapshotReason
-  bytes: Uint8Array<ArrayBuffer>
+}
+
+/** A snapshot whose chunks are being written; listed once they are durable (see `listSnapshot`). */
+export interface StagedSnapshot {
+  id: string
+  /** The index entry, once every chunk is durable and hashed. Rejects with `SnapshotError('SNAPSHOT_WRITE_FAILED')`. */
+  written: Promise<SnapshotInfo>
 }
 
 /**
- * Hashes and stores a copy of the file as a Blob, then lists it in the database's index. The Blob is written first, so
- * an index entry always points at complete bytes; a crash in between leaves an unlisted Blob that `pruneSnapshots`
- * removes. Throws `SnapshotError('SNAPSHOT_WRITE_FAILED')` (with the IndexedDB error as cause, e.g. QuotaExceededError).
+ * Starts writing a snapshot from `chunks` (see `writeChunks`). With `inFlight: Infinity` every chunk has been taken when
+ * this returns, so the caller may change the file right away. Nothing is listed yet: call `listSnapshot` with the entry.
  *
  * @example
- * const info = await saveSnapshot(store, { database: 'app.db', fromVersion: 3, toVersion: 5, reason: 'upgrade', bytes })
+ * const staged = stageSnapshot(store, meta, file.chunks(), { inFlight: Infinity })
+ * await listSnapshot(store, await staged.written)
  */
-export async function saveSnapshot(store: UseStore, snapshot: NewSnapshot): Promise<SnapshotInfo> {
+export function stageSnapshot(store: UseStore, snapshot: NewSnapshot, chunks: Iterable<Uint8Array>, options: WriteChunksOptions): StagedSnapshot {
   const createdAt = new Date().toISOString()
-  const info: SnapshotInfo = {
-    id: `${createdAt.replace(/[-:.]/g, '')}-v${snapshot.fromVersion}-${crypto.randomUUID().slice(0, 8)}`,
-    database: snapshot.database,
-    fromVersion: snapshot.fromVersion,
-    toVersion: snapshot.toVersion,
-    bytes: snapshot.bytes.byteLength,
-    sha256: await sha256Hex(snapshot.bytes),
-    createdAt,
-    reason: snapshot.reason,
-  }
+  const id = `${createdAt.replace(/[-:.]/g, '')}-v${snapshot.fromVersion}-${crypto.randomUUID().slice(0, 8)}`
+  const written = writeChunks(store, snapshot.database, id, chunks, options).then(
+    (chunked): SnapshotInfo => ({ id, ...snapshot, ...chunked, createdAt }),
+    async (error: unknown) => {
+      await delMany(await keysOf(store, snapshot.database, id), store).catch(() => {})
+      throw error
+    },
+  )
+  written.catch(() => {}) // the caller awaits it, maybe after synchronous work; not an unhandled rejection meanwhile
+  return { id, written }
+}
+
+/**
+ * Lists a written snapshot in its database's index (newest first), and in the same durable transaction writes `marker`
+ * (an upgrade's) if given: one disk flush instead of two. Throws `SnapshotError('SNAPSHOT_WRITE_FAILED')`.
+ */
+export async function listSnapshot(store: UseStore, info: SnapshotInfo, marker?: { key: IDBValidKey; value: unknown }): Promise<void> {
   try {
-    await set(blobKey(info.database, info.id), new Blob([snapshot.bytes], { type: 'application/vnd.sqlite3' }), store)
-    await update<SnapshotInfo[]>(indexKey(info.database), (list = []) => [info, ...list], store)
+    await store('readwrite', (objects) => {
+      const request = objects.get(indexKey(info.database))
+      request.onsuccess = () => {
+        objects.put([info, ...((request.result as SnapshotInfo[] | undefined) ?? [])], indexKey(info.database))
+        if (marker) objects.put(marker.value, marker.key)
+      }
+      return promisifyRequest(objects.transaction)
+    })
   } catch (cause) {
-    await del(blobKey(info.database, info.id), store).catch(() => {})
+    await delMany(snapshotKeys(info), store).catch(() => {})
     throw new SnapshotError('SNAPSHOT_WRITE_FAILED', `could not store a snapshot of ${info.database} in IndexedDB: ${String(cause)}`, info.id, { cause })
   }
+}
+
+/**
+ * Stores a snapshot made of `chunks` and lists it: chunk Blobs first, then the index entry, so an entry always points
+ * at complete, hashed bytes (a crash in between leaves unlisted chunks that `pruneSnapshots` removes). At most two
+ * chunks wait for the disk at a time, so memory stays near two chunks whatever the file's size.
+ *
+ * @example
+ * const info = await saveSnapshot(store, { database: 'app.db', fromVersion: 3, toVersion: 3, reason: 'manual' }, file.chunks())
+ */
+export async function saveSnapshot(
+  store: UseStore,
+  snapshot: NewSnapshot,
+  chunks: Iterable<Uint8Array>,
+  onDurable?: (bytes: number) => void,
+): Promise<SnapshotInfo> {
+  const info = await stageSnapshot(store, snapshot, chunks, { inFlight: 2, ...(onDurable ? { onDurable } : {}) }).written
+  await listSnapshot(store, info)
   return info
 }
 
 /** Snapshots of one database, newest first. */
 export async function listSnapshots(store: UseStore, database: string): Promise<SnapshotInfo[]> {
-  return (await get<SnapshotInfo[]>(indexKey(database), store)) ?? []
+  return ((await get<SnapshotInfo[]>(indexKey(database), store)) ?? []).map(normaliseInfo)
 }
 
-/**
- * Loads a snapshot's Blob and checks its size and sha-256 against its metadata before anyone writes it over a file.
- * Throws `SnapshotError` `SNAPSHOT_NOT_FOUND` or `SNAPSHOT_CORRUPT`.
- */
-export async function loadVerifiedSnapshot(store: UseStore, database: string, id: string): Promise<{ info: SnapshotInfo; blob: Blob }> {
+/** A listed snapshot, or `SnapshotError('SNAPSHOT_NOT_FOUND')`. */
+export async function findSnapshot(store: UseStore, database: string, id: string): Promise<SnapshotInfo> {
   const info = (await listSnapshots(store, database)).find((s) => s.id === id)
-  const blob = info && (await get<Blob>(blobKey(database, id), store))
-  if (!info || !blob) throw new SnapshotError('SNAPSHOT_NOT_FOUND', `no snapshot ${id} of ${database}`, id)
-  // Hashing reads the Blob once more; it is what makes "exactly as it was" a checked claim rather than a hope.
-  const bytes = new Uint8Array(await blob.arrayBuffer())
-  const sha256 = await sha256Hex(bytes)
-  if (blob.size !== info.bytes || sha256 !== info.sha256)
-    throw new SnapshotError(
-      'SNAPSHOT_CORRUPT',
-      `snapshot ${id} of ${database} does not match its checksum (size ${blob.size}/${info.bytes}, sha-256 ${sha256.slice(0, 12)}…/${info.sha256.slice(0, 12)}…)`,
-      id,
-    )
-  return { info, blob }
+  if (!info) throw new SnapshotError('SNAPSHOT_NOT_FOUND', `no snapshot ${id} of ${database}`, id)
+  return info
+}
+
+/** A snapshot as one Blob (made of its chunk Blobs, not a copy), every chunk checked first. */
+export async function loadVerifiedBlob(store: UseStore, info: SnapshotInfo): Promise<Blob> {
+  const parts: Blob[] = []
+  await readVerifiedChunks(store, info, (blob) => parts.push(blob))
+  return new Blob(parts, { type: 'application/vnd.sqlite3' })
 }
 
 /** Removes one snapshot (index entry first, then its Blob). Returns false if there was none. */
@@ -93,7 +123,7 @@ export async function deleteSnapshot(store: UseStore, database: string, id: stri
     found = list.some((s) => s.id === id)
     return list.filter((s) => s.id !== id)
   }, store)
-  await del(blobKey(database, id), store)
+  await delMany(await keysOf(store, database, id), store)
   return found
 }
 
@@ -109,9 +139,10 @@ export async function pruneSnapshots(store: UseStore, database: string, keep: nu
     return kept
   }, store)
   const listed = new Set((await listSnapshots(store, database)).map((s) => s.id))
-  const orphans = (await keys(store))
-    .filter((k): k is string[] => Array.isArray(k) && k[0] === 'snapshot' && k[1] === database && !listed.has(String(k[2])))
-  await Promise.all(orphans.map((k) => del(k, store)))
+  const orphans = (await keys(store)).filter(
+    (k): k is string[] => Array.isArray(k) && k[0] === 'snapshot' && k[1] === database && !listed.has(String(k[2])),
+  )
+  await delMany(orphans, store)
   return [...new Set([...dropped.map((s) => s.id), ...orphans.map((k) => String(k[2]))])]
 }
 
@@ -120,3 +151,8 @@ export const markerKey = (database: string): IDBValidKey => ['marker', database]
 
 /** Key of a database's last failed upgrade. */
 export const lastFailureKey = (database: string): IDBValidKey => ['last-failure', database]
+
+/** Every stored key of one snapshot's Blobs (whatever its layout, listed or not). */
+async function keysOf(store: UseStore, database: string, id: string): Promise<IDBValidKey[]> {
+  return (await keys(store)).filter((k) => Array.isArray(k) && k[0] === 'snapshot' && k[1] === database && k[2] === id)
+}

@@ -2,11 +2,11 @@ import { InsufficientStorageError, MigrationFailedError, SnapshotError } from '.
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
-import { applyPending, MigrationStepError } from './runner'
-import { pruneSnapshots } from './snapshot-store'
+import { applyPending, MigrationStepError, stageMigration } from './runner'
+import { listSnapshot, markerKey, pruneSnapshots } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
 import { clearLastFailure, recordFailure } from './upgrade-failure'
-import { clearMarker, writeMarker } from './upgrade-marker'
+import { clearMarker, type UpgradeMarker } from './upgrade-marker'
 
 /** Options of `upgrade`. */
 export interface UpgradeOptions {
@@ -50,30 +50,74 @@ async function upgradeSteps(
   toVersion: number,
 ): Promise<{ applied: AppliedMigration[]; snapshot: SnapshotInfo }> {
   await ensureRoomForSnapshot(file, options.minFreeBytes)
-  const snapshot = await file.snapshot('upgrade', toVersion)
-  await writeMarker(file.store, file.name, {
-    kind: 'upgrade',
-    snapshotId: snapshot.id,
-    fromVersion,
-    toVersion,
-    startedAt: new Date().toISOString(),
+  const marker = (snapshot: SnapshotInfo) => ({
+    key: markerKey(file.name),
+    value: { kind: 'upgrade', snapshotId: snapshot.id, fromVersion, toVersion, startedAt: new Date().toISOString() } satisfies UpgradeMarker,
   })
-  let current: Migration = pending[0]!
-  let applied: AppliedMigration[]
+  const [first, ...rest] = pending as [Migration, ...Migration[]]
+  const overlap = first.transaction !== false
+  // Overlapped: every chunk is read now and handed to IndexedDB, which writes them while the first migration runs.
+  const staged = file.stageSnapshot('upgrade', toVersion, overlap ? Infinity : 2)
+  const events = migrationEvents(file, pending.length)
+  let current: Migration = first
+  let applied: AppliedMigration[] = []
+  let snapshot: SnapshotInfo | undefined
   try {
-    applied = applyPending(file.sqlite3, file.db, pending, options.checksums, ({ phase, index, total, migration, row }) => {
-      current = migration
-      const { version, name } = migration
-      if (phase === 'start') file.emit({ type: 'migration-start', index, total, version, name })
-      else file.emit({ type: 'migration-end', index, total, version, name, durationMs: row!.durationMs })
-    })
+    if (overlap) {
+      // Let the chunk writes leave this thread before the migration keeps it busy.
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      events({ phase: 'start', index: 0, migration: first })
+      const migration = stageMigration(file.sqlite3, file.db, first, options.checksums.get(first.version) ?? null)
+      try {
+        // The COMMIT waits for the snapshot and the marker to be durable. Until then SQLite's own journal can undo
+        // everything, also after a crash (no marker yet: the next open simply rolls the journal back).
+        snapshot = await staged.written
+        await listSnapshot(file.store, snapshot, marker(snapshot))
+      } catch (error) {
+        migration.rollback()
+        throw error
+      }
+      file.snapshotListed(snapshot)
+      migration.commit()
+      applied.push(migration.row)
+      events({ phase: 'end', index: 0, migration: first, row: migration.row })
+    } else {
+      snapshot = await staged.written
+      await listSnapshot(file.store, snapshot, marker(snapshot))
+      file.snapshotListed(snapshot)
+    }
+    const offset = applied.length
+    applied = applied.concat(
+      applyPending(file.sqlite3, file.db, overlap ? rest : pending, options.checksums, ({ phase, index, migration, row }) => {
+        current = migration
+        events({ phase, index: index + offset, migration, ...(row ? { row } : {}) })
+      }),
+    )
     if (options.verify) verify(file, options.verify)
   } catch (error) {
+    // The snapshot could not be stored: the first migration was rolled back (or never started); nothing changed.
+    if (error instanceof SnapshotError) throw error
+    if (!snapshot) {
+      // The first migration failed while its snapshot was still being written, and rolled back. Finish and list the
+      // snapshot anyway: the failure then names it, and the file is put back from it and checked, as for any failure.
+      snapshot = await staged.written
+      await listSnapshot(file.store, snapshot, marker(snapshot))
+      file.snapshotListed(snapshot)
+    }
     throw await restoreAfterFailure(file, snapshot, current, error)
   }
   await clearMarker(file.store, file.name)
   await pruneSnapshots(file.store, file.name, options.keepSnapshots, snapshot.id)
   return { applied, snapshot }
+}
+
+/** Emits migration-start / migration-end progress events. */
+function migrationEvents(file: DatabaseFile, total: number) {
+  return ({ phase, index, migration, row }: { phase: 'start' | 'end'; index: number; migration: Migration; row?: AppliedMigration }) => {
+    const { version, name } = migration
+    if (phase === 'start') file.emit({ type: 'migration-start', index, total, version, name })
+    else file.emit({ type: 'migration-end', index, total, version, name, durationMs: row!.durationMs })
+  }
 }
 
 /**

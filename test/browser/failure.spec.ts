@@ -42,7 +42,7 @@ test('a failure in the first migration of a fresh database leaves an empty datab
   expect(ok(await h.query(page, 'fresh-fail.db', `SELECT name FROM sqlite_schema WHERE name = 'archive'`))).toEqual([])
 })
 
-test('a worker terminated in the middle of an upgrade: the call rejects, the next open restores and upgrades', async ({ context }) => {
+test('a worker terminated during the first migration (before its COMMIT): the journal undoes it, the next open upgrades once', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'crash.db', set: 'v2' }))
   ok(await h.exec(page, 'crash.db', `INSERT INTO notes (title) VALUES ('one'), ('two'), ('three')`))
@@ -54,15 +54,37 @@ test('a worker terminated in the middle of an upgrade: the call rejects, the nex
   expect(error).toMatchObject({ isLibraryError: true, className: 'DatabaseClosedError', code: 'WORKER_DIED' })
   expect(Date.now() - started).toBeLessThan(10_000)
 
+  // The first migration runs while its snapshot is written and commits only once the snapshot is durable: killed
+  // before that, no marker exists and SQLite's rollback journal puts the file back at the next open.
   await page.evaluate(() => window.harness.progress.splice(0))
   const reopened = ok(await h.open(page, { name: 'crash.db', set: 'slow' }))
-  expect(reopened.recoveredFrom).toMatchObject({ fromVersion: 5, toVersion: 6, reason: 'upgrade' })
+  expect(reopened.recoveredFrom).toBeNull()
   expect(reopened.appliedNow.map((m) => m.version)).toEqual([6])
   expect(reopened.version).toBe(6)
-  const events = (await h.progress(page)).map((e) => e.type)
-  expect(events.indexOf('restore')).toBeLessThan(events.indexOf('migration-start'))
+  expect((await h.progress(page)).map((e) => e.type)).not.toContain('restore')
   // Every row survived, migrated exactly once (not twice: the half-done first attempt was rolled away).
   expect(ok(await h.query(page, 'crash.db', `SELECT id, title FROM notes ORDER BY id`))).toEqual(
+    rowsBefore.map((r) => ({ ...r, title: `${String(r.title)} (migrated)` })),
+  )
+})
+
+test('a worker terminated after the first migration committed: the next open restores the snapshot and upgrades', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'crash2.db', set: 'v1' }))
+  ok(await h.exec(page, 'crash2.db', `INSERT INTO notes (title) VALUES ('one'), ('two'), ('three')`))
+  const rowsBefore = ok(await h.query(page, 'crash2.db', `SELECT id, title FROM notes ORDER BY id`))
+  const fileBefore = ok(await h.exportFile(page, 'crash2.db'))
+  ok(await h.close(page, 'crash2.db'))
+
+  // Migrations 3, 4 and 5 commit, then the worker dies in 6: the file is half upgraded, the marker says so.
+  expect(failed(await h.open(page, { name: 'crash2.db', set: 'slow', terminateAtVersion: 6 })).code).toBe('WORKER_DIED')
+  await page.evaluate(() => window.harness.progress.splice(0))
+  const reopened = ok(await h.open(page, { name: 'crash2.db', set: 'slow' }))
+  expect(reopened.recoveredFrom).toMatchObject({ fromVersion: 2, toVersion: 6, reason: 'upgrade', checksum: fileBefore.sha256 })
+  expect(reopened.appliedNow.map((m) => m.version)).toEqual([3, 4, 5, 6])
+  const events = (await h.progress(page)).map((e) => e.type)
+  expect(events.indexOf('restore')).toBeLessThan(events.indexOf('migration-start'))
+  expect(ok(await h.query(page, 'crash2.db', `SELECT id, title FROM notes ORDER BY id`))).toEqual(
     rowsBefore.map((r) => ({ ...r, title: `${String(r.title)} (migrated)` })),
   )
 })
@@ -175,7 +197,7 @@ test('a failed integrity check after the migrations restores the snapshot too', 
 
 test('a tampered snapshot is refused at crash recovery, every time (never skipped silently)', async ({ context }) => {
   const page = await openApp(context)
-  ok(await h.open(page, { name: 'tamper.db', set: 'v2' }))
+  ok(await h.open(page, { name: 'tamper.db', set: 'v1' }))
   ok(await h.exec(page, 'tamper.db', `INSERT INTO notes (title) VALUES ('x')`))
   ok(await h.close(page, 'tamper.db'))
   failed(await h.open(page, { name: 'tamper.db', set: 'slow', terminateAtVersion: 6 }))
@@ -193,10 +215,10 @@ test('a tampered snapshot is refused at crash recovery, every time (never skippe
         request.onsuccess = () => resolve(request.result as T)
       })
     const marker = await get<{ snapshotId: string }>(['marker', 'tamper.db'])
-    const blob = await get<Blob>(['snapshot', 'tamper.db', marker.snapshotId])
+    const blob = await get<Blob>(['snapshot', 'tamper.db', marker.snapshotId, 0])
     const bytes = new Uint8Array(await blob.arrayBuffer())
     bytes[100] = bytes[100]! ^ 0xff
-    await new Promise((resolve) => (store().put(new Blob([bytes]), ['snapshot', 'tamper.db', marker.snapshotId]).onsuccess = resolve))
+    await new Promise((resolve) => (store().put(new Blob([bytes]), ['snapshot', 'tamper.db', marker.snapshotId, 0]).onsuccess = resolve))
     db.close()
   })
   const error = failed(await h.open(page, { name: 'tamper.db', set: 'slow' }))
@@ -223,7 +245,7 @@ test('a disk too full to even open the storage gives INSUFFICIENT_STORAGE and to
   expect(ok(await h.exportFile(page, 'nospace.db')).sha256).toBe(file.sha256)
 })
 
-test('a disk too full for the migration and for the restore: nothing is lost, the next open restores', async ({ context }) => {
+test('a disk too full for the migration: the restore still fits (it rewrites the file in place) and nothing is lost', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
   ok(await h.exec(page, 'fulldisk.db', `INSERT INTO notes (title, body) SELECT 'n', zeroblob(300000) FROM json_each('[1,2]')`))
@@ -231,40 +253,37 @@ test('a disk too full for the migration and for the restore: nothing is lost, th
   ok(await h.close(page, 'fulldisk.db'))
   const unlimit = await limitQuota(page, 1000)
 
-  // The snapshot fits in IndexedDB; OPFS refuses the migration's writes and then the restore's.
+  // The snapshot fits in IndexedDB; OPFS refuses the migration's writes (SQLITE_IOERR). The restore overwrites the
+  // file's own bytes without growing it, so it needs no new space and succeeds on the full disk.
   const error = failed(await h.open(page, { name: 'fulldisk.db', set: 'v2' }))
-  expect(error).toMatchObject({ className: 'SnapshotError', code: 'RESTORE_FAILED' })
-  expect(error.message).toMatch(/retried at the next open/)
-  // Still full: the open refuses again rather than opening a half-written file.
-  expect(failed(await h.open(page, { name: 'fulldisk.db', set: 'v1' })).code).toBe('RESTORE_FAILED')
-
+  expect(error).toMatchObject({ className: 'MigrationFailedError', code: 'MIGRATION_FAILED' })
+  expect(error.fields.details).toMatchObject({ restoredToVersion: 2 })
   await unlimit()
   const reopened = ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
-  expect(reopened).toMatchObject({ version: 2, recoveredFrom: { fromVersion: 2, toVersion: 5 } })
+  expect(reopened).toMatchObject({ version: 2, recoveredFrom: null })
   expect(ok(await h.exportFile(page, 'fulldisk.db')).sha256).toBe(file.sha256)
   // The failure was recorded as it happened, and outlives the tab that saw it.
-  expect(ok(await h.status(page, 'fulldisk.db')).lastFailure).toMatchObject({
-    code: 'RESTORE_FAILED', errorName: 'SnapshotError', fromVersion: 2, toVersion: 5, restoredToVersion: null, snapshotId: reopened.recoveredFrom!.id,
-  })
+  expect(ok(await h.status(page, 'fulldisk.db')).lastFailure).toMatchObject({ code: 'MIGRATION_FAILED', fromVersion: 2, toVersion: 5, restoredToVersion: 2 })
 })
 
-test('a worker killed in the middle of a restore: the next open finishes the restore', async ({ context }) => {
+test('a worker killed during a restore (marker written, file not yet rewritten): the next open finishes the restore', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'midrestore.db', set: 'v2' }))
-  ok(await h.exec(page, 'midrestore.db', `INSERT INTO notes (title, body) SELECT 'kept', zeroblob(200000) FROM json_each('[1,2,3,4,5]')`))
+  ok(await h.exec(page, 'midrestore.db', `INSERT INTO notes (title, body) SELECT 'kept', zeroblob(200000) FROM json_each('[1,2,3,4,5,6,7,8,9,10]')`))
   const wanted = ok(await h.exportFile(page, 'midrestore.db'))
   const snap = ok(await page.evaluate(() => window.harness.snapshot('midrestore.db')))
   ok(await h.exec(page, 'midrestore.db', `DELETE FROM notes`))
   ok(await h.close(page, 'midrestore.db'))
 
-  // Reopen with a trap: kill the worker once the restore below has written its first chunk.
-  ok(await h.open(page, { name: 'midrestore.db', set: 'v2', terminateAtRestoreBytes: 1 }))
+  // Reopen with a trap: kill the worker when the restore below starts writing (the worker stalls there, so the kill
+  // lands before the write finishes, not after it).
+  ok(await h.open(page, { name: 'midrestore.db', set: 'v2', terminateAtRestoreBytes: 0, workerParams: { stallRestore: '1' } }))
   await page.evaluate(() => window.harness.progress.splice(0))
   const error = failed(await page.evaluate((id) => window.harness.restore('midrestore.db', id), snap.id))
   expect(error.code).toBe('WORKER_DIED')
   // Events the dead worker had already queued are not delivered: the trap saw exactly one.
   await page.waitForTimeout(300)
-  const seen = (await h.progress(page)).filter((e) => e.type === 'restore' && e.bytesRead >= 1)
+  const seen = (await h.progress(page)).filter((e) => e.type === 'restore')
   expect(seen).toHaveLength(1)
 
   const reopened = ok(await h.open(page, { name: 'midrestore.db', set: 'v2' }))
@@ -275,14 +294,14 @@ test('a worker killed in the middle of a restore: the next open finishes the res
 test('a worker killed in the middle of an import: the next open finishes the import, and it can still be undone', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'source.db', set: 'v2' }))
-  ok(await h.exec(page, 'source.db', `INSERT INTO notes (title, body) SELECT 'imported', zeroblob(200000) FROM json_each('[1,2,3,4,5]')`))
+  ok(await h.exec(page, 'source.db', `INSERT INTO notes (title, body) SELECT 'imported', zeroblob(200000) FROM json_each('[1,2,3,4,5,6,7,8,9,10]')`))
   const imported = ok(await h.exportFile(page, 'source.db'))
   ok(await h.open(page, { name: 'target.db', set: 'v2' }))
   ok(await h.exec(page, 'target.db', `INSERT INTO notes (title) VALUES ('mine')`))
   const mine = ok(await h.exportFile(page, 'target.db'))
   ok(await h.close(page, 'target.db'))
 
-  ok(await h.open(page, { name: 'target.db', set: 'v2', terminateAtRestoreBytes: 1 }))
+  ok(await h.open(page, { name: 'target.db', set: 'v2', terminateAtRestoreBytes: 0, workerParams: { stallRestore: '1' } }))
   expect(failed(await page.evaluate(() => window.harness.importFrom('target.db', 'source.db'))).code).toBe('WORKER_DIED')
 
   const reopened = ok(await h.open(page, { name: 'target.db', set: 'v2' }))

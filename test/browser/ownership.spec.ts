@@ -58,13 +58,13 @@ test('restoreSnapshot puts an earlier state back, after snapshotting the current
   ok(await h.exec(page, 'undo.db', `INSERT INTO notes (title) VALUES ('kept')`))
   const before = ok(await h.exportFile(page, 'undo.db'))
   const snap = ok(await page.evaluate(() => window.harness.snapshot('undo.db')))
-  expect(snap).toMatchObject({ reason: 'manual', fromVersion: 5, toVersion: 5, sha256: before.sha256 })
+  expect(snap).toMatchObject({ reason: 'manual', fromVersion: 5, toVersion: 5, checksum: before.sha256 })
 
   ok(await h.exec(page, 'undo.db', `DELETE FROM notes; INSERT INTO notes (title) VALUES ('oops')`))
   const mistaken = ok(await h.exportFile(page, 'undo.db'))
   const restored = ok(await page.evaluate((id) => window.harness.restore('undo.db', id), snap.id))
   expect(restored.version).toBe(5)
-  expect(restored.undoSnapshot).toMatchObject({ reason: 'before-restore', sha256: mistaken.sha256 })
+  expect(restored.undoSnapshot).toMatchObject({ reason: 'before-restore', checksum: mistaken.sha256 })
   expect(ok(await h.query(page, 'undo.db', 'SELECT title FROM notes'))).toEqual([{ title: 'kept' }])
   expect(ok(await h.exportFile(page, 'undo.db')).sha256).toBe(before.sha256)
 

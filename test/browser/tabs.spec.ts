@@ -58,7 +58,7 @@ test('a follower gets the same typed errors and results as the owner', async ({ 
   expect(file.type).toBe('application/vnd.sqlite3')
   expect(ok(await h.exportFile(first, 'same.db')).sha256).toBe(file.sha256)
   const snapshot = ok(await second.evaluate(() => window.harness.snapshot('same.db')))
-  expect(snapshot).toMatchObject({ reason: 'manual', fromVersion: 5, sha256: file.sha256 })
+  expect(snapshot).toMatchObject({ reason: 'manual', fromVersion: 5, checksum: file.sha256 })
 })
 
 test('transactions of different tabs never interleave; a tab that dies inside one has it rolled back', async ({ context }) => {
@@ -142,7 +142,7 @@ test('a tab with newer migrations takes over from older tabs, which are told and
   const status = ok(await h.status(newer, 'skew.db'))
   const upgrades = status.snapshots.filter((s) => s.reason === 'upgrade' && s.toVersion === 5)
   expect(upgrades).toHaveLength(1)
-  expect(upgrades[0]).toMatchObject({ fromVersion: 2, toVersion: 5, sha256: before.sha256 })
+  expect(upgrades[0]).toMatchObject({ fromVersion: 2, toVersion: 5, checksum: before.sha256 })
   expect(ok(await h.query(newer, 'skew.db', 'SELECT name FROM tags'))).toEqual([{ name: 'written' }])
 
   for (const old of [old1, old2]) {

@@ -8,4 +8,17 @@ if (params.has('no-opfs')) {
 }
 const set = migrationSets[params.get('set') ?? 'v2']
 if (!set) throw new Error(`unknown migration set ${params.get('set')}`)
-serveDatabase({ migrations: set })
+serveDatabase({
+  migrations: set,
+  // `stallRestore`: when a restore starts (its marker is written, the file is about to be rewritten), keep this thread
+  // busy for 1 s, so a page that terminates the worker on that event kills it there rather than after the write.
+  onProgress: params.has('stallRestore')
+    ? (event) => {
+        if (event.type !== 'restore' || event.done) return
+        const until = Date.now() + 1000
+        while (Date.now() < until) {
+          /* stall */
+        }
+      }
+    : undefined,
+})

@@ -1,0 +1,127 @@
+import { expect, failed, h, ok, openApp, test } from './fixtures'
+
+// Snapshots are stored in 8 MiB chunks, each with its sha-256 (see worker/snapshot-chunks.ts). These tests use files of
+// several chunks, and the layout 0.1 wrote (one Blob, one sha-256), which must stay restorable.
+
+const MiB = 1024 * 1024
+
+/** sha-256 and size of the database file (without moving its bytes out of the page). */
+const fileDigest = (page: Parameters<typeof h.open>[0], name: string) =>
+  page.evaluate(async (n) => {
+    const bytes = new Uint8Array(await (await window.harness.handle(n).exportDatabase()).arrayBuffer())
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+    return { bytes: bytes.byteLength, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }
+  }, name)
+
+/** Reads or writes the library's IndexedDB store directly, as damage or an older version would. */
+const idb = (page: Parameters<typeof h.open>[0], run: string, arg: unknown) =>
+  page.evaluate(
+    async ([code, a]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('sqlite-opfs-migrate')
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      const call = (method: 'get' | 'put' | 'delete', ...args: unknown[]) =>
+        new Promise<unknown>((resolve, reject) => {
+          const store = db.transaction('snapshots', 'readwrite').objectStore('snapshots')
+          const request = (store[method] as (...x: unknown[]) => IDBRequest)(...args)
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+      try {
+        return await new Function('call', 'arg', `return (async () => { ${code} })()`)(call, a)
+      } finally {
+        db.close()
+      }
+    },
+    [run, arg] as const,
+  )
+
+test('a file of several chunks is snapshotted chunk by chunk, restored byte for byte, and one damaged chunk is named', async ({ context }) => {
+  test.setTimeout(120_000)
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'big.db', set: 'v2' }))
+  ok(await h.exec(page, 'big.db', `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200) INSERT INTO notes (title, body) SELECT 'n' || i, randomblob(100000) FROM s`))
+  const before = await fileDigest(page, 'big.db')
+  expect(before.bytes).toBeGreaterThan(2 * 8 * MiB)
+
+  const snap = ok(await page.evaluate(() => window.harness.snapshot('big.db')))
+  expect(snap.bytes).toBe(before.bytes)
+  expect(snap.chunkBytes).toBe(8 * MiB)
+  expect(snap.chunkSha256).toHaveLength(Math.ceil(before.bytes / (8 * MiB)))
+  // The checksum is the hash list of the chunks' digests; the chunks hash to what the file's pieces hash to.
+  const expected = await page.evaluate(
+    async ([name, chunk]) => {
+      const bytes = new Uint8Array(await (await window.harness.handle(name).exportDatabase()).arrayBuffer())
+      const hex = (d: ArrayBuffer) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('')
+      const digests: ArrayBuffer[] = []
+      for (let at = 0; at < bytes.byteLength; at += chunk) digests.push(await crypto.subtle.digest('SHA-256', bytes.subarray(at, at + chunk)))
+      const joined = new Uint8Array(digests.length * 32)
+      digests.forEach((d, i) => joined.set(new Uint8Array(d), i * 32))
+      return { chunks: digests.map(hex), checksum: hex(await crypto.subtle.digest('SHA-256', joined)) }
+    },
+    ['big.db', 8 * MiB] as const,
+  )
+  expect(snap.chunkSha256).toEqual(expected.chunks)
+  expect(snap.checksum).toBe(expected.checksum)
+  // Exporting the snapshot gives the file back, whole.
+  const exported = await page.evaluate(async (id) => {
+    const bytes = new Uint8Array(await (await window.harness.handle('big.db').exportSnapshot(id)).arrayBuffer())
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+  }, snap.id)
+  expect(exported).toBe(before.sha256)
+
+  ok(await h.exec(page, 'big.db', `DELETE FROM notes WHERE id % 2 = 0`))
+  const changed = await fileDigest(page, 'big.db')
+  // Damage the second chunk: the restore is refused, naming it, and the file is not touched.
+  await idb(
+    page,
+    `const blob = await call('get', ['snapshot', 'big.db', arg, 1])
+     const bytes = new Uint8Array(await blob.arrayBuffer())
+     bytes[4096] ^= 0xff
+     await call('put', new Blob([bytes]), ['snapshot', 'big.db', arg, 1])`,
+    snap.id,
+  )
+  const error = failed(await page.evaluate((id) => window.harness.restore('big.db', id), snap.id))
+  expect(error).toMatchObject({ className: 'SnapshotError', code: 'SNAPSHOT_CORRUPT' })
+  expect(error.message).toMatch(/chunk 2 of 3/)
+  expect(await fileDigest(page, 'big.db')).toEqual(changed)
+
+  // An undamaged snapshot of several chunks restores byte for byte.
+  const second = ok(await page.evaluate(() => window.harness.snapshot('big.db')))
+  ok(await h.exec(page, 'big.db', `DELETE FROM notes`))
+  ok(await page.evaluate((id) => window.harness.restore('big.db', id), second.id))
+  expect(await fileDigest(page, 'big.db')).toEqual(changed)
+})
+
+test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed, checked and restored', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'old.db', set: 'v2' }))
+  ok(await h.exec(page, 'old.db', `INSERT INTO notes (title) VALUES ('from 0.1')`))
+  const wanted = await fileDigest(page, 'old.db')
+  // Write the file as 0.1 did: the Blob under ['snapshot', db, id], `sha256` in the index entry.
+  await page.evaluate(async (sha256) => {
+    const file = await window.harness.handle('old.db').exportDatabase()
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('sqlite-opfs-migrate')
+      request.onsuccess = () => resolve(request.result)
+    })
+    const store = () => db.transaction('snapshots', 'readwrite').objectStore('snapshots')
+    const done = (request: IDBRequest) => new Promise((resolve) => (request.onsuccess = () => resolve(request.result)))
+    const list = ((await done(store().get(['snapshots', 'old.db']))) as unknown[] | undefined) ?? []
+    const blob = new Blob([await file.arrayBuffer()])
+    await done(store().put(blob, ['snapshot', 'old.db', 'legacy-1']))
+    const entry = { id: 'legacy-1', database: 'old.db', fromVersion: 5, toVersion: 5, bytes: file.size, sha256, createdAt: new Date().toISOString(), reason: 'manual' }
+    await done(store().put([entry, ...list], ['snapshots', 'old.db']))
+    db.close()
+  }, wanted.sha256)
+
+  const listed = ok(await h.status(page, 'old.db')).snapshots.find((s) => s.id === 'legacy-1')!
+  expect(listed).toMatchObject({ checksum: wanted.sha256, chunkSha256: [wanted.sha256], bytes: wanted.bytes })
+  ok(await h.exec(page, 'old.db', `DELETE FROM notes`))
+  ok(await page.evaluate(() => window.harness.restore('old.db', 'legacy-1')))
+  expect(await fileDigest(page, 'old.db')).toEqual(wanted)
+  expect(ok(await h.query(page, 'old.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from 0.1' }])
+})
