@@ -36,39 +36,43 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
   return { ms: performance.now() - started, value }
 }
 
-const open = (upto: number, autoMigrate = true) =>
+const open = (upto: number, autoMigrate = true, verify?: false) =>
   openDatabase({
     name: DB_NAME,
     worker: () => libWorker(upto),
     autoMigrate,
+    ...(verify === false ? { verify } : {}),
     onProgress: (event) => progress.push({ ...event, at: performance.now() }),
   })
 
 const bench = {
   progress,
-  /** Library: `new Worker` → first query answered, on a database that is up to date; then closed (untimed). */
-  async libStartup(): Promise<number> {
+  /**
+   * Library: `new Worker` → first query answered (`PRAGMA user_version`, or `sql`), on a database that is up to date;
+   * then closed (untimed).
+   */
+  async libStartup(sql = 'PRAGMA user_version'): Promise<number> {
     const started = performance.now()
     const db = await open(1)
-    await db.query('PRAGMA user_version')
+    await db.query(sql)
     const ms = performance.now() - started
     await db.close()
     return ms
   },
-  /** Raw: `new Worker` → init + sahpool install + open + `PRAGMA user_version` answered; then closed (untimed). */
-  async rawStartup(): Promise<number> {
+  /** Raw: `new Worker` → init + sahpool install + open + `PRAGMA user_version` (+ `sql`) answered; then closed (untimed). */
+  async rawStartup(sql?: string): Promise<number> {
     const started = performance.now()
     const worker = rawWorker()
-    await ask(worker, 'open')
+    await ask(worker, 'open', sql)
     const ms = performance.now() - started
     await ask(worker, 'close')
     worker.terminate()
     return ms
   },
   /** Opens the library's handle and keeps it (untimed). */
-  async libOpen(upto: number, autoMigrate = true) {
+  async libOpen(upto: number, autoMigrate = true, verify?: false) {
     progress.length = 0
-    handle = await open(upto, autoMigrate)
+    handle = await open(upto, autoMigrate, verify)
     return handle.opened
   },
   async libClose() {

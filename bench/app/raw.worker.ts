@@ -25,11 +25,16 @@ const snapshot = async (key: string) => {
 }
 
 const ops: Record<string, (arg: string) => unknown> = {
-  /** init + sahpool install + open + PRAGMA user_version (the page times it from `new Worker`). */
-  async open() {
+  /**
+   * init + sahpool install + open + PRAGMA user_version (the page times it from `new Worker`); then `sql`, if given, as
+   * the app's first query.
+   */
+  async open(sql) {
     const sqlite3 = await sqlite3InitModule()
     pool = await sqlite3.installOpfsSAHPoolVfs({ name: 'opfs-sahpool', directory: POOL_DIRECTORY, preserveOnInitFailure: true } as never)
-    return reopen()
+    const version = reopen()
+    if (sql) db!.selectValue(sql)
+    return version
   },
   /** Lets go of the file so the library's worker can take it. */
   close() {
