@@ -7,7 +7,7 @@ import {
 } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { readHistory } from '../../worker/history'
-import { MigrationStepError, runMigrations } from '../../worker/runner'
+import { MigrationStepError, runMigrations, stageMigration } from '../../worker/runner'
 import { memoryDb, rows, tables } from './sqlite'
 
 const base: Migration[] = [
@@ -207,5 +207,59 @@ ALTER TABLE parent_new RENAME TO parent;`,
       { version: 2, name: 'vacuum_in_tx', sql: 'VACUUM;' },
     ]).catch((e: unknown) => e)) as MigrationStepError
     expect(error.sqliteMessage).toMatch(/cannot VACUUM from within a transaction/)
+  })
+})
+
+describe('stageMigration', () => {
+  const parentChild: Migration = {
+    version: 1,
+    name: 'parent_child',
+    sql: `CREATE TABLE parent (id INTEGER PRIMARY KEY);
+          CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));
+          INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);`,
+  }
+
+  it('leaves the transaction open until commit(), with the history row written inside it', async () => {
+    const { sqlite3, db } = await memoryDb()
+    db.exec('PRAGMA foreign_keys = ON')
+    const staged = stageMigration(sqlite3, db, parentChild, 'abc')
+    // Inside: the work and the history row are there, uncommitted; foreign keys are off for the rebuild.
+    expect(sqlite3.capi.sqlite3_get_autocommit(db.pointer!)).toBe(0)
+    expect(readHistory(db).applied.map((r) => [r.version, r.checksum])).toEqual([[1, 'abc']])
+    expect(db.selectValue('PRAGMA foreign_keys')).toBe(0)
+    staged.commit()
+    expect(sqlite3.capi.sqlite3_get_autocommit(db.pointer!)).not.toBe(0)
+    expect(readHistory(db).version).toBe(1)
+    expect(db.selectValue('PRAGMA foreign_keys')).toBe(1)
+    // Settling twice is a no-op.
+    staged.rollback()
+    expect(rows(db, 'child')).toEqual([{ id: 1, parent_id: 1 }])
+  })
+
+  it('rollback() undoes everything, history included, and puts the connection settings back', async () => {
+    const { sqlite3, db } = await memoryDb()
+    db.exec('PRAGMA foreign_keys = ON')
+    const staged = stageMigration(sqlite3, db, parentChild, null)
+    db.exec('PRAGMA legacy_alter_table = ON') // not undone by ROLLBACK: the runner must put it back
+    staged.rollback()
+    expect(tables(db)).toEqual([])
+    expect(readHistory(db)).toMatchObject({ version: 0, hasTable: false })
+    expect(db.selectValue('PRAGMA foreign_keys')).toBe(1)
+    expect(db.selectValue('PRAGMA legacy_alter_table')).toBe(0)
+  })
+
+  it('a failing body rolls back at once and throws MigrationStepError naming the statement', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const broken: Migration = { version: 1, name: 'broken', sql: 'CREATE TABLE t (a); INSERT INTO nope VALUES (1);' }
+    let error: unknown
+    try {
+      stageMigration(sqlite3, db, broken, null)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(MigrationStepError)
+    expect((error as MigrationStepError).statement).toBe('INSERT INTO nope VALUES (1);')
+    expect(sqlite3.capi.sqlite3_get_autocommit(db.pointer!)).not.toBe(0)
+    expect(tables(db)).toEqual([])
   })
 })
