@@ -195,7 +195,9 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async exportDatabase(): Promise<Blob> {
-    return new Blob([this.file.exportBytes()], { type: 'application/vnd.sqlite3' })
+    // Chunk by chunk (each copied into its own Blob), so a large file is never in memory twice.
+    const parts = Array.from(this.file.chunks(), (chunk) => new Blob([chunk as Uint8Array<ArrayBuffer>]))
+    return new Blob(parts, { type: 'application/vnd.sqlite3' })
   }
 
   #describe(m: Migration): PendingMigration {
