@@ -46,8 +46,12 @@ export class WorkerConnection {
    * means the worker let go without closing, i.e. it died.
    */
   watchLock(lockName: string): void {
+    const signal = this.#watch.signal
     navigator.locks
-      ?.request(lockName, { signal: this.#watch.signal }, () => {
+      ?.request(lockName, { signal }, () => {
+        // close() aborts the watch before the worker lets go, but a grant already on its way still arrives: the worker
+        // released the lock because it was asked to close, not because it died.
+        if (signal.aborted) return
         this.#fail('WORKER_DIED', `the database worker of ${this.database} stopped unexpectedly`)
       })
       .catch(() => {})

@@ -39,7 +39,6 @@ export function openFileReader(sqlite3: Sqlite3, db: Database, maxPiece: number)
       },
       close() {
         wasm.dealloc(at)
-        buffer = 0
       },
     }
   } catch (error) {

@@ -11,7 +11,7 @@ import { sha256Hex } from './checksum'
 export const CHUNK_BYTES = 8 * 1024 * 1024
 
 /** Key of one chunk. Snapshots written by 0.1 are a single Blob under `['snapshot', database, id]`. */
-export const chunkKey = (database: string, id: string, index: number): IDBValidKey => ['snapshot', database, id, index]
+const chunkKey = (database: string, id: string, index: number): IDBValidKey => ['snapshot', database, id, index]
 const legacyKey = (database: string, id: string): IDBValidKey => ['snapshot', database, id]
 
 /** What writing the chunks produced: the fields of the snapshot's index entry that depend on its bytes. */
@@ -53,6 +53,11 @@ export async function writeChunks(
   const digests: Promise<string>[] = []
   let bytes = 0
   let durable = 0
+  // A refused write becomes SNAPSHOT_WRITE_FAILED wherever it is awaited; what the producer throws (e.g. a
+  // TransactionOpenError) passes through as it is.
+  const writeFailed = (cause: unknown): never => {
+    throw new SnapshotError('SNAPSHOT_WRITE_FAILED', `could not store a snapshot of ${database} in IndexedDB: ${String(cause)}`, id, { cause })
+  }
   for (const chunk of chunks) {
     if (writes.length >= inFlight) await writes[writes.length - inFlight]
     const size = chunk.byteLength
@@ -62,15 +67,11 @@ export async function writeChunks(
     // migration and reads every chunk back).
     digests.push(sha256Hex(chunk as Uint8Array<ArrayBuffer>))
     const blob = new Blob([chunk as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })
-    const write = putCommitted(store, chunkKey(database, id, writes.length), blob).then(() => onDurable?.((durable += size)))
-    write.catch(() => {}) // awaited below; this only keeps an early failure from being reported as unhandled
+    const write = putCommitted(store, chunkKey(database, id, writes.length), blob).then(() => onDurable?.((durable += size)), writeFailed)
+    write.catch(() => {}) // awaited in turn; this only keeps an early failure from being reported as unhandled
     writes.push(write)
   }
-  try {
-    await Promise.all(writes)
-  } catch (cause) {
-    throw new SnapshotError('SNAPSHOT_WRITE_FAILED', `could not store a snapshot of ${database} in IndexedDB: ${String(cause)}`, id, { cause })
-  }
+  await Promise.all(writes)
   const chunkSha256 = await Promise.all(digests)
   return { bytes, chunkBytes: CHUNK_BYTES, chunkSha256, checksum: await combinedChecksum(chunkSha256) }
 }
@@ -88,7 +89,7 @@ function putCommitted(store: UseStore, key: IDBValidKey, value: unknown): Promis
  * The snapshot's checksum: the sha-256 of the file when it is one chunk (≤ 8 MiB), otherwise the sha-256 of its
  * chunks' sha-256 digests concatenated (a hash list, as in S3 multipart ETags).
  */
-export async function combinedChecksum(chunkSha256: readonly string[]): Promise<string> {
+async function combinedChecksum(chunkSha256: readonly string[]): Promise<string> {
   if (chunkSha256.length === 1) return chunkSha256[0]!
   const joined = new Uint8Array(chunkSha256.flatMap((h) => h.match(/../g)!.map((b) => parseInt(b, 16))))
   return sha256Hex(joined)

@@ -86,13 +86,8 @@ export async function listSnapshot(store: UseStore, info: SnapshotInfo, marker?:
  * @example
  * const info = await saveSnapshot(store, { database: 'app.db', fromVersion: 3, toVersion: 3, reason: 'manual' }, file.chunks())
  */
-export async function saveSnapshot(
-  store: UseStore,
-  snapshot: NewSnapshot,
-  chunks: Iterable<Uint8Array>,
-  onDurable?: (bytes: number) => void,
-): Promise<SnapshotInfo> {
-  const info = await stageSnapshot(store, snapshot, chunks, { inFlight: 2, ...(onDurable ? { onDurable } : {}) }).written
+export async function saveSnapshot(store: UseStore, snapshot: NewSnapshot, chunks: Iterable<Uint8Array>): Promise<SnapshotInfo> {
+  const info = await stageSnapshot(store, snapshot, chunks, { inFlight: 2 }).written
   await listSnapshot(store, info)
   return info
 }

@@ -206,7 +206,8 @@ test('ownerTimeoutMs bounds the wait for another tab, not this tab’s own upgra
   // A waiting tab gives up after its timeout while the owner's long upgrade (~1.5 s) carries on unharmed.
   const [a, b] = await Promise.all([openApp(context), openApp(context)])
   const owning = h.open(a, { name: 'slow.db', set: 'slow' })
-  await a.waitForTimeout(100)
+  // Wait until tab a owns the database and is upgrading (a fixed delay lost the race once on a loaded machine).
+  await expect.poll(async () => (await h.progress(a)).some((e) => e.type === 'migration-start'), { timeout: 10_000 }).toBe(true)
   const started = Date.now()
   const error = failed(await h.open(b, { name: 'slow.db', set: 'slow', options: { ownerTimeoutMs: 300 } }))
   expect(error).toMatchObject({ className: 'DatabaseLockedError', code: 'OWNED_ELSEWHERE', fields: { database: 'slow.db' } })
