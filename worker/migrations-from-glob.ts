@@ -1,5 +1,6 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration, MigrationDatabase } from '../src/types'
+import { readMigrationFolder, type MigrationEntry } from './migration-files'
 
 /** A `.ts`/`.js` migration module: it exports a synchronous `up(db)` and optionally `transaction = false`. */
 export interface MigrationModule {
@@ -10,49 +11,45 @@ export interface MigrationModule {
 /** What `import.meta.glob(…, { eager: true })` gives: SQL text (with `query: '?raw', import: 'default'`) or modules. */
 export type GlobResult = Record<string, string | { default?: unknown; up?: unknown; transaction?: unknown }>
 
-const FILE = /^(\d+)[_-]([A-Za-z0-9][A-Za-z0-9_.\- ]*)\.(sql|ts|js|mts|mjs)$/
 /** Put this comment in a SQL file to run it outside a transaction (for `VACUUM`). */
 export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*sqlite-opfs-migrate:\s*no-transaction\b/m
 
 /**
- * Turns Vite `import.meta.glob` results of a migrations folder into the ordered migration list. File names are
- * `<version>_<name>.sql` or `<version>_<name>.ts` (e.g. `0001_create_notes.sql`); versions are read as numbers, so
- * `10_x` comes after `9_y`. No `fs` at run time: Vite inlines the files at build time.
+ * Turns Vite `import.meta.glob` results of a migrations folder into the ordered migration list. Every layout of
+ * `readMigrationFolder` is accepted: `0001_name.sql` / `.ts`, `0001_name.up.sql` (+ `.down.sql`, not run),
+ * `0001_name/up.sql`, and Drizzle Kit output (glob its `meta/_journal.json` too). Versions are compared as numbers, so
+ * `10_x` comes after `9_y` and `0.3_x` before `0.28_y`. No `fs` at run time: Vite inlines the files at build time.
+ * (The Vite plugin, `sqlite-opfs-migrate/vite`, does this and checks the SQL at build time.)
  *
  * @example
  * export const migrations = migrationsFromGlob({
  *   ...import.meta.glob('./*.sql', { query: '?raw', import: 'default', eager: true }),
  *   ...import.meta.glob('./[0-9]*.ts', { eager: true }),
  * })
+ * // Drizzle Kit: migrationsFromGlob(import.meta.glob('./drizzle/**\/*.{sql,json}', { query: '?raw', import: 'default', eager: true }))
  */
 export function migrationsFromGlob(...globs: GlobResult[]): Migration[] {
-  const byVersion = new Map<number, { file: string; migration: Migration }>()
-  for (const [path, value] of globs.flatMap((g) => Object.entries(g))) {
-    const file = path.split('/').pop() ?? path
-    const match = FILE.exec(file)
-    if (!match)
-      throw new InvalidMigrationsError(
-        `${path}: migration files must be named <version>_<name>.sql or .ts (e.g. 0001_create_notes.sql)`,
-        path,
-        null,
-        null,
-      )
-    const version = Number(match[1])
-    const name = match[2]!
-    const migration = toMigration(path, version, name, value)
-    const clash = byVersion.get(version)
-    if (clash) throw new InvalidMigrationsError(`${path}: duplicate version ${version} (also ${clash.file})`, path, version, name)
-    byVersion.set(version, { file: path, migration })
-  }
-  return [...byVersion.values()].map((v) => v.migration).sort((a, b) => a.version - b.version)
+  const files = globs.flatMap((g) => Object.entries(g)).map(([path, value]) => ({ path, value }))
+  const folder = readMigrationFolder(files)
+  const problem = folder.problems[0]
+  if (problem) throw new InvalidMigrationsError(problem.message, problem.path, null, null)
+  return folder.entries.map(migrationFromEntry)
 }
 
-function toMigration(path: string, version: number, name: string, value: GlobResult[string]): Migration {
-  const sql = typeof value === 'string' ? value : typeof value?.default === 'string' ? value.default : undefined
-  if (sql !== undefined) {
-    return { version, name, sql, ...(NO_TRANSACTION_DIRECTIVE.test(sql) ? { transaction: false } : {}) }
+/**
+ * The migration a folder entry holds: its SQL text (a string, or a module whose default export is one) or a module
+ * exporting `up(db)`. Throws `InvalidMigrationsError` naming the file for anything else.
+ *
+ * @example
+ * migrationFromEntry({ path: './1_a.sql', key: '1', version: 1, name: 'a', format: 'numbered', kind: 'sql', value: 'CREATE TABLE a(x);' })
+ */
+export function migrationFromEntry(entry: MigrationEntry): Migration {
+  const { path, version, name, value } = entry
+  const text = typeof value === 'string' ? value : (value as { default?: unknown } | null)?.default
+  if (typeof text === 'string') {
+    return { version, name, sql: text, ...(NO_TRANSACTION_DIRECTIVE.test(text) ? { transaction: false } : {}) }
   }
-  const module = value as Partial<MigrationModule>
+  const module = value as Partial<MigrationModule> | null
   if (typeof module?.up !== 'function')
     throw new InvalidMigrationsError(
       `${path}: expected SQL text (glob with { query: '?raw', import: 'default' }) or a module exporting up(db)`,

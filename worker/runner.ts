@@ -2,7 +2,8 @@ import type { AppliedMigration, Migration } from '../src/types'
 import { checksumSql } from './checksum'
 import { checkHistory, ensureHistoryTable, readHistory, recordApplied } from './history'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
-import { splitStatements } from './statements'
+import { statementKind } from './statement-kind'
+import { runStatements, StatementError } from './statements'
 import { validateMigrations } from './validate-migrations'
 
 /** SQLITE_CONSTRAINT_FOREIGNKEY */
@@ -199,11 +200,6 @@ function asStepError(migration: Migration, error: unknown, statement: string | n
   return new MigrationStepError(migration, statement, sqliteCodeOf(error), messageOf(error), { cause: error })
 }
 
-/** A statement as reported in errors: without the comments that lead up to it. */
-function withoutLeadingComments(statement: string): string {
-  return statement.replace(/^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
-}
-
 function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
   if (typeof migration.up === 'function') {
     let result: unknown
@@ -216,12 +212,22 @@ function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
       throw new MigrationStepError(migration, null, null, 'up() returned a promise; migrations must be synchronous')
     return
   }
-  for (const statement of splitStatements(sqlite3, migration.sql!)) {
-    try {
-      db.exec(statement)
-    } catch (error) {
-      throw new MigrationStepError(migration, withoutLeadingComments(statement), sqliteCodeOf(error), messageOf(error), { cause: error })
-    }
+  const inTransaction = migration.transaction !== false
+  try {
+    runStatements(sqlite3, db, migration.sql!, (statement) => {
+      if (!inTransaction) return 'run' // the file manages its own transactions and settings
+      const kind = statementKind(statement.sql)
+      // Files written for other tools carry their own BEGIN/COMMIT and foreign-key pragmas: the runner already
+      // gives each migration a transaction, turns foreign keys off around it and checks them before COMMIT.
+      if (kind === 'transaction-control' || kind === 'foreign-keys-pragma') return 'skip'
+      if (kind === 'rollback')
+        throw new MigrationStepError(migration, statement.sql, null, 'ROLLBACK would discard the migration; remove it (a failing statement already undoes the whole migration)')
+      return 'run'
+    })
+  } catch (error) {
+    if (error instanceof StatementError)
+      throw new MigrationStepError(migration, error.statement, error.resultCode, error.sqliteMessage, { cause: error })
+    throw error
   }
 }
 
