@@ -46,10 +46,11 @@ export function runStatements(
   const bytes = new TextEncoder().encode(sql)
   const lineAt = lineCounter(bytes)
   const stack = wasm.scopedAllocPush()
+  const pointers = wasm.pstack.pointer
   try {
-    const ppStmt = wasm.scopedAlloc(2 * wasm.ptrSizeof + bytes.byteLength + 1) as number
-    const pzTail = ppStmt + wasm.ptrSizeof
-    const base = pzTail + wasm.ptrSizeof
+    const ppStmt = wasm.pstack.allocPtr() as number
+    const pzTail = wasm.pstack.allocPtr() as number
+    const base = wasm.scopedAlloc(bytes.byteLength + 1) as number
     wasm.heap8u().set(bytes, base)
     wasm.poke8(base + bytes.byteLength, 0)
     let offset = 0
@@ -79,6 +80,7 @@ export function runStatements(
       }
     }
   } finally {
+    wasm.pstack.restore(pointers)
     wasm.scopedAllocPop(stack)
   }
 }
