@@ -32,6 +32,8 @@ interface MigrationBase {
 /** A migration written as SQL text (usually a `0001_name.sql` file). */
 export interface SqlMigration extends MigrationBase {
   sql: string
+  /** sha-256 (hex) of `sql` as `checksumSql` computes it, when known ahead (the Vite plugin computes it at build time). */
+  checksum?: string
   up?: never
 }
 
@@ -50,6 +52,8 @@ export interface AppliedMigration {
   /** ISO-8601 time the migration committed. */
   appliedAt: string
   durationMs: number
+  /** `true` when the migration was not run but recorded as already in the file, when the database was adopted (`baseline`). */
+  baseline: boolean
 }
 
 /** A migration the app ships that the database has not applied yet. */

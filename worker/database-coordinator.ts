@@ -1,8 +1,8 @@
 import { deserializeError, serializeError } from '../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError } from '../src/errors'
-import type { DatabaseStatus, Migration, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
+import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
 import { lockName } from '../src/worker-api'
-import { openHost } from './database-host'
+import { openHost, type AppMigrations } from './database-host'
 import { OwnerLink } from './owner-link'
 import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
@@ -29,7 +29,7 @@ const DEFER_MS = 100
  * with `DatabaseTooNewError` once the database is newer than they know.
  *
  * @example
- * const { coordinator, opened } = await DatabaseCoordinator.open(request, migrations, { progress, versionChange })
+ * const { coordinator, opened } = await DatabaseCoordinator.open(request, { migrations }, { progress, versionChange })
  * const rows = await coordinator.call('query', ['SELECT 1'])
  */
 export class DatabaseCoordinator {
@@ -55,11 +55,11 @@ export class DatabaseCoordinator {
 
   private constructor(
     readonly request: OpenRequest,
-    readonly migrations: readonly Migration[],
+    readonly app: AppMigrations,
     readonly events: CoordinatorEvents,
     readonly releaseTab: Release,
   ) {
-    this.knows = migrations.at(-1)?.version ?? 0
+    this.knows = app.migrations.at(-1)?.version ?? 0
     this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
     this.#link = new OwnerLink(request.tabId, (message) => this.#channel.post(message), request.ownerTimeoutMs, request.name)
@@ -72,13 +72,13 @@ export class DatabaseCoordinator {
   /** Joins the database's tabs: owns it if no tab does, else follows the owner (waiting for its open to finish). */
   static async open(
     request: OpenRequest,
-    migrations: readonly Migration[],
+    app: AppMigrations,
     events: CoordinatorEvents,
   ): Promise<{ coordinator: DatabaseCoordinator; opened: OpenResult; tabLock: string }> {
-    const knows = migrations.at(-1)?.version ?? 0
+    const knows = app.migrations.at(-1)?.version ?? 0
     const tabLock = tabLockName(request.name, knows, request.tabId)
     const releaseTab = (await takeLock(tabLock, { ifAvailable: true })) ?? (() => {})
-    const coordinator = new DatabaseCoordinator(request, migrations, events, releaseTab)
+    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab)
     try {
       return { coordinator, opened: await coordinator.#join(), tabLock }
     } catch (error) {
@@ -180,7 +180,7 @@ export class DatabaseCoordinator {
     }
     let opened: Awaited<ReturnType<typeof openHost>>
     try {
-      opened = await openHost(this.request, this.migrations, emit, release)
+      opened = await openHost(this.request, this.app, emit, release)
     } catch (error) {
       if (!this.#isClosed()) this.#role = 'follower'
       if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)

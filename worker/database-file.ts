@@ -6,6 +6,7 @@ import { openFileReader } from './file-reader'
 import { restoreFile } from './restore-file'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
 import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from './snapshot-store'
+import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
 
@@ -23,6 +24,8 @@ export class DatabaseFile {
     readonly name: string,
     readonly foreignKeys: boolean,
     readonly emit: (event: ProgressEvent) => void,
+    /** Registered on the connection each time it opens, before anything reads the schema. */
+    readonly extensions: SqlExtensions = {},
   ) {}
 
   /** The open connection. */
@@ -38,7 +41,16 @@ export class DatabaseFile {
 
   /** Opens the connection (creating the file if needed). */
   open(): Database {
-    this.#db ??= new this.storage.pool.OpfsSAHPoolDb(this.storage.path)
+    if (!this.#db) {
+      const db = new this.storage.pool.OpfsSAHPoolDb(this.storage.path)
+      try {
+        registerExtensions(this.sqlite3, db, this.extensions)
+      } catch (error) {
+        db.close()
+        throw error
+      }
+      this.#db = db
+    }
     if (this.foreignKeys) this.#db.exec('PRAGMA foreign_keys = ON')
     return this.#db
   }

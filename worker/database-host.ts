@@ -18,12 +18,13 @@ import type {
 } from '../src/types'
 import { DatabaseFile } from './database-file'
 import { dryRun } from './dry-run'
-import { checkHistory, readHistory } from './history'
+import { planUpgrade, type UpgradePlan } from './baseline'
+import { readHistory } from './history'
 import { importDatabase } from './import-database'
 import { checkIntegrity } from './integrity-check'
 import { loadSqlite } from './load-sqlite'
 import { openStorage } from './open-storage'
-import { prepareMigrations, type PreparedMigrations } from './runner'
+import { prepareMigrations, recordBaseline, type MigrationSetOptions, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
@@ -32,6 +33,11 @@ import { readMarker } from './upgrade-marker'
 import { upgrade } from './upgrade'
 
 
+/** The app's migrations and what goes with them (see `serveDatabase`). */
+export interface AppMigrations extends MigrationSetOptions {
+  migrations: readonly Migration[]
+}
+
 /**
  * Opens (and upgrades) one database in this worker. Work that does not depend on the file (validating migrations,
  * hashing them, reading the upgrade marker) runs while sqlite-wasm loads, so an up-to-date open costs what a raw open
@@ -39,7 +45,7 @@ import { upgrade } from './upgrade'
  */
 export async function openHost(
   request: OpenRequest,
-  migrations: readonly Migration[],
+  app: AppMigrations,
   emit: (event: ProgressEvent) => void,
   /** Releases the owner lock this tab was granted; called when the open fails or the host shuts down. */
   release: () => void,
@@ -53,13 +59,13 @@ export async function openHost(
   )
   let prepared: PreparedMigrations, sqlite3: Sqlite3
   try {
-    ;[prepared, sqlite3] = await Promise.all([prepareMigrations(migrations), loadSqlite()])
+    ;[prepared, sqlite3] = await Promise.all([prepareMigrations(app.migrations, app), loadSqlite()])
   } catch (error) {
     release()
     throw error
   }
   const storage = await openStorage(sqlite3, request.name, release, request.lockTimeoutMs)
-  const file = new DatabaseFile(sqlite3, storage, store, request.name, request.foreignKeys, emit)
+  const file = new DatabaseFile(sqlite3, storage, store, request.name, request.foreignKeys, emit, prepared.extensions)
   try {
     const read = await markerRead
     if ('error' in read) throw read.error
@@ -68,7 +74,7 @@ export async function openHost(
     const host = new DatabaseHost(file, prepared, request)
     let appliedNow: AppliedMigration[] = []
     if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
-    else host.pendingMigrations() // still refuses a file that is too new or whose history does not match
+    else host.plan() // still refuses a file that is too new or whose history does not match
     return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom, servedBy: 'this-tab' } }
   } catch (error) {
     file.shutdown()
@@ -88,20 +94,21 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     this.latestVersion = prepared.list.at(-1)?.version ?? 0
   }
 
-  /** Checks the history against the app's migrations (throwing what `checkHistory` throws); returns the pending ones. */
-  pendingMigrations(): Migration[] {
-    return checkHistory(readHistory(this.file.db), this.prepared.list, {
-      checksums: this.prepared.checksums,
-      acceptEdited: this.request.acceptEditedMigrations,
-    })
+  /**
+   * Checks the history against the app's migrations (throwing what `checkHistory` throws) and returns what an upgrade
+   * must do: baseline rows to record when adopting a file made without this library, and the pending migrations.
+   */
+  plan(): UpgradePlan {
+    return planUpgrade(readHistory(this.file.db), this.prepared, this.request.acceptEditedMigrations)
   }
 
   /** Checks history and applies pending migrations (with snapshot and restore); returns what it applied. */
   async upgradeIfPending(): Promise<AppliedMigration[]> {
-    const pending = this.pendingMigrations()
-    if (pending.length === 0) return []
+    const { adopted, pending } = this.plan()
+    // Adopting with nothing to run writes only our history table and user_version: one transaction, no snapshot.
+    if (pending.length === 0) return recordBaseline(this.file.sqlite3, this.file.db, adopted), []
     const { verify, keepSnapshots, minFreeBytes } = this.request
-    const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes }
+    const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes, adopted }
     return (await upgrade(this.file, pending, options)).applied
   }
 

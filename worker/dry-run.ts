@@ -1,8 +1,9 @@
 import type { DryRunResult, DryRunStep, Migration, OpenRequest } from '../src/types'
-import { checkHistory, readHistory } from './history'
+import { planUpgrade } from './baseline'
+import { readHistory } from './history'
 import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
-import { applyMigration, MigrationStepError, type PreparedMigrations } from './runner'
+import { applyMigration, MigrationStepError, recordBaseline, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 
@@ -25,20 +26,18 @@ export function dryRun(
   request: Pick<OpenRequest, 'acceptEditedMigrations' | 'foreignKeys' | 'verify'>,
 ): DryRunResult {
   const started = performance.now()
-  const copy = openMemoryCopy(sqlite3, bytes)
+  const copy = openMemoryCopy(sqlite3, bytes, prepared.extensions)
   try {
     if (request.foreignKeys) copy.exec('PRAGMA foreign_keys = ON')
     const history = readHistory(copy)
-    const pending = checkHistory(history, prepared.list, {
-      checksums: prepared.checksums,
-      acceptEdited: request.acceptEditedMigrations,
-    })
+    const { adopted, pending } = planUpgrade(history, prepared, request.acceptEditedMigrations)
+    recordBaseline(sqlite3, copy, pending.length ? [] : adopted)
     const steps = pending.map((m): DryRunStep => ({ version: m.version, name: m.name, kind: kindOf(m), outcome: 'skipped', durationMs: null, error: null }))
     let failed = false
     for (const [i, migration] of pending.entries()) {
       const step = steps[i]!
       try {
-        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null).durationMs
+        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null, i === 0 ? adopted : []).durationMs
         step.outcome = 'applied'
       } catch (error) {
         const stepError = error instanceof MigrationStepError ? error : null

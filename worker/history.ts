@@ -10,13 +10,16 @@ const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
   name TEXT NOT NULL,
   checksum TEXT,
   applied_at TEXT NOT NULL,
-  duration_ms REAL NOT NULL
+  duration_ms REAL NOT NULL,
+  baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))
 ) STRICT`
 
 /** What the file says about itself: `PRAGMA user_version` and the history rows (oldest first). */
 export interface StoredHistory {
   version: number
   hasTable: boolean
+  /** Whether the file holds any table, view, index or trigger (only looked up when there is no history table). */
+  hasSchema: boolean
   applied: AppliedMigration[]
 }
 
@@ -26,12 +29,20 @@ export function readHistory(db: Database): StoredHistory {
   const applied: AppliedMigration[] = []
   let hasTable = true
   try {
+    // `*`: tables made by 0.1 have no `baseline` column, and a second query to find out would slow every open.
     db.exec({
-      sql: `SELECT version, name, checksum, applied_at, duration_ms FROM ${HISTORY_TABLE} ORDER BY version`,
-      rowMode: 'array',
+      sql: `SELECT * FROM ${HISTORY_TABLE} ORDER BY version`,
+      rowMode: 'object',
       callback: (row) => {
-        const [v, name, checksum, appliedAt, durationMs] = row as [number, string, string | null, string, number]
-        applied.push({ version: Number(v), name, checksum, appliedAt, durationMs: Number(durationMs) })
+        const { version: v, name, checksum, applied_at: appliedAt, duration_ms: durationMs, baseline } = row
+        applied.push({
+          version: Number(v),
+          name: String(name),
+          checksum: checksum === null ? null : String(checksum),
+          appliedAt: String(appliedAt),
+          durationMs: Number(durationMs),
+          baseline: baseline === 1,
+        })
       },
     })
   } catch (error) {
@@ -39,7 +50,8 @@ export function readHistory(db: Database): StoredHistory {
     if (!new RegExp(`no such table: ${HISTORY_TABLE}`).test(String((error as Error)?.message))) throw error
     hasTable = false
   }
-  return { version, hasTable, applied }
+  const hasSchema = hasTable || Number(db.selectValue(`SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)) > 0
+  return { version, hasTable, hasSchema, applied }
 }
 
 /** Creates the history table if missing; run inside the first migration's transaction. */
@@ -49,8 +61,9 @@ export function ensureHistoryTable(db: Database): void {
 
 /** Records an applied migration and moves `user_version`; run inside the migration's transaction. */
 export function recordApplied(db: Database, row: AppliedMigration): void {
+  // Only name `baseline` when set: history tables made by 0.1 lack the column (and never receive baseline rows).
   db.exec({
-    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?, ?)`,
+    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms${row.baseline ? ', baseline' : ''}) VALUES (?, ?, ?, ?, ?${row.baseline ? ', 1' : ''})`,
     bind: [row.version, row.name, row.checksum, row.appliedAt, row.durationMs],
   })
   // PRAGMA takes no bound parameters; the version was validated as an integer.
@@ -108,7 +121,8 @@ function ensureNotTooNew(databaseVersion: number, latest: number): void {
 function ensureVersionMatchesHistory(stored: StoredHistory, lastApplied: number): void {
   if (!stored.hasTable && stored.version !== 0)
     throw new HistoryMismatchError(
-      `database has user_version ${stored.version} but no ${HISTORY_TABLE} table: it was versioned by another tool`,
+      `database has user_version ${stored.version} but no ${HISTORY_TABLE} table: it was versioned by other code; ` +
+        `to adopt it, pass baseline: 'user_version' (or the version of the migration its schema matches)`,
       stored.version,
     )
   if (stored.hasTable && stored.version !== lastApplied)

@@ -1,7 +1,8 @@
 import { InvalidDatabaseFileError, SqliteOpfsMigrateError } from '../src/errors'
 import type { ImportResult, OpenRequest } from '../src/types'
 import type { DatabaseFile } from './database-file'
-import { checkHistory, readHistory } from './history'
+import { planUpgrade } from './baseline'
+import { readHistory } from './history'
 import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
 import type { PreparedMigrations } from './runner'
@@ -60,7 +61,7 @@ export function checkImportable(
     throw new InvalidDatabaseFileError('unsupported', 'the file is in WAL mode, which this build cannot open; run PRAGMA journal_mode=DELETE on it first')
   let copy
   try {
-    copy = openMemoryCopy(sqlite3, bytes)
+    copy = openMemoryCopy(sqlite3, bytes, prepared.extensions)
   } catch (cause) {
     throw new InvalidDatabaseFileError('corrupt', `SQLite cannot read the file: ${printable(messageOf(cause))}`, { cause })
   }
@@ -73,7 +74,7 @@ export function checkImportable(
     }
     if (!check.ok) throw new InvalidDatabaseFileError('corrupt', `quick_check failed: ${printable(check.messages.slice(0, 5).join('; '))}`)
     try {
-      checkHistory(readHistory(copy), prepared.list, { checksums: prepared.checksums, acceptEdited: request.acceptEditedMigrations })
+      planUpgrade(readHistory(copy), prepared, request.acceptEditedMigrations)
     } catch (cause) {
       if (!(cause instanceof SqliteOpfsMigrateError)) throw cause
       const reason = cause.code === 'DATABASE_TOO_NEW' ? 'too-new' : 'history-mismatch'

@@ -10,8 +10,12 @@
  * @module
  */
 export { serveDatabase, type ServeDatabaseOptions } from './serve-database'
-export { migrationsFromGlob, NO_TRANSACTION_DIRECTIVE, type GlobResult, type MigrationModule } from './migrations-from-glob'
-export { runMigrations, type RunMigrationsOptions } from './runner'
+export { migrationsFromGlob, migrationFromEntry, NO_TRANSACTION_DIRECTIVE, type GlobResult, type MigrationModule } from './migrations-from-glob'
+export { readMigrationFolder, type MigrationEntry, type MigrationFileInput, type MigrationFolder, type MigrationFormat } from './migration-files'
+export { compareVersionKeys } from './version-key'
+export type { Baseline } from './baseline'
+export type { Collation, SqlExtensions, SqlFunction, SqlFunctionDefinition } from './sql-extensions'
+export { runMigrations, type MigrationSetOptions, type RunMigrationsOptions } from './runner'
 export { validateMigrations } from './validate-migrations'
 export { HISTORY_TABLE } from './history'
 export * from '../src/errors'

@@ -1,3 +1,4 @@
+import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 
 /**
@@ -9,9 +10,10 @@ import type { Database, Sqlite3 } from './sqlite'
  * const copy = openMemoryCopy(sqlite3, file.exportBytes())
  * try { copy.exec('DROP TABLE notes') } finally { copy.close() }
  */
-export function openMemoryCopy(sqlite3: Sqlite3, bytes: Uint8Array): Database {
+export function openMemoryCopy(sqlite3: Sqlite3, bytes: Uint8Array, extensions?: SqlExtensions): Database {
   const { capi, wasm } = sqlite3
   const db = new sqlite3.oo1.DB(':memory:')
+  registerExtensions(sqlite3, db, extensions)
   if (bytes.byteLength === 0) return db
   try {
     // sqlite3_deserialize takes ownership of the allocation (FREEONCLOSE), even when it fails.

@@ -1,6 +1,8 @@
 import type { AppliedMigration, Migration } from '../src/types'
 import { checksumSql } from './checksum'
-import { checkHistory, ensureHistoryTable, readHistory, recordApplied } from './history'
+import { planUpgrade, validateBaseline, type Baseline } from './baseline'
+import { ensureHistoryTable, readHistory, recordApplied } from './history'
+import { registerExtensions, validateExtensions, type SqlExtensions } from './sql-extensions'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
 import { statementKind } from './statement-kind'
 import { runStatements, StatementError } from './statements'
@@ -34,24 +36,38 @@ export class MigrationStepError extends Error {
   }
 }
 
+/** What, besides the list, describes an app's migrations: how to adopt an older database, and SQL it relies on. */
+export interface MigrationSetOptions extends SqlExtensions {
+  /** See `Baseline`. */
+  baseline?: Baseline | undefined
+}
+
 /** A validated migration list with the checksums of its SQL migrations. */
 export interface PreparedMigrations {
   list: readonly Migration[]
   checksums: ReadonlyMap<number, string>
+  baseline: Baseline | undefined
+  extensions: SqlExtensions
 }
 
 /**
- * Validates the list (throws `InvalidMigrationsError`) and computes checksums. Touches no database.
+ * Validates the list (throws `InvalidMigrationsError`) and options (`InvalidOptionsError`), and computes checksums
+ * (or takes those the Vite plugin computed at build time). Touches no database.
  *
  * @example
- * const prepared = await prepareMigrations(migrations)
+ * const prepared = await prepareMigrations(migrations, { baseline: 'user_version' })
  */
-export async function prepareMigrations(migrations: readonly Migration[]): Promise<PreparedMigrations> {
+export async function prepareMigrations(migrations: readonly Migration[], options: MigrationSetOptions = {}): Promise<PreparedMigrations> {
   validateMigrations(migrations)
+  validateBaseline(options.baseline)
+  const extensions = { functions: options.functions, collations: options.collations }
+  validateExtensions(extensions)
   const entries = await Promise.all(
-    migrations.filter((m) => typeof m.sql === 'string').map(async (m) => [m.version, await checksumSql(m.sql!)] as const),
+    migrations
+      .filter((m) => typeof m.sql === 'string')
+      .map(async (m) => [m.version, typeof m.checksum === 'string' ? m.checksum : await checksumSql(m.sql!)] as const),
   )
-  return { list: migrations, checksums: new Map(entries) }
+  return { list: migrations, checksums: new Map(entries), baseline: options.baseline, extensions }
 }
 
 /**
@@ -74,9 +90,11 @@ export function applyMigration(
   db: Database,
   migration: Migration,
   checksum: string | null,
+  /** Baseline rows to record in the same transaction, first (see `planUpgrade`). */
+  adopted: readonly AppliedMigration[] = [],
 ): AppliedMigration {
   if (migration.transaction !== false) {
-    const staged = stageMigration(sqlite3, db, migration, checksum)
+    const staged = stageMigration(sqlite3, db, migration, checksum, adopted)
     staged.commit()
     return staged.row
   }
@@ -86,7 +104,7 @@ export function applyMigration(
     runBody(sqlite3, db, migration)
     let row: AppliedMigration | undefined
     inTransaction(sqlite3, db, () => {
-      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys)
+      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys, adopted)
     })
     return row!
   } catch (error) {
@@ -115,7 +133,13 @@ export interface StagedMigration {
  * await snapshotDurable
  * staged.commit()
  */
-export function stageMigration(sqlite3: Sqlite3, db: Database, migration: Migration, checksum: string | null): StagedMigration {
+export function stageMigration(
+  sqlite3: Sqlite3,
+  db: Database,
+  migration: Migration,
+  checksum: string | null,
+  adopted: readonly AppliedMigration[] = [],
+): StagedMigration {
   const started = performance.now()
   const restoreSettings = saveSettings(db)
   const rollback = () => {
@@ -128,7 +152,7 @@ export function stageMigration(sqlite3: Sqlite3, db: Database, migration: Migrat
     db.exec('BEGIN IMMEDIATE')
     try {
       runBody(sqlite3, db, migration)
-      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys)
+      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys, adopted)
     } catch (error) {
       rollback()
       throw error
@@ -181,15 +205,24 @@ function saveSettings(db: Database): (() => void) & { enforceForeignKeys: boolea
 }
 
 /** Writes the history row (and `user_version`) inside the migration's transaction, after the foreign-key check. */
-function record(db: Database, migration: Migration, checksum: string | null, started: number, enforceForeignKeys: boolean): AppliedMigration {
+function record(
+  db: Database,
+  migration: Migration,
+  checksum: string | null,
+  started: number,
+  enforceForeignKeys: boolean,
+  adopted: readonly AppliedMigration[],
+): AppliedMigration {
   ensureHistoryTable(db)
   if (enforceForeignKeys) ensureNoForeignKeyViolations(db, migration)
+  for (const row of adopted) recordApplied(db, row)
   const row: AppliedMigration = {
     version: migration.version,
     name: migration.name,
     checksum,
     appliedAt: new Date().toISOString(),
     durationMs: Math.round((performance.now() - started) * 100) / 100,
+    baseline: false,
   }
   recordApplied(db, row)
   return row
@@ -247,16 +280,17 @@ function ensureNoForeignKeyViolations(db: Database, migration: Migration): void 
 }
 
 /** Options of `runMigrations`. */
-export interface RunMigrationsOptions {
+export interface RunMigrationsOptions extends MigrationSetOptions {
   acceptEditedMigrations?: boolean | readonly number[]
   /** Called before and after each migration. */
   onMigration?: (event: { phase: 'start' | 'end'; index: number; total: number; migration: Migration; row?: AppliedMigration }) => void
 }
 
 /**
- * Brings an open database up to date without snapshots: checks history, then applies each pending migration in its
- * own transaction, stopping at the first failure (earlier steps stay applied). The browser host wraps this with a
- * snapshot and restore; Node tools and tests use it directly.
+ * Brings an open database up to date without snapshots: registers `functions`/`collations` on `db`, checks history
+ * (adopting a database made without this library when `baseline` says so), then applies each pending migration in its
+ * own transaction, stopping at the first failure (earlier steps stay applied). Returns the rows it wrote, baseline rows
+ * first. The browser host wraps this with a snapshot and restore; Node tools and tests use it directly.
  *
  * @example
  * const db = new sqlite3.oo1.DB(':memory:')
@@ -268,26 +302,38 @@ export async function runMigrations(
   migrations: readonly Migration[],
   options: RunMigrationsOptions = {},
 ): Promise<AppliedMigration[]> {
-  const prepared = await prepareMigrations(migrations)
-  const pending = checkHistory(readHistory(db), prepared.list, {
-    checksums: prepared.checksums,
-    acceptEdited: options.acceptEditedMigrations ?? false,
-  })
-  return applyPending(sqlite3, db, pending, prepared.checksums, options.onMigration)
+  const prepared = await prepareMigrations(migrations, options)
+  registerExtensions(sqlite3, db, prepared.extensions)
+  const plan = planUpgrade(readHistory(db), prepared, options.acceptEditedMigrations ?? false)
+  if (plan.pending.length === 0) {
+    recordBaseline(sqlite3, db, plan.adopted)
+    return plan.adopted
+  }
+  return [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted)]
 }
 
-/** Applies already-checked pending migrations in order (see `applyMigration`). */
+/** Records baseline rows on their own (when no migration is pending), in one transaction. */
+export function recordBaseline(sqlite3: Sqlite3, db: Database, adopted: readonly AppliedMigration[]): void {
+  if (adopted.length === 0) return
+  inTransaction(sqlite3, db, () => {
+    ensureHistoryTable(db)
+    for (const row of adopted) recordApplied(db, row)
+  })
+}
+
+/** Applies already-checked pending migrations in order (see `applyMigration`); `adopted` goes with the first. */
 export function applyPending(
   sqlite3: Sqlite3,
   db: Database,
   pending: readonly Migration[],
   checksums: ReadonlyMap<number, string>,
   onMigration?: RunMigrationsOptions['onMigration'],
+  adopted: readonly AppliedMigration[] = [],
 ): AppliedMigration[] {
   const applied: AppliedMigration[] = []
   pending.forEach((migration, index) => {
     onMigration?.({ phase: 'start', index, total: pending.length, migration })
-    const row = applyMigration(sqlite3, db, migration, checksums.get(migration.version) ?? null)
+    const row = applyMigration(sqlite3, db, migration, checksums.get(migration.version) ?? null, index === 0 ? adopted : [])
     applied.push(row)
     onMigration?.({ phase: 'end', index, total: pending.length, migration, row })
   })

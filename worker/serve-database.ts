@@ -3,14 +3,39 @@ import { installErrorTransfer } from '../src/error-transfer'
 import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
 import type { Migration, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
+import type { Baseline } from './baseline'
 import { DatabaseCoordinator } from './database-coordinator'
 import { loadSqlite } from './load-sqlite'
+import type { SqlExtensions } from './sql-extensions'
 import type { RemoteMethod } from './tab-channel'
 
 /** Options of `serveDatabase`. */
 export interface ServeDatabaseOptions {
-  /** The app's migrations, oldest first (see `migrationsFromGlob`). */
+  /** The app's migrations, oldest first (see `migrationsFromGlob`, or the Vite plugin's `virtual:sqlite-opfs-migrate`). */
   migrations: readonly Migration[]
+  /**
+   * Adopts a database made without this library (tables, maybe `user_version`, no `schema_migrations`): the version of
+   * the migration its schema matches, or `'user_version'` to read it from the file. Migrations up to it are recorded as
+   * applied (`baseline: true`), later ones run. See `Baseline`.
+   *
+   * @example
+   * serveDatabase({ migrations, baseline: 'user_version' })
+   */
+  baseline?: Baseline | undefined
+  /**
+   * SQL functions registered on every connection before migrations run (and for the app's queries).
+   *
+   * @example
+   * serveDatabase({ migrations, functions: { slugify: { fn: (s) => String(s).toLowerCase(), deterministic: true, arity: 1 } } })
+   */
+  functions?: SqlExtensions['functions']
+  /**
+   * Collations registered on every connection before migrations run.
+   *
+   * @example
+   * serveDatabase({ migrations, collations: { unicode: (a, b) => a.localeCompare(b) } })
+   */
+  collations?: SqlExtensions['collations']
   /**
    * Also receives every progress event, in the worker, synchronously, after it was sent to the page: for logging or
    * telemetry from the worker. It must not throw.
@@ -40,7 +65,7 @@ export function serveDatabase(options: ServeDatabaseOptions): void {
 }
 
 /** The object `serveDatabase` exposes: the page's end of this tab's `DatabaseCoordinator`. */
-export function createWorkerApi({ migrations, onProgress: inWorker }: ServeDatabaseOptions): WorkerApi {
+export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseOptions): WorkerApi {
   let coordinator: DatabaseCoordinator | null = null
   let state: 'new' | 'opening' | 'open' | 'closed' = 'new'
   const released: { [releaseProxy]?: () => void }[] = []
@@ -75,7 +100,7 @@ export function createWorkerApi({ migrations, onProgress: inWorker }: ServeDatab
           inWorker?.(event)
         }
         const events = { progress, versionChange: fireAndForget(onVersionChange) }
-        const joined = await DatabaseCoordinator.open(request, migrations, events)
+        const joined = await DatabaseCoordinator.open(request, app, events)
         coordinator = joined.coordinator
         state = 'open'
         return { opened: joined.opened, tabLock: joined.tabLock }
