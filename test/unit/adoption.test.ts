@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DatabaseTooNewError, HistoryMismatchError, InvalidOptionsError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { readHistory } from '../../worker/history'
-import { runMigrations } from '../../worker/runner'
+import { runMigrations, type RunMigrationsOptions } from '../../worker/runner'
 import { memoryDb, rows, tables } from './sqlite'
 
 const migrations: Migration[] = [
@@ -130,7 +130,8 @@ describe('functions and collations', () => {
 
   it('rejects bad names and definitions before anything runs', async () => {
     const { sqlite3, db } = await memoryDb()
-    for (const options of [{ functions: { 'drop table': () => 1 } }, { functions: { f: 3 as never } }, { collations: { c: 'x' as never } }]) {
+    const bad: RunMigrationsOptions[] = [{ functions: { 'drop table': () => 1 } }, { functions: { f: 3 as never } }, { collations: { c: 'x' as never } }]
+    for (const options of bad) {
       await expect(runMigrations(sqlite3, db, migrations, options)).rejects.toBeInstanceOf(InvalidOptionsError)
     }
     expect(tables(db)).toEqual([])
