@@ -84,7 +84,7 @@ export function validateExtensions(extensions: SqlExtensions | undefined): void 
  */
 export function stubExtensions(names: { functions?: readonly string[]; collations?: readonly string[] }): SqlExtensions {
   return {
-    functions: Object.fromEntries((names.functions ?? []).map((name) => [name, () => null])),
+    functions: Object.fromEntries((names.functions ?? []).map((name) => [name, { fn: () => null, deterministic: true }])),
     collations: Object.fromEntries((names.collations ?? []).map((name) => [name, (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)])),
   }
 }

@@ -1,0 +1,218 @@
+import { InvalidMigrationsError } from '../src/errors'
+import type { Migration } from '../src/types'
+import { checksumSql } from '../worker/checksum'
+import { readMigrationFolder, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
+import { migrationFromEntry } from '../worker/migrations-from-glob'
+import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
+import type { Database, Sqlite3 } from '../worker/sqlite'
+import { messageOf } from '../worker/sqlite'
+import { statementKind } from '../worker/statement-kind'
+import { runStatements, StatementError } from '../worker/statements'
+import { isBlankSql, validateMigrations } from '../worker/validate-migrations'
+import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
+
+/** Rules whose findings are always errors: the migration cannot work (or the folder cannot be read). */
+export type ErrorRule =
+  | 'bad-file-name'
+  | 'duplicate-version'
+  | 'drizzle-journal'
+  | 'invalid-migration'
+  | 'empty-file'
+  | 'sql-error'
+  | 'code-error'
+  | 'needs-no-transaction'
+  | 'rollback'
+  | 'foreign-key'
+  | 'unknown-rule'
+
+/** One finding of `checkMigrationFiles`. */
+export interface Diagnostic {
+  severity: 'error' | 'warning'
+  rule: ErrorRule | WarningRule
+  /** The file, as given in `files[].path`. */
+  file: string
+  /** 1-based line in the file, `null` when the finding is about the whole file. */
+  line: number | null
+  message: string
+}
+
+/** Options of `checkMigrationFiles`. */
+export interface CheckOptions {
+  /** Turn warnings into errors (a per-file `allow` comment still accepts a reviewed one). */
+  strict?: boolean | undefined
+  /** Names of the app's custom SQL functions and collations (stand-ins are registered so statements parse). */
+  functions?: readonly string[] | undefined
+  collations?: readonly string[] | undefined
+  /** The real functions and collations, when available (the CLI's `--setup` module); used instead of stand-ins. */
+  extensions?: SqlExtensions | undefined
+}
+
+/** A migration the check read, with what the build embeds. */
+export interface CheckedMigration {
+  entry: MigrationEntry
+  migration: Migration
+  /** sha-256 of SQL text (`checksumSql`), `null` for code migrations. */
+  checksum: string | null
+}
+
+/** What `checkMigrationFiles` found. */
+export interface CheckResult {
+  ok: boolean
+  diagnostics: Diagnostic[]
+  /** Every migration that could be read, in order (also when some failed their check). */
+  migrations: CheckedMigration[]
+  /** Files that are not migrations (down migrations, helpers, docs). */
+  ignored: string[]
+}
+
+/**
+ * Checks a migrations folder the way the Vite plugin and `sqlite-opfs-migrate check` do: file names and versions,
+ * then every migration applied in order to a scratch in-memory database (so each statement is prepared by SQLite
+ * against the schema the previous migrations left), then the lint rules. Errors name the file and line. Code
+ * migrations must be given as loaded modules; they run against the scratch database too.
+ *
+ * @example
+ * const result = await checkMigrationFiles(sqlite3, [{ path: 'migrations/0001_init.sql', value: 'CREATE TABLE t(a);' }])
+ * for (const d of result.diagnostics) console.log(formatDiagnostic(d))
+ */
+export async function checkMigrationFiles(
+  sqlite3: Sqlite3,
+  files: readonly MigrationFileInput[],
+  options: CheckOptions = {},
+): Promise<CheckResult> {
+  const diagnostics: Diagnostic[] = []
+  const report = (d: Omit<Diagnostic, 'severity'>, severity: Diagnostic['severity'] = 'error') => diagnostics.push({ severity, ...d })
+  const folder = readMigrationFolder(files)
+  for (const problem of folder.problems) report({ rule: problem.rule, file: problem.path, line: null, message: problem.message })
+
+  const migrations: CheckedMigration[] = []
+  for (const entry of folder.entries) {
+    try {
+      const migration = migrationFromEntry(entry)
+      if (typeof migration.sql === 'string' && isBlankSql(migration.sql)) {
+        report({ rule: 'empty-file', file: entry.path, line: null, message: `${entry.path}: is empty (only whitespace or comments)` })
+        continue
+      }
+      const checksum = typeof migration.sql === 'string' ? await checksumSql(migration.sql) : null
+      migrations.push({ entry, migration: checksum ? ({ ...migration, checksum } as Migration) : migration, checksum })
+    } catch (error) {
+      report({ rule: 'invalid-migration', file: entry.path, line: null, message: messageOf(error) })
+    }
+  }
+  try {
+    validateMigrations(migrations.map((m) => m.migration))
+  } catch (error) {
+    if (!(error instanceof InvalidMigrationsError)) throw error
+    const file = typeof error.entry === 'number' ? migrations[error.entry]?.entry.path ?? '' : error.entry
+    report({ rule: 'invalid-migration', file, line: null, message: `${file}: ${error.message.replace(/^migration #\d+ (\("[^"]*"\) )?: ?/, '')}` })
+  }
+  if (!diagnostics.some((d) => d.severity === 'error')) applyToScratch(sqlite3, migrations, options, report)
+  const strict = options.strict === true
+  const final = diagnostics.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
+  return { ok: !final.some((d) => d.severity === 'error'), diagnostics: final, migrations, ignored: folder.ignored }
+}
+
+/** Applies each migration to an empty in-memory database, stopping at the first that fails. */
+function applyToScratch(
+  sqlite3: Sqlite3,
+  migrations: readonly CheckedMigration[],
+  options: CheckOptions,
+  report: (d: Omit<Diagnostic, 'severity'>, severity?: Diagnostic['severity']) => void,
+): void {
+  const db = new sqlite3.oo1.DB(':memory:')
+  try {
+    registerExtensions(sqlite3, db, options.extensions ?? stubExtensions(options))
+    db.exec('PRAGMA foreign_keys = OFF') // as the runner runs migrations; foreign_key_check after each
+    for (const { entry, migration } of migrations) {
+      const file = entry.path
+      const at = (line: number | null) => ({ file, line })
+      const sql = migration.sql
+      const { allowed, unknown } = allowedRules(typeof sql === 'string' ? sql : '')
+      for (const name of unknown)
+        report({ ...at(null), rule: 'unknown-rule', message: `${file}: "allow ${name}" names no lint rule` })
+      const before = shapeOf(db)
+      const lint = new MigrationLint()
+      const inTransaction = migration.transaction !== false
+      let failed = false
+      if (inTransaction) db.exec('BEGIN')
+      try {
+        if (typeof sql === 'string') {
+          runStatements(sqlite3, db, sql, (statement) => {
+            const kind = statementKind(statement.sql)
+            if (kind === 'rollback') {
+              report({ ...at(statement.line), rule: 'rollback', message: `${file}:${statement.line}: ROLLBACK would discard the migration; remove it` })
+              return 'skip'
+            }
+            if (kind === 'no-transaction') {
+              if (inTransaction)
+                report({
+                  ...at(statement.line),
+                  rule: 'needs-no-transaction',
+                  message:
+                    `${file}:${statement.line}: ${statement.sql.split(/\s/)[0]} cannot run inside a transaction; ` +
+                    `put "-- sqlite-opfs-migrate: no-transaction" at the top of the file (and keep it alone in its migration)`,
+                })
+              else lint.outsideTransaction(statement.sql, statement.line)
+              return 'skip' // not run on the scratch database (ATTACH would create files)
+            }
+            if (inTransaction && (kind === 'transaction-control' || kind === 'foreign-keys-pragma')) return 'skip'
+            lint.statement(statement.sql, statement.line)
+            return 'run'
+          })
+        } else {
+          const result: unknown = migration.up!(db)
+          if (result && typeof (result as PromiseLike<unknown>).then === 'function')
+            throw new Error('up() returned a promise; migrations must be synchronous')
+        }
+        const violations = db.selectObjects('PRAGMA foreign_key_check')
+        if (violations.length)
+          report({ ...at(null), rule: 'foreign-key', message: `${file}: leaves ${violations.length} row(s) pointing at missing parents (in ${String(violations[0]!.table)})` })
+      } catch (error) {
+        failed = true
+        if (error instanceof StatementError)
+          report({ ...at(error.line), rule: 'sql-error', message: `${file}:${error.line}: ${error.sqliteMessage}\n  in: ${error.statement.slice(0, 300)}` })
+        else report({ ...at(null), rule: typeof sql === 'string' ? 'sql-error' : 'code-error', message: `${file}: ${messageOf(error)}` })
+      } finally {
+        if (inTransaction && !sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec(failed ? 'ROLLBACK' : 'COMMIT')
+      }
+      if (failed) {
+        const rest = migrations.slice(migrations.findIndex((m) => m.entry === entry) + 1)
+        if (rest.length)
+          report({ ...at(null), rule: 'sql-error', message: `${rest.length} later migration(s) not checked: they build on this one` }, 'warning')
+        return
+      }
+      for (const finding of lint.finish(before, shapeOf(db)))
+        if (!allowed.has(finding.rule))
+          report(
+            { ...at(finding.line), rule: finding.rule, message: `${file}:${finding.line}: ${finding.message} (if reviewed: "-- sqlite-opfs-migrate: allow ${finding.rule}")` },
+            'warning',
+          )
+    }
+  } finally {
+    db.close()
+  }
+}
+
+function shapeOf(db: Database): SchemaShape {
+  const shape: SchemaShape = new Map()
+  db.exec({
+    sql: `SELECT m.name AS t, p.name AS c FROM sqlite_schema m JOIN pragma_table_info(m.name) p
+          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid`,
+    rowMode: 'array',
+    callback: (row) => {
+      const [table, column] = row as [string, string]
+      shape.set(table, [...(shape.get(table) ?? []), column])
+    },
+  })
+  return shape
+}
+
+/**
+ * One diagnostic as a line of compiler-style output.
+ *
+ * @example
+ * formatDiagnostic(d) // → "warning [drop-table] migrations/0004_x.sql:3: drops table notes and every row in it (…)"
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.severity} [${d.rule}] ${d.message}`
+}
