@@ -21,11 +21,12 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', worker: 'worker/index.ts' },
+      // index/worker run in browsers; vite (the plugin) and cli run in Node and import node: built-ins.
+      entry: { index: 'src/index.ts', worker: 'worker/index.ts', vite: 'node/vite-plugin.ts', cli: 'node/cli.ts' },
       formats: ['es'],
     },
     rolldownOptions: {
-      external: ['@sqlite.org/sqlite-wasm', 'comlink', 'idb-keyval'],
+      external: ['@sqlite.org/sqlite-wasm', 'comlink', 'idb-keyval', 'vite', /^node:/],
     },
   },
 })

@@ -41,6 +41,7 @@ export interface SqlMigration extends MigrationBase {
 export interface CodeMigration extends MigrationBase {
   up: (db: MigrationDatabase) => void
   sql?: never
+  checksum?: never
 }
 
 /** A row of the history table `schema_migrations`. */
@@ -201,6 +202,10 @@ export interface DryRunStep {
   /** `skipped`: an earlier step failed, so this one was not tried. */
   outcome: 'applied' | 'failed' | 'skipped'
   durationMs: number | null
+  /** Rows the step inserted, updated or deleted (its history row not counted); `null` unless applied. */
+  changes: number | null
+  /** The schema right after the step, when asked for (`sqlite-opfs-migrate plan` does). */
+  schemaAfter?: SchemaObject[]
   error: { message: string; statement: string | null; sqliteCode: number | null } | null
 }
 

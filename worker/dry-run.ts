@@ -24,6 +24,7 @@ export function dryRun(
   bytes: Uint8Array,
   prepared: PreparedMigrations,
   request: Pick<OpenRequest, 'acceptEditedMigrations' | 'foreignKeys' | 'verify'>,
+  options: { schemaPerStep?: boolean } = {},
 ): DryRunResult {
   const started = performance.now()
   const copy = openMemoryCopy(sqlite3, bytes, prepared.extensions)
@@ -32,13 +33,17 @@ export function dryRun(
     const history = readHistory(copy)
     const { adopted, pending } = planUpgrade(history, prepared, request.acceptEditedMigrations)
     recordBaseline(sqlite3, copy, pending.length ? [] : adopted)
-    const steps = pending.map((m): DryRunStep => ({ version: m.version, name: m.name, kind: kindOf(m), outcome: 'skipped', durationMs: null, error: null }))
+    const steps = pending.map((m): DryRunStep => ({ version: m.version, name: m.name, kind: kindOf(m), outcome: 'skipped', durationMs: null, changes: null, error: null }))
     let failed = false
     for (const [i, migration] of pending.entries()) {
       const step = steps[i]!
       try {
-        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null, i === 0 ? adopted : []).durationMs
+        const ours = i === 0 ? adopted : []
+        const changesBefore = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!))
+        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null, ours).durationMs
+        step.changes = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!)) - changesBefore - 1 - ours.length
         step.outcome = 'applied'
+        if (options.schemaPerStep) step.schemaAfter = describeSchema(copy)
       } catch (error) {
         const stepError = error instanceof MigrationStepError ? error : null
         step.outcome = 'failed'

@@ -13,7 +13,7 @@ describe('checkMigrationFiles: errors', () => {
     const result = await check({ ...notes, 'm/0002_tags.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY);' })
     expect(result.ok).toBe(true)
     expect(result.diagnostics).toEqual([])
-    expect(result.migrations.map((m) => [m.migration.version, m.checksum?.length, m.migration.checksum === m.checksum])).toEqual([
+    expect(result.migrations.map((m) => [m.migration.version, m.checksum?.length, (m.migration as { checksum?: string }).checksum === m.checksum])).toEqual([
       [1, 64, true],
       [2, 64, true],
     ])

@@ -1,0 +1,230 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { SqliteOpfsMigrateError } from '../src/errors'
+import type { Migration } from '../src/types'
+import { planUpgrade, type Baseline } from '../worker/baseline'
+import { dryRun } from '../worker/dry-run'
+import { readHistory } from '../worker/history'
+import { openMemoryCopy } from '../worker/memory-copy'
+import { readMigrationFolder } from '../worker/migration-files'
+import { migrationFromEntry } from '../worker/migrations-from-glob'
+import { prepareMigrations, type MigrationSetOptions } from '../worker/runner'
+import type { SqlExtensions } from '../worker/sql-extensions'
+import { applyToFile } from './apply-file'
+import { checkMigrationFiles, formatDiagnostic } from './check-migrations'
+import { loadNodeSqlite } from './node-sqlite'
+import { progressBar } from './progress-bar'
+import { importAnyModule, readMigrationsDirectory } from './read-migrations-directory'
+
+/** Where the CLI writes: stdout for results, stderr for progress and errors. */
+export interface CliIo {
+  stdout: { write(text: string): unknown }
+  stderr: { isTTY?: boolean; write(text: string): unknown }
+}
+
+/** Parsed command line. */
+export interface CliArgs {
+  command: string
+  positional: string[]
+  json: boolean
+  strict: boolean
+  backup: boolean
+  acceptEdited: boolean
+  baseline: Baseline | undefined
+  setup: string | undefined
+  functions: string[]
+  collations: string[]
+}
+
+export const USAGE = `Usage: sqlite-opfs-migrate <command> [options]
+
+Commands:
+  check <dir>                 validate and lint a migrations folder (exit 1 on errors)
+  status <db.sqlite> <dir>    version, applied history with checksums verified, pending migrations
+  plan <db.sqlite> <dir>      apply pending migrations to an in-memory copy and report each (alias: dry-run)
+  apply <db.sqlite> <dir>     upgrade the file: backup first, atomic replace, untouched on failure
+
+Options:
+  --json                      machine-readable output on stdout
+  --strict                    lint warnings are errors (check)
+  --baseline <N|user_version> adopt a database made without this library
+  --setup <module>            module exporting { functions, collations } (and optionally baseline)
+  --function <name>           a custom SQL function's name, for check (repeatable)
+  --collation <name>          a custom collation's name, for check (repeatable)
+  --accept-edited             accept applied migrations whose SQL changed since
+  --no-backup                 apply without writing <db>.backup-<time> first`
+
+/** Parses argv (without `node` and the script). Throws `Error` with a usage message on bad input. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { command: '', positional: [], json: false, strict: false, backup: true, acceptEdited: false, baseline: undefined, setup: undefined, functions: [], collations: [] }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const value = () => {
+      const next = argv[++i]
+      if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`)
+      return next
+    }
+    if (arg === '--json') args.json = true
+    else if (arg === '--strict') args.strict = true
+    else if (arg === '--no-backup') args.backup = false
+    else if (arg === '--accept-edited') args.acceptEdited = true
+    else if (arg === '--baseline') {
+      const v = value()
+      args.baseline = v === 'user_version' ? v : /^\d+$/.test(v) ? Number(v) : (() => { throw new Error(`--baseline takes a version or user_version, got ${v}`) })()
+    } else if (arg === '--setup') args.setup = value()
+    else if (arg === '--function') args.functions.push(value())
+    else if (arg === '--collation') args.collations.push(value())
+    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`)
+    else if (!args.command) args.command = arg === 'dry-run' ? 'plan' : arg
+    else args.positional.push(arg)
+  }
+  const wanted = { check: 1, status: 2, plan: 2, apply: 2 }[args.command]
+  if (wanted === undefined) throw new Error(args.command ? `unknown command ${args.command}` : 'no command given')
+  if (args.positional.length !== wanted) throw new Error(`${args.command} takes ${wanted === 1 ? '<dir>' : '<db.sqlite> <dir>'}`)
+  return args
+}
+
+/**
+ * Runs one CLI command; returns the exit code (0 ok, 1 failed check/upgrade/history, 2 usage).
+ *
+ * @example
+ * process.exitCode = await runCli(['check', 'migrations', '--strict'], process)
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: CliArgs
+  try {
+    args = parseArgs(argv)
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  const print = (human: string, json: unknown) => io.stdout.write(args.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`)
+  try {
+    const setup = args.setup ? await loadSetup(args.setup) : {}
+    const options: MigrationSetOptions = { ...setup, baseline: args.baseline ?? setup.baseline }
+    if (args.command === 'check') return await check(args, setup, print)
+    const [file, directory] = args.positional as [string, string]
+    const migrations = await loadMigrations(directory)
+    if (args.command === 'status') return await status(file, migrations, options, args, print)
+    if (args.command === 'plan') return await plan(file, migrations, options, args, print, io)
+    return await apply(file, migrations, options, args, print, io)
+  } catch (error) {
+    const code = error instanceof SqliteOpfsMigrateError ? error.code : 'ERROR'
+    if (args.json) print('', { ok: false, error: { code, name: (error as Error)?.name, message: (error as Error)?.message } })
+    io.stderr.write(`error [${code}] ${(error as Error)?.message ?? String(error)}\n`)
+    return 1
+  }
+}
+
+type Print = (human: string, json: unknown) => void
+
+async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise<number> {
+  const files = await readMigrationsDirectory(args.positional[0]!)
+  const result = await checkMigrationFiles(await loadNodeSqlite(), files, {
+    strict: args.strict,
+    functions: args.functions,
+    collations: args.collations,
+    ...(setup.functions || setup.collations ? { extensions: setup } : {}),
+  })
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length
+  const summary = `${result.migrations.length} migration(s), ${errors} error(s), ${result.diagnostics.length - errors} warning(s)`
+  print([...result.diagnostics.map(formatDiagnostic), summary].join('\n'), {
+    ok: result.ok,
+    diagnostics: result.diagnostics,
+    migrations: result.migrations.map(({ entry, migration, checksum }) => ({ version: migration.version, name: migration.name, file: entry.path, format: entry.format, kind: entry.kind, checksum, transaction: migration.transaction !== false })),
+    ignored: result.ignored,
+  })
+  return result.ok ? 0 : 1
+}
+
+async function status(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print): Promise<number> {
+  const sqlite3 = await loadNodeSqlite()
+  const prepared = await prepareMigrations(migrations, options)
+  const db = openMemoryCopy(sqlite3, await readDatabase(file), prepared.extensions)
+  try {
+    const history = readHistory(db)
+    const byVersion = new Map(migrations.map((m) => [m.version, m]))
+    const applied = history.applied.map((row) => {
+      const current = prepared.checksums.get(row.version)
+      const state = !byVersion.has(row.version) ? 'missing' : row.baseline ? 'baseline' : row.checksum === null || current === undefined ? 'unchecked' : row.checksum === current ? 'ok' : 'edited'
+      return { ...row, state }
+    })
+    let problem: { code: string; message: string } | null = null
+    let pending: Migration[] = []
+    try {
+      pending = planUpgrade(history, prepared, args.acceptEdited).pending
+    } catch (error) {
+      if (!(error instanceof SqliteOpfsMigrateError)) throw error
+      problem = { code: error.code, message: error.message }
+    }
+    const latest = migrations.at(-1)?.version ?? 0
+    const human = [
+      `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${'schema_migrations'} table)`}`,
+      ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
+      ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
+      ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
+    ].join('\n')
+    print(human, { ok: !problem, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), problem })
+    return problem || applied.some((r) => r.state === 'edited' || r.state === 'missing') ? 1 : 0
+  } finally {
+    db.close()
+  }
+}
+
+async function plan(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print, io: CliIo): Promise<number> {
+  const sqlite3 = await loadNodeSqlite()
+  const prepared = await prepareMigrations(migrations, options)
+  const bar = progressBar(io.stderr)
+  bar.update(0, 1, 'dry run')
+  const result = dryRun(sqlite3, await readDatabase(file), prepared, { acceptEditedMigrations: args.acceptEdited, foreignKeys: true, verify: 'quick_check' }, { schemaPerStep: true })
+  bar.done()
+  const human = [
+    `${file}: version ${result.fromVersion} → ${result.reachedVersion} (latest ${result.latestVersion}), on an in-memory copy; the file was not written`,
+    ...result.steps.map((s) =>
+      `  ${String(s.version).padStart(4)} ${s.name.padEnd(32)} ${s.outcome.padEnd(7)} ${s.durationMs === null ? '' : `${s.durationMs.toFixed(1)} ms, ${s.changes} row(s) changed, ${s.schemaAfter?.length ?? 0} schema objects after`}` +
+      (s.error ? `\n       ${s.error.message}${s.error.statement ? `\n       in: ${s.error.statement.slice(0, 200)}` : ''}` : ''),
+    ),
+    ...(result.verify ? [`  ${result.verify.check}: ${result.verify.ok ? 'ok' : result.verify.messages.join('; ')}`] : []),
+    result.ok ? (result.steps.length ? 'ok: apply would succeed' : 'up to date') : 'FAILED: apply would fail and leave the file as it is',
+  ].join('\n')
+  print(human, result)
+  return result.ok ? 0 : 1
+}
+
+async function apply(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print, io: CliIo): Promise<number> {
+  const bar = progressBar(io.stderr)
+  const result = await applyToFile(await loadNodeSqlite(), file, migrations, {
+    ...options,
+    acceptEditedMigrations: args.acceptEdited,
+    backup: args.backup,
+    onMigration: ({ phase, index, total, migration }) => bar.update(index + (phase === 'end' ? 1 : 0), total, migration.name),
+  }).finally(() => bar.done())
+  const human = result.applied.length
+    ? [
+        `${file}: version ${result.fromVersion} → ${result.toVersion}`,
+        ...result.applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.baseline ? 'baseline' : `${r.durationMs.toFixed(1)} ms`}`),
+        result.backup ? `backup: ${result.backup}` : 'no backup (new file or --no-backup)',
+      ].join('\n')
+    : `${file}: up to date at version ${result.fromVersion}`
+  print(human, { ok: true, ...result })
+  return 0
+}
+
+async function loadMigrations(directory: string): Promise<Migration[]> {
+  const folder = readMigrationFolder(await readMigrationsDirectory(directory))
+  const problem = folder.problems[0]
+  if (problem) throw new Error(`${problem.message} (run: sqlite-opfs-migrate check ${directory})`)
+  return folder.entries.map(migrationFromEntry)
+}
+
+async function readDatabase(file: string): Promise<Uint8Array> {
+  if (!existsSync(file)) throw new Error(`${file} does not exist`)
+  return new Uint8Array(await readFile(file))
+}
+
+async function loadSetup(path: string): Promise<SqlExtensions & { baseline?: Baseline }> {
+  const module = (await importAnyModule(resolve(path))) as Record<string, unknown> & { default?: Record<string, unknown> }
+  const source = module.default && typeof module.default === 'object' ? module.default : module
+  return { functions: source.functions as SqlExtensions['functions'], collations: source.collations as SqlExtensions['collations'], baseline: source.baseline as Baseline | undefined }
+}

@@ -1,0 +1,111 @@
+import { resolve, sep } from 'node:path'
+import type { Plugin, ResolvedConfig } from 'vite'
+import { checkMigrationFiles, formatDiagnostic, type CheckOptions } from './check-migrations'
+import { loadNodeSqlite } from './node-sqlite'
+import { readMigrationsDirectory } from './read-migrations-directory'
+
+/** The module the plugin provides: `import migrations from 'virtual:sqlite-opfs-migrate'`. */
+export const VIRTUAL_MODULE = 'virtual:sqlite-opfs-migrate'
+const RESOLVED = `\0${VIRTUAL_MODULE}`
+const INNER = Symbol('sqlite-opfs-migrate worker copy')
+
+/** Options of the Vite plugin. */
+export interface SqliteOpfsMigrateOptions {
+  /** The migrations folder, relative to Vite's root. Default `'migrations'`. */
+  dir?: string
+  /** Fail the build on lint warnings too (a per-file `-- sqlite-opfs-migrate: allow <rule>` still accepts one). */
+  strict?: boolean
+  /** Names of the SQL functions your worker registers (`serveDatabase({ functions })`), so the check can parse them. */
+  functions?: string[]
+  /** Names of the collations your worker registers. */
+  collations?: string[]
+}
+
+/**
+ * Vite plugin: turns the migrations folder into `virtual:sqlite-opfs-migrate` (the ordered migration list, SQL
+ * inlined, checksums computed at build time) and checks every migration at build time — file names and versions,
+ * every statement prepared by SQLite against the schema of the migrations before it, lint warnings for destructive
+ * statements. Errors fail the build naming the file and line. It also sets what the library needs (ES-module workers,
+ * sqlite-wasm kept out of dependency pre-bundling, itself in the worker build).
+ *
+ * @example
+ * // vite.config.ts
+ * import { sqliteOpfsMigrate } from 'sqlite-opfs-migrate/vite'
+ * export default { plugins: [sqliteOpfsMigrate()] }
+ *
+ * // db.worker.ts
+ * import migrations from 'virtual:sqlite-opfs-migrate'
+ * serveDatabase({ migrations })
+ */
+export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugin {
+  let config: ResolvedConfig
+  let directory = ''
+  const checkOptions: CheckOptions = { strict: options.strict, functions: options.functions, collations: options.collations }
+  const isInner = (options as { [INNER]?: boolean })[INNER] === true
+  return {
+    name: 'sqlite-opfs-migrate',
+    config() {
+      // Workers are bundled by their own pipeline: the plugin must be in it too, or the worker cannot import the module.
+      if (isInner) return
+      return {
+        worker: { format: 'es', plugins: () => [sqliteOpfsMigrate({ ...options, [INNER]: true } as SqliteOpfsMigrateOptions)] },
+        optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
+      }
+    },
+    configResolved(resolved) {
+      config = resolved
+      directory = resolve(resolved.root, options.dir ?? 'migrations')
+    },
+    resolveId(id) {
+      return id === VIRTUAL_MODULE ? RESOLVED : undefined
+    },
+    async load(id) {
+      if (id !== RESOLVED) return undefined
+      this.addWatchFile(directory)
+      const files = await readMigrationsDirectory(directory, { base: config.root }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') this.error(`sqlite-opfs-migrate: migrations folder ${directory} does not exist (option dir)`)
+        throw error
+      })
+      for (const file of files) this.addWatchFile(file.absolute)
+      const result = await checkMigrationFiles(await loadNodeSqlite(), files, checkOptions)
+      const errors = result.diagnostics.filter((d) => d.severity === 'error')
+      for (const warning of result.diagnostics.filter((d) => d.severity === 'warning')) this.warn(formatDiagnostic(warning))
+      if (errors.length) {
+        const first = files.find((f) => f.path === errors[0]!.file)
+        this.error({
+          message: `sqlite-opfs-migrate: ${errors.length} error(s) in ${options.dir ?? 'migrations'}:\n${errors.map(formatDiagnostic).join('\n')}`,
+          ...(first ? { id: first.absolute, loc: { file: first.absolute, line: errors[0]!.line ?? 1, column: 0 } } : {}),
+        })
+      }
+      return moduleSource(result.migrations, files)
+    },
+    configureServer(server) {
+      // Editing, adding or removing a migration re-runs the check and reloads the page (and its worker).
+      const reload = (file: string) => {
+        if (!file.startsWith(directory + sep)) return
+        const module = server.moduleGraph.getModuleById(RESOLVED)
+        if (module) server.moduleGraph.invalidateModule(module)
+        server.ws.send({ type: 'full-reload' })
+      }
+      server.watcher.add(directory)
+      server.watcher.on('add', reload).on('change', reload).on('unlink', reload)
+    },
+  }
+}
+
+/** The virtual module: SQL inlined with its checksum, code migrations imported from their files. */
+function moduleSource(
+  migrations: Awaited<ReturnType<typeof checkMigrationFiles>>['migrations'],
+  files: Awaited<ReturnType<typeof readMigrationsDirectory>>,
+): string {
+  const imports: string[] = []
+  const items = migrations.map(({ entry, migration, checksum }, i) => {
+    const head = `version: ${migration.version}, name: ${JSON.stringify(migration.name)}`
+    const noTransaction = migration.transaction === false ? ', transaction: false' : ''
+    if (checksum !== null) return `  { ${head}, sql: ${JSON.stringify(migration.sql)}, checksum: ${JSON.stringify(checksum)}${noTransaction} }`
+    const absolute = files.find((f) => f.path === entry.path)!.absolute
+    imports.push(`import * as m${i} from ${JSON.stringify(absolute)}`)
+    return `  { ${head}, up: m${i}.up, ...(m${i}.transaction === false ? { transaction: false } : {}) }`
+  })
+  return `${imports.join('\n')}\n/** Generated by sqlite-opfs-migrate's Vite plugin from the migrations folder. */\nexport default [\n${items.join(',\n')}\n]\n`
+}
