@@ -1,0 +1,74 @@
+import { execFileSync, type ChildProcess } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect, test } from './fixtures'
+import { installPackedApp, preview } from './packed-app'
+
+// An app built with the packed package's Vite plugin (`sqlite-opfs-migrate/vite`) and its own Vite: the plugin turns
+// its migrations folder (.up.sql/.down.sql, a file with its own BEGIN/COMMIT, a TypeScript migration calling a custom
+// SQL function) into `virtual:sqlite-opfs-migrate`, checks it at build time, and the built app upgrades its database.
+const port = 5196
+let app: ReturnType<typeof installPackedApp> | undefined
+let server: ChildProcess | undefined
+let vite = ''
+
+const build = () => execFileSync(vite, ['build', '--logLevel', 'warn'], { cwd: app!.directory, stdio: 'pipe', encoding: 'utf8' })
+const migration = (name: string, text: string) => writeFileSync(join(app!.directory, 'migrations', name), text)
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000)
+  app = installPackedApp('plugin-app', ['vite@8.3.8'])
+  vite = join(app.directory, 'node_modules/.bin/vite')
+  build()
+  server = await preview(vite, app.directory, port)
+})
+
+test.afterAll(() => {
+  server?.kill()
+  app?.remove()
+})
+
+test('an app built with the plugin upgrades its database when a build adds a migration; a broken one fails the build', async ({ page }) => {
+  test.setTimeout(120_000)
+  const out = page.locator('#out')
+  const shown = async () => JSON.parse((await out.textContent())!)
+  await page.goto(`http://127.0.0.1:${port}/`)
+  await expect(out).toContainText('"version":2', { timeout: 20_000 })
+  const first = await shown()
+  expect(first.history).toEqual([
+    [1, 'items', 64],
+    [2, 'rebuild_items', 64],
+  ])
+  expect(first.items).toHaveLength(1)
+
+  // A migration SQLite cannot prepare against the schema so far fails the build, naming file and line.
+  migration('0003_broken.sql', 'UPDATE items SET loud = NULL WHERE id > 0;\nUPDATE items SET missing = 1 WHERE id > 0;')
+  let failure = ''
+  try {
+    build()
+  } catch (error) {
+    failure = String((error as { stderr?: string }).stderr) + String((error as { stdout?: string }).stdout)
+  }
+  expect(failure).toMatch(/migrations\/0003_broken\.sql:2: no such column: missing/)
+  rmSync(join(app!.directory, 'migrations', '0003_broken.sql'))
+
+  // A TypeScript backfill calling the worker's custom function (named in the plugin options for the build-time check).
+  migration(
+    '0003_shout.ts',
+    "import type { MigrationDatabase } from 'sqlite-opfs-migrate/worker'\n" +
+      "export function up(db: MigrationDatabase): void {\n  db.exec('UPDATE items SET loud = shout(label) WHERE loud IS NULL')\n}\n",
+  )
+  build()
+  await page.reload()
+  await expect(out).toContainText('"version":3', { timeout: 20_000 })
+  const second = await shown()
+  expect(second.history).toEqual([
+    [1, 'items', 64],
+    [2, 'rebuild_items', 64],
+    [3, 'shout', 'code'],
+  ])
+  // The row from the first build survived both migrations and was backfilled; this load added a second one.
+  expect(second.items).toHaveLength(2)
+  expect(second.items[0]).toEqual({ ...first.items[0], loud: `${first.items[0].label.toUpperCase()}!` })
+  expect(second.items[1].loud).toBeNull()
+})
