@@ -3,6 +3,8 @@ import { migrations as demo } from '../../../migrations'
 
 /** Test migration sets, chosen by the worker URL's `?set=` (see test.worker.ts). */
 export const migrationSets: Record<string, readonly Migration[]> = {
+  /** No migrations: lets a test write a database the way hand-rolled app code would. */
+  none: [],
   /** The demo app before its v2 release. */
   v1: demo.slice(0, 2),
   /** All demo migrations (latest 5). */

@@ -8,8 +8,11 @@ if (params.has('no-opfs')) {
 }
 const set = migrationSets[params.get('set') ?? 'v2']
 if (!set) throw new Error(`unknown migration set ${params.get('set')}`)
+const baseline = params.get('baseline')
 serveDatabase({
   migrations: set,
+  // `baseline`: adopt a database made without this library (a version, or `user_version`).
+  ...(baseline ? { baseline: baseline === 'user_version' ? baseline : Number(baseline) } : {}),
   // `stallRestore`: when a restore starts (its marker is written, the file is about to be rewritten), keep this thread
   // busy for 1 s, so a page that terminates the worker on that event kills it there rather than after the write.
   onProgress: params.has('stallRestore')
