@@ -5,7 +5,7 @@ import { SqliteOpfsMigrateError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { planUpgrade, type Baseline } from '../worker/baseline'
 import { dryRun } from '../worker/dry-run'
-import { readHistory } from '../worker/history'
+import { HISTORY_TABLE, readHistory } from '../worker/history'
 import { openMemoryCopy } from '../worker/memory-copy'
 import { readMigrationFolder } from '../worker/migration-files'
 import { migrationFromEntry } from '../worker/migrations-from-glob'
@@ -160,7 +160,7 @@ async function status(file: string, migrations: Migration[], options: MigrationS
     }
     const latest = migrations.at(-1)?.version ?? 0
     const human = [
-      `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${'schema_migrations'} table)`}`,
+      `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${HISTORY_TABLE} table)`}`,
       ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
       ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
       ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
