@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
 import { copyFile, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -40,8 +41,7 @@ export interface ApplyFileResult {
  * console.log(`${result.fromVersion} → ${result.toVersion}`)
  */
 export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: readonly Migration[], options: ApplyFileOptions = {}): Promise<ApplyFileResult> {
-  await ensureNoSidecar(file)
-  const bytes = existsSync(file) ? new Uint8Array(await readFile(file)) : new Uint8Array()
+  const { bytes, wal } = existsSync(file) ? await readDatabaseFile(file) : { bytes: new Uint8Array(), wal: false }
   const prepared = await prepareMigrations(migrations, options)
   let db
   try {
@@ -83,11 +83,29 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
       const check = pragmaCheck(db, verify)
       if (!check.ok) throw failed('verification', plan.pending.at(-1) ?? { version: history.version, name: '' }, `${verify} failed: ${check.messages.slice(0, 5).join('; ')}`)
     }
-    await replaceAtomically(file, sqlite3.capi.sqlite3_js_db_export(db))
+    const upgraded = sqlite3.capi.sqlite3_js_db_export(db)
+    if (wal) upgraded.set([2, 2], 18) // the file stays in WAL mode for the native app that uses it
+    await replaceAtomically(file, upgraded)
     return { fromVersion: history.version, toVersion: Number(db.selectValue('PRAGMA user_version')), applied, backup }
   } finally {
     db.close()
   }
+}
+
+/**
+ * Reads a database file for the CLI. Refuses a file with a hot journal or WAL content beside it (the file alone would
+ * be stale). A WAL-mode file (header bytes 18–19 = 2) that was closed cleanly is given to the in-memory copy as a
+ * rollback-journal file, which it then is, byte for byte; `wal` says so, so `apply` can write it back in WAL mode.
+ *
+ * @example
+ * const { bytes, wal } = await readDatabaseFile('app.sqlite')
+ */
+export async function readDatabaseFile(file: string): Promise<{ bytes: Uint8Array; wal: boolean }> {
+  await ensureNoSidecar(file)
+  const bytes = new Uint8Array(await readFile(file))
+  const wal = bytes.byteLength >= 100 && bytes[18] === 2 && bytes[19] === 2
+  if (wal) bytes.set([1, 1], 18)
+  return { bytes, wal }
 }
 
 /** A hot journal or a WAL file holds changes the file alone does not: refuse rather than upgrade stale bytes. */
@@ -109,21 +127,31 @@ async function backUp(file: string): Promise<string> {
   return backup
 }
 
-/** Write beside, fsync, rename over, fsync the directory: the file is either all old or all new, also after a crash. */
+/**
+ * Write beside (same permissions), fsync, rename over, fsync the directory: the file is either all old or all new,
+ * also after a crash.
+ */
 async function replaceAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${file}.tmp-${process.pid}`
-  const handle = await open(temporary, 'wx')
+  const mode = await stat(file).then((s) => s.mode & 0o7777, () => 0o644)
+  const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`
   try {
-    await handle.writeFile(bytes)
-    await handle.sync()
+    const handle = await open(temporary, 'wx', mode)
+    try {
+      await handle.writeFile(bytes)
+      await handle.chmod(mode) // open's mode is filtered by the umask
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temporary, file)
   } catch (error) {
-    await handle.close()
     await rm(temporary, { force: true })
     throw error
   }
-  await handle.close()
-  await rename(temporary, file)
-  await fsync(dirname(file))
+  // Makes the rename durable; some systems (Windows) cannot open a directory, and the file is already replaced.
+  await fsync(dirname(file)).catch((error: NodeJS.ErrnoException) => {
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(error.code ?? '')) throw error
+  })
 }
 
 async function fsync(path: string): Promise<void> {

@@ -15,6 +15,7 @@ import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from 
 export type ErrorRule =
   | 'bad-file-name'
   | 'duplicate-version'
+  | 'mixed-versions'
   | 'drizzle-journal'
   | 'invalid-migration'
   | 'empty-file'

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { SqliteOpfsMigrateError } from '../src/errors'
 import type { Migration } from '../src/types'
@@ -10,8 +9,8 @@ import { openMemoryCopy } from '../worker/memory-copy'
 import { readMigrationFolder } from '../worker/migration-files'
 import { migrationFromEntry } from '../worker/migrations-from-glob'
 import { prepareMigrations, type MigrationSetOptions } from '../worker/runner'
-import type { SqlExtensions } from '../worker/sql-extensions'
-import { applyToFile } from './apply-file'
+import { stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
+import { applyToFile, readDatabaseFile } from './apply-file'
 import { checkMigrationFiles, formatDiagnostic } from './check-migrations'
 import { loadNodeSqlite } from './node-sqlite'
 import { progressBar } from './progress-bar'
@@ -58,10 +57,12 @@ Options:
 /** Parses argv (without `node` and the script). Throws `Error` with a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = { command: '', positional: [], json: false, strict: false, backup: true, acceptEdited: false, baseline: undefined, setup: undefined, functions: [], collations: [] }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
+  // `--option=value` is the same as `--option value`.
+  const words = argv.flatMap((a) => (/^--[a-z-]+=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]))
+  for (let i = 0; i < words.length; i++) {
+    const arg = words[i]!
     const value = () => {
-      const next = argv[++i]
+      const next = words[++i]
       if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`)
       return next
     }
@@ -71,7 +72,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (arg === '--accept-edited') args.acceptEdited = true
     else if (arg === '--baseline') {
       const v = value()
-      args.baseline = v === 'user_version' ? v : /^\d+$/.test(v) ? Number(v) : (() => { throw new Error(`--baseline takes a version or user_version, got ${v}`) })()
+      if (v !== 'user_version' && !/^[1-9]\d*$/.test(v)) throw new Error(`--baseline takes a migration version (1 or more) or user_version, got ${v}`)
+      args.baseline = v === 'user_version' ? v : Number(v)
     } else if (arg === '--setup') args.setup = value()
     else if (arg === '--function') args.functions.push(value())
     else if (arg === '--collation') args.collations.push(value())
@@ -125,7 +127,7 @@ async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise
     strict: args.strict,
     functions: args.functions,
     collations: args.collations,
-    ...(setup.functions || setup.collations ? { extensions: setup } : {}),
+    ...(setup.functions || setup.collations ? { extensions: withStandIns(setup, args) } : {}),
   })
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length
   const summary = `${result.migrations.length} migration(s), ${errors} error(s), ${result.diagnostics.length - errors} warning(s)`
@@ -166,7 +168,7 @@ async function status(file: string, migrations: Migration[], options: MigrationS
       ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
     ].join('\n')
     print(human, { ok: !problem, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), problem })
-    return problem || applied.some((r) => r.state === 'edited' || r.state === 'missing') ? 1 : 0
+    return problem || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
   } finally {
     db.close()
   }
@@ -211,6 +213,12 @@ async function apply(file: string, migrations: Migration[], options: MigrationSe
   return 0
 }
 
+/** The setup's real functions and collations, plus stand-ins for names given with --function/--collation only. */
+function withStandIns(setup: SqlExtensions, args: CliArgs): SqlExtensions {
+  const stand = stubExtensions({ functions: args.functions, collations: args.collations })
+  return { functions: { ...stand.functions, ...setup.functions }, collations: { ...stand.collations, ...setup.collations } }
+}
+
 async function loadMigrations(directory: string): Promise<Migration[]> {
   const folder = readMigrationFolder(await readMigrationsDirectory(directory))
   const problem = folder.problems[0]
@@ -220,7 +228,7 @@ async function loadMigrations(directory: string): Promise<Migration[]> {
 
 async function readDatabase(file: string): Promise<Uint8Array> {
   if (!existsSync(file)) throw new Error(`${file} does not exist`)
-  return new Uint8Array(await readFile(file))
+  return (await readDatabaseFile(file)).bytes
 }
 
 async function loadSetup(path: string): Promise<SqlExtensions & { baseline?: Baseline }> {

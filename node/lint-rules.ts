@@ -73,9 +73,12 @@ export class MigrationLint {
       found('drop-column', `drops column ${unquote(match[3]!)} of ${unquote(match[2]!)} and the data in it`)
     else if ((match = new RegExp(String.raw`^ALTER\s+TABLE\s+${QUALIFIED}\s+RENAME\s+TO\s+${IDENTIFIER}`, 'i').exec(text)))
       this.#renamedFrom.set(key(unquote(match[3]!)), this.#origin(unquote(match[2]!)))
-    else if ((match = new RegExp(String.raw`^(?:WITH\b[\s\S]*?\)\s*)?DELETE\s+FROM\s+${QUALIFIED}`, 'i').exec(text)) && !/\bWHERE\b/i.test(text))
+    else if ((match = new RegExp(String.raw`^(?:WITH\b[\s\S]*?\)\s*)?DELETE\s+FROM\s+${QUALIFIED}`, 'i').exec(text)) && !hasOwnWhere(text))
       found('delete-without-where', `DELETE without WHERE removes every row of ${unquote(match[2]!)}`)
-    else if ((match = new RegExp(String.raw`^(?:WITH\b[\s\S]*?\)\s*)?UPDATE\s+(?:OR\s+\w+\s+)?${QUALIFIED}\s+SET\b`, 'i').exec(text)) && !/\bWHERE\b/i.test(text))
+    else if (
+      (match = new RegExp(String.raw`^(?:WITH\b[\s\S]*?\)\s*)?UPDATE\s+(?:OR\s+\w+\s+)?${QUALIFIED}(?:\s+(?:AS\s+)?${IDENTIFIER})?\s+SET\b`, 'i').exec(text)) &&
+      !hasOwnWhere(text)
+    )
       found('update-without-where', `UPDATE without WHERE changes every row of ${unquote(match[2]!)}`)
     if (/^(INSERT|REPLACE|CREATE\s+(TEMP\w*\s+)?TABLE)\b/i.test(text))
       for (const [, , table] of text.matchAll(new RegExp(String.raw`\b(?:FROM|JOIN)\s+${QUALIFIED}`, 'gi'))) this.#copiedFrom.add(key(unquote(table!)))
@@ -116,12 +119,16 @@ export class MigrationLint {
   }
 }
 
-/** Statement text without comments, with string literals emptied (so `'where'` is not a WHERE). */
+/** Statement text without comments, with string literals emptied (so `'where'` or `'--'` change nothing), in one pass. */
 function bare(sql: string): string {
-  return sql
-    .replace(/--[^\n]*|\/\*[\s\S]*?(\*\/|$)/g, ' ')
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .trim()
+  return sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, (token) => (token.startsWith("'") ? "''" : ' ')).trim()
+}
+
+/** A WHERE of the statement itself, not one inside a subquery (parenthesised text is set aside first). */
+function hasOwnWhere(text: string): boolean {
+  let flat = text
+  while (/\([^()]*\)/.test(flat)) flat = flat.replace(/\([^()]*\)/g, '')
+  return /\bWHERE\b/i.test(flat)
 }
 
 function unquote(identifier: string): string {

@@ -119,6 +119,13 @@ function ensureNotTooNew(databaseVersion: number, latest: number): void {
 }
 
 function ensureVersionMatchesHistory(stored: StoredHistory, lastApplied: number): void {
+  // Tables but no history: made by other code. Running migration 1 on it could fail, or worse, half-succeed.
+  if (!stored.hasTable && stored.version === 0 && stored.hasSchema)
+    throw new HistoryMismatchError(
+      `database has tables but no ${HISTORY_TABLE} table: it was made by other code; to adopt it, pass ` +
+        `baseline: <the version of the migration its schema matches>`,
+      0,
+    )
   if (!stored.hasTable && stored.version !== 0)
     throw new HistoryMismatchError(
       `database has user_version ${stored.version} but no ${HISTORY_TABLE} table: it was versioned by other code; ` +

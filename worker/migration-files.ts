@@ -32,7 +32,7 @@ export interface MigrationEntry {
 /** Why a file of the folder cannot be used. */
 export interface MigrationFileProblem {
   path: string
-  rule: 'bad-file-name' | 'duplicate-version' | 'drizzle-journal'
+  rule: 'bad-file-name' | 'duplicate-version' | 'mixed-versions' | 'drizzle-journal'
   message: string
 }
 
@@ -46,10 +46,12 @@ export interface MigrationFolder {
 
 const EXTENSION = '(sql|ts|js|mts|mjs)'
 const VERSIONED = `[vV]?(\\d+(?:\\.\\d+)*)[_-]+([A-Za-z0-9][A-Za-z0-9_.\\- ]*?)`
-const FILE = new RegExp(`^${VERSIONED}(\\.up)?\\.${EXTENSION}$`)
+const FILE = new RegExp(`^${VERSIONED}(\\.up)?\\.${EXTENSION}$`, 'i')
 const DIRECTORY = new RegExp(`^${VERSIONED}$`)
-const UP_IN_DIRECTORY = new RegExp(`^up\\.${EXTENSION}$`)
-const DOWN = new RegExp(`(^|\\.)down\\.${EXTENSION}$`)
+const UP_IN_DIRECTORY = new RegExp(`^up\\.${EXTENSION}$`, 'i')
+const DOWN = new RegExp(`(^|\\.)down\\.${EXTENSION}$`, 'i')
+/** Tests and specs beside migrations are not migrations. */
+const NOT_MIGRATION = /\.(test|spec|d)\.[a-z]+$/
 const JOURNAL = /(^|\/)meta\/_journal\.json$/
 
 /**
@@ -69,17 +71,22 @@ export function readMigrationFolder(files: readonly MigrationFileInput[]): Migra
   const found: Omit<MigrationEntry, 'version'>[] = []
   const ignored: string[] = []
   const problems: MigrationFileProblem[] = []
+  // The folder's own level: migration files live there, `<version>_<name>/up.sql` one level down; anything deeper
+  // (drafts, archives, fixtures) is not a migration.
+  const depth = (path: string) => path.split('/').length - 1
+  const root = Math.min(...files.map((f) => depth(f.path) - (/^(up|down)\./i.test(f.path.split('/').at(-1)!) ? 1 : 0)))
   for (const file of files) {
     const parts = file.path.split('/')
     const base = parts.at(-1) ?? file.path
     const directory = parts.at(-2) ?? ''
-    const extension = /\.([a-z]+)$/.exec(base)?.[1] ?? ''
+    const extension = /\.([A-Za-z]+)$/.exec(base)?.[1]?.toLowerCase() ?? ''
     const kind = extension === 'sql' ? 'sql' : 'code'
+    const level = depth(file.path) - root
     let match: RegExpExecArray | null
-    if (DOWN.test(base) || base.endsWith('.d.ts')) ignored.push(file.path)
-    else if ((match = FILE.exec(base)))
+    if (DOWN.test(base) || NOT_MIGRATION.test(base) || level > 1 || (level === 1 && !UP_IN_DIRECTORY.test(base))) ignored.push(file.path)
+    else if (level === 0 && (match = FILE.exec(base)))
       found.push({ path: file.path, key: match[1]!, name: match[2]!, format: match[3] ? 'up-down' : 'numbered', kind, value: file.value })
-    else if (UP_IN_DIRECTORY.test(base) && (match = DIRECTORY.exec(directory)))
+    else if (level === 1 && (match = DIRECTORY.exec(directory)))
       found.push({ path: file.path, key: match[1]!, name: match[2]!, format: 'directory', kind, value: file.value })
     else if (extension === 'sql' || (/^(ts|js|mts|mjs)$/.test(extension) && /^[vV]?\d/.test(base)))
       problems.push({
@@ -102,6 +109,17 @@ export function readMigrationFolder(files: readonly MigrationFileInput[]): Migra
     })
     return false
   })
+  const dotted = unique.filter((e) => versionParts(e.key).length > 1)
+  if (dotted.length > 0 && dotted.length < unique.length) {
+    // Mixing would renumber every migration by position, and every database already deployed would refuse the list.
+    const plain = unique.find((e) => versionParts(e.key).length === 1)!
+    problems.push({
+      path: dotted[0]!.path,
+      rule: 'mixed-versions',
+      message: `${dotted[0]!.path}: dotted version ${dotted[0]!.key} in a folder of plain versions (e.g. ${plain.path}); use one scheme`,
+    })
+    return { entries: [], ignored, problems }
+  }
   return { entries: numberVersions(unique), ignored, problems }
 }
 

@@ -91,6 +91,15 @@ describe('baseline (adopting a database made without this library)', () => {
     await expect(runMigrations(sqlite3, db, migrations)).rejects.toThrow(/pass baseline: 'user_version'/)
   })
 
+  it('without a baseline, a file with tables but no history and no user_version is refused before anything runs', async () => {
+    const { sqlite3, db } = await handRolled(0)
+    const before = rows(db, 'notes')
+    const lenient = [{ version: 1, name: 'notes', sql: 'CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY);' }, { version: 2, name: 'wipe', sql: 'DELETE FROM notes;' }]
+    await expect(runMigrations(sqlite3, db, lenient)).rejects.toThrow(/has tables but no schema_migrations table: .* pass baseline/)
+    expect(rows(db, 'notes')).toEqual(before)
+    expect(tables(db)).toEqual(['notes'])
+  })
+
   it('reads history tables made before the baseline column existed', async () => {
     const { sqlite3, db } = await memoryDb()
     db.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT,

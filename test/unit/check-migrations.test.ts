@@ -92,6 +92,13 @@ describe('checkMigrationFiles: lint warnings', () => {
       ['warning', 'update-without-where', 'm/0002_x.sql', 2],
     ])
     expect(await warns("DELETE FROM notes WHERE id < 0;\nUPDATE notes SET title = trim(title) WHERE title <> '';")).toEqual([])
+    // Comment markers inside strings are text; a WHERE inside a subquery is not the statement's; aliases are fine.
+    expect(await warns("UPDATE notes SET title = '--x' WHERE id = 1;\nUPDATE notes SET body = '/*' WHERE id = 2;")).toEqual([])
+    expect(await warns('UPDATE notes SET title = (SELECT title FROM notes n2 WHERE n2.id = 1);\nUPDATE notes AS n SET body = 1;')).toEqual([
+      ['warning', 'update-without-where', 'm/0002_x.sql', 1],
+      ['warning', 'update-without-where', 'm/0002_x.sql', 2],
+    ])
+    expect(await warns('DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE title IS NULL);')).toEqual([])
   })
 
   it('accepts a 12-step rebuild that copies every column, in both common shapes', async () => {

@@ -30,7 +30,9 @@ async function cli(...argv: string[]) {
 const write = (name: string, text: string) => writeFile(join(migrations, name), text)
 /** Rows of a table in a database file (read through sqlite-wasm, as the CLI does). */
 async function rowsIn(file: string, sql: string) {
-  const copy = openMemoryCopy(await sqlite(), new Uint8Array(await readFile(file)))
+  const bytes = new Uint8Array(await readFile(file))
+  if (bytes[18] === 2) bytes.set([1, 1], 18) // a WAL-mode header: the in-memory copy reads it as a rollback-journal file
+  const copy = openMemoryCopy(await sqlite(), bytes)
   try {
     return copy.selectObjects(sql)
   } finally {
@@ -75,6 +77,23 @@ describe('sqlite-opfs-migrate apply', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([])
   })
 
+  it('keeps the file’s permissions, and upgrades a WAL-mode file written by a native app, leaving it in WAL mode', async () => {
+    await write('0001_notes.sql', V1)
+    await cli('apply', db, migrations)
+    const { chmod, stat } = await import('node:fs/promises')
+    await chmod(db, 0o600)
+    const wal = await readFile(db)
+    wal.set([2, 2], 18) // what `PRAGMA journal_mode=WAL` leaves in the header of a cleanly closed file
+    await writeFile(db, wal)
+    await write('0002_done.sql', V2)
+    expect((await cli('status', db, migrations, '--json')).json()).toMatchObject({ version: 1 })
+    expect((await cli('apply', db, migrations, '--no-backup')).code).toBe(0)
+    const after = await readFile(db)
+    expect([after[18], after[19]]).toEqual([2, 2])
+    expect((await stat(db)).mode & 0o777).toBe(0o600)
+    expect(await rowsIn(db, 'SELECT done FROM notes')).toEqual([{ done: 0 }, { done: 0 }])
+  })
+
   it('refuses a file that is not SQLite, and one with a hot journal beside it, without touching either', async () => {
     await write('0001_notes.sql', V1)
     await writeFile(db, 'not a database at all, just text that is long enough to look like a header')
@@ -117,6 +136,8 @@ describe('sqlite-opfs-migrate apply', () => {
     await write('0002_slugs.sql', 'ALTER TABLE notes ADD COLUMN slug TEXT COLLATE reverse;\nUPDATE notes SET slug = slug(title || \' Note\') WHERE slug IS NULL;')
     expect((await cli('check', migrations)).code).toBe(1) // unknown to the check without them
     expect((await cli('check', migrations, '--function', 'slug', '--collation', 'reverse')).code).toBe(0)
+    expect((await cli('check', migrations, '--setup', join(dir, 'setup.mjs'))).code).toBe(0)
+    expect((await cli('check', migrations, '--collation=reverse', '--function=slug')).code).toBe(0)
     expect((await cli('apply', db, migrations, '--setup', join(dir, 'setup.mjs'))).code).toBe(0)
     expect(await rowsIn(db, 'SELECT slug FROM notes')).toEqual([{ slug: 'first-note' }, { slug: 'second-note' }])
   })
@@ -175,6 +196,8 @@ describe('sqlite-opfs-migrate check', () => {
     expect((await cli('check')).code).toBe(2)
     expect((await cli('apply', db)).code).toBe(2)
     expect((await cli('check', migrations, '--nope')).stderr).toMatch(/unknown option --nope/)
+    expect((await cli('apply', db, migrations, '--baseline', '0')).code).toBe(2)
+    expect((await cli('check', migrations, '--strict=x')).code).toBe(2) // --strict takes no value: "x" is a 2nd dir
   })
 
   it('runs as the package bin (dist/cli.js, built by npm test before the unit tests)', async () => {

@@ -75,6 +75,34 @@ describe('readMigrationFolder', () => {
     expect(folder.ignored.sort()).toEqual(['./README.md', './index.ts', './types.d.ts'])
   })
 
+  it('refuses a folder mixing plain and dotted versions (it would renumber every migration already deployed)', () => {
+    const folder = readMigrationFolder(files({ './1_a.sql': 'x', './2_b.sql': 'x', './2.1_c.sql': 'x' }))
+    expect(folder.entries).toEqual([])
+    expect(folder.problems.map((p) => [p.rule, p.path])).toEqual([['mixed-versions', './2.1_c.sql']])
+  })
+
+  it('takes migrations from the folder itself (and <version>_<name>/up.sql one level down), not from deeper folders', () => {
+    const folder = readMigrationFolder(
+      files({
+        'm/0001_a.sql': 'x',
+        'm/0002_b/up.sql': 'x',
+        'm/drafts/0003_wip.sql': 'x',
+        'm/old/0001_a.sql': 'x',
+        'm/fixtures/seed.sql': 'x',
+        'm/0002_b/notes/0009_x.sql': 'x',
+        'm/0003_C.SQL': 'x',
+        'm/0004_helpers.test.ts': {},
+      }),
+    )
+    expect(folder.entries.map((e) => [e.version, e.path])).toEqual([
+      [1, 'm/0001_a.sql'],
+      [2, 'm/0002_b/up.sql'],
+      [3, 'm/0003_C.SQL'],
+    ])
+    expect(folder.problems).toEqual([])
+    expect(folder.ignored).toHaveLength(5)
+  })
+
   it('reads Drizzle Kit output in journal order; a .sql file missing from the journal, or the reverse, is a problem', () => {
     const journal = JSON.stringify({
       version: '7',
