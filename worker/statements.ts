@@ -85,16 +85,6 @@ export function runStatements(
   }
 }
 
-/** The statements of `sql` without running them (each is prepared against `db`'s current schema). */
-export function listStatements(sqlite3: Sqlite3, db: Database, sql: string): SqlStatement[] {
-  const found: SqlStatement[] = []
-  runStatements(sqlite3, db, sql, (s) => {
-    found.push(s)
-    return 'skip'
-  })
-  return found
-}
-
 /** Byte length of the whitespace and comments before a statement's first token (`sqlite3_sql()` keeps them). */
 function leadingBytes(text: string): number {
   const lead = text.length - withoutLeadingComments(text).length
