@@ -6,7 +6,7 @@ import { migrationFromEntry } from '../worker/migrations-from-glob'
 import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import type { Database, Sqlite3 } from '../worker/sqlite'
 import { messageOf } from '../worker/sqlite'
-import { statementKind } from '../worker/statement-kind'
+import { ROLLBACK_REFUSED, runnerTreatment, statementKind } from '../worker/statement-kind'
 import { runStatements, StatementError } from '../worker/statements'
 import { isBlankSql, validateMigrations } from '../worker/validate-migrations'
 import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
@@ -139,12 +139,14 @@ function applyToScratch(
       try {
         if (typeof sql === 'string') {
           runStatements(sqlite3, db, sql, (statement) => {
-            const kind = statementKind(statement.sql)
-            if (kind === 'rollback') {
-              report({ ...at(statement.line), rule: 'rollback', message: `${file}:${statement.line}: ROLLBACK would discard the migration; remove it` })
+            // The runner's own rule for each statement, then what only a check adds.
+            const treatment = runnerTreatment(statement.sql, inTransaction)
+            if (treatment === 'refuse') {
+              report({ ...at(statement.line), rule: 'rollback', message: `${file}:${statement.line}: ${ROLLBACK_REFUSED}` })
               return 'skip'
             }
-            if (kind === 'no-transaction') {
+            if (treatment === 'skip') return 'skip'
+            if (statementKind(statement.sql) === 'no-transaction') {
               if (inTransaction)
                 report({
                   ...at(statement.line),
@@ -156,7 +158,6 @@ function applyToScratch(
               else lint.outsideTransaction(statement.sql, statement.line)
               return 'skip' // not run on the scratch database (ATTACH would create files)
             }
-            if (inTransaction && (kind === 'transaction-control' || kind === 'foreign-keys-pragma')) return 'skip'
             lint.statement(statement.sql, statement.line)
             return 'run'
           })

@@ -106,7 +106,10 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   async upgradeIfPending(): Promise<AppliedMigration[]> {
     const { adopted, pending } = this.plan()
     // Adopting with nothing to run writes only our history table and user_version: one transaction, no snapshot.
-    if (pending.length === 0) return recordBaseline(this.file.sqlite3, this.file.db, adopted), []
+    if (pending.length === 0) {
+      recordBaseline(this.file.sqlite3, this.file.db, adopted)
+      return []
+    }
     const { verify, keepSnapshots, minFreeBytes } = this.request
     const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes, adopted }
     return (await upgrade(this.file, pending, options)).applied

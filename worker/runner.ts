@@ -4,7 +4,7 @@ import { planUpgrade, validateBaseline, type Baseline } from './baseline'
 import { ensureHistoryTable, readHistory, recordApplied } from './history'
 import { registerExtensions, validateExtensions, type SqlExtensions } from './sql-extensions'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
-import { statementKind } from './statement-kind'
+import { ROLLBACK_REFUSED, runnerTreatment } from './statement-kind'
 import { runStatements, StatementError } from './statements'
 import { validateMigrations } from './validate-migrations'
 
@@ -248,14 +248,10 @@ function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
   const inTransaction = migration.transaction !== false
   try {
     runStatements(sqlite3, db, migration.sql!, (statement) => {
-      if (!inTransaction) return 'run' // the file manages its own transactions and settings
-      const kind = statementKind(statement.sql)
-      // Files written for other tools carry their own BEGIN/COMMIT and foreign-key pragmas: the runner already
-      // gives each migration a transaction, turns foreign keys off around it and checks them before COMMIT.
-      if (kind === 'transaction-control' || kind === 'foreign-keys-pragma') return 'skip'
-      if (kind === 'rollback')
-        throw new MigrationStepError(migration, statement.sql, null, 'ROLLBACK would discard the migration; remove it (a failing statement already undoes the whole migration)')
-      return 'run'
+      const treatment = runnerTreatment(statement.sql, inTransaction)
+      if (treatment === 'refuse')
+        throw new MigrationStepError(migration, statement.sql, null, ROLLBACK_REFUSED)
+      return treatment
     })
   } catch (error) {
     if (error instanceof StatementError)

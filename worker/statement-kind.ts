@@ -22,6 +22,26 @@ export function statementKind(statement: string): StatementKind {
   return 'other'
 }
 
+/** Why a `ROLLBACK` in a migration file is refused. */
+export const ROLLBACK_REFUSED = 'ROLLBACK would discard the migration; remove it (a failing statement already undoes the whole migration)'
+
+/**
+ * What the runner does with a statement of a SQL migration (the build-time check follows the same rule):
+ * - outside a transaction (`no-transaction` migrations), the file manages its own transactions: `run` everything;
+ * - inside the runner's transaction, a file's own `BEGIN`/`COMMIT`/`END` and `PRAGMA foreign_keys` are `skip`ped (the
+ *   runner already gives the migration one transaction, turns foreign keys off and checks them before COMMIT), and a
+ *   `ROLLBACK` is `refuse`d (it would discard the migration).
+ *
+ * @example
+ * runnerTreatment('COMMIT;', true) // → 'skip'
+ */
+export function runnerTreatment(statement: string, inTransaction: boolean): 'run' | 'skip' | 'refuse' {
+  if (!inTransaction) return 'run'
+  const kind = statementKind(statement)
+  if (kind === 'transaction-control' || kind === 'foreign-keys-pragma') return 'skip'
+  return kind === 'rollback' ? 'refuse' : 'run'
+}
+
 /** A statement without the comments and blank lines that lead up to it. */
 export function withoutLeadingComments(statement: string): string {
   return statement.replace(/^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|;))*\s*/, '')

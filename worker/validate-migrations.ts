@@ -37,6 +37,9 @@ export function validateMigrations(migrations: readonly Migration[]): void {
     if (hasSql === hasUp) fail('needs exactly one of `sql` (text) or `up` (function)')
     if (hasSql && typeof m.sql !== 'string') fail('`sql` must be a string')
     if (hasSql && isBlankSql(m.sql as string)) fail('SQL is empty (only whitespace or comments)')
+    // A wrong precomputed checksum would report an untouched migration as edited on every device.
+    if ('checksum' in m && m.checksum !== undefined && !(hasSql && typeof m.checksum === 'string' && /^[0-9a-f]{64}$/.test(m.checksum)))
+      fail('`checksum` must be the lowercase hex sha-256 of `sql` (as the Vite plugin computes it), and only on SQL migrations')
     if (hasUp && typeof m.up !== 'function') fail('`up` must be a function')
     if (hasUp && (m.up as (...a: unknown[]) => unknown).constructor.name === 'AsyncFunction')
       fail('`up` must be synchronous (an async function would commit before it finishes)')

@@ -53,6 +53,18 @@ describe('baseline (adopting a database made without this library)', () => {
     expect(readHistory(db).version).toBe(2)
   })
 
+  it('records the baseline with a first pending migration that runs outside a transaction (VACUUM)', async () => {
+    const { sqlite3, db } = await handRolled()
+    const vacuum: Migration = { version: 3, name: 'compact', sql: 'VACUUM;', transaction: false }
+    const written = await runMigrations(sqlite3, db, [...migrations.slice(0, 2), vacuum], { baseline: 'user_version' })
+    expect(written.map((r) => [r.version, r.baseline])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+    ])
+    expect(readHistory(db).applied.map((r) => r.version)).toEqual([1, 2, 3])
+  })
+
   it('rolls the baseline back with the first migration when that migration fails', async () => {
     const { sqlite3, db } = await handRolled()
     const failing = [...migrations.slice(0, 2), { version: 3, name: 'bad', sql: 'CREATE TABLE notes (x);' }]
@@ -67,6 +79,16 @@ describe('baseline (adopting a database made without this library)', () => {
     expect(first.map((r) => r.baseline)).toEqual([false, false])
     const second = await runMigrations(sqlite3, db, migrations, { baseline: 3 })
     expect(second.map((r) => [r.version, r.baseline])).toEqual([[3, false]])
+  })
+
+  it('refuses a precomputed checksum that is not a sha-256, or one on a code migration', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const bad: Migration[][] = [
+      [{ ...migrations[0]!, checksum: 'abc' } as Migration],
+      [{ version: 1, name: 'code', up() {}, checksum: 'a'.repeat(64) } as unknown as Migration],
+    ]
+    for (const list of bad) await expect(runMigrations(sqlite3, db, list)).rejects.toThrow(/`checksum` must be the lowercase hex sha-256/)
+    expect(tables(db)).toEqual([])
   })
 
   it('refuses what it cannot adopt safely, with typed errors, and changes nothing', async () => {

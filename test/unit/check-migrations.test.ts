@@ -70,6 +70,9 @@ describe('checkMigrationFiles: errors', () => {
     expect(brief(rollback.diagnostics)).toEqual([['error', 'rollback', 'm/1_a.sql', 2]])
     const own = await check({ 'm/1_a.sql': 'PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nPRAGMA foreign_keys=ON;' })
     expect(own.diagnostics).toEqual([])
+    // Outside the runner's transaction the file manages its own, ROLLBACK included (as the runner runs it).
+    const managed = await check({ 'm/1_a.sql': '-- sqlite-opfs-migrate: no-transaction\nBEGIN;\nCREATE TABLE a (x);\nROLLBACK;\nCREATE TABLE b (y);' })
+    expect(managed.diagnostics).toEqual([])
   })
 
   it('reports seed rows that break a foreign key', async () => {

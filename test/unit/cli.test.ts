@@ -106,6 +106,10 @@ describe('sqlite-opfs-migrate apply', () => {
     await writeFile(`${db}-journal`, 'x')
     expect((await cli('apply', db, migrations)).stderr).toMatch(/app\.sqlite-journal exists/)
     expect(await readFile(db)).toEqual(before)
+    await rm(`${db}-journal`)
+    await writeFile(`${db}-wal`, 'frames not yet checkpointed')
+    expect((await cli('apply', db, migrations)).stderr).toMatch(/app\.sqlite-wal exists .* checkpointed/)
+    expect(await readFile(db)).toEqual(before)
   })
 
   it('adopts a database made by hand-rolled code with --baseline user_version, keeping every row', async () => {
