@@ -15,6 +15,8 @@ export default defineConfig({
   // sqlite-wasm finds its .wasm next to its module; pre-bundling would move the module and lose the file.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
   worker: { format: 'es' },
+  // Under Playwright, a file saved during a run must not reload the pages a test is driving.
+  server: { hmr: process.env.PLAYWRIGHT ? false : undefined },
   build: {
     target: 'es2022',
     outDir: 'dist',

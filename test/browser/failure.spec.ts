@@ -277,7 +277,7 @@ test('a worker killed during a restore (marker written, file not yet rewritten):
 
   // Reopen with a trap: kill the worker when the restore below starts writing (the worker stalls there, so the kill
   // lands before the write finishes, not after it).
-  ok(await h.open(page, { name: 'midrestore.db', set: 'v2', terminateAtRestoreBytes: 0, workerParams: { stallRestore: '1' } }))
+  ok(await h.open(page, { name: 'midrestore.db', set: 'v2', killAtFault: true, workerParams: { faultAt: 'restore' } }))
   await page.evaluate(() => window.harness.progress.splice(0))
   const error = failed(await page.evaluate((id) => window.harness.restore('midrestore.db', id), snap.id))
   expect(error.code).toBe('WORKER_DIED')
@@ -301,7 +301,7 @@ test('a worker killed in the middle of an import: the next open finishes the imp
   const mine = ok(await h.exportFile(page, 'target.db'))
   ok(await h.close(page, 'target.db'))
 
-  ok(await h.open(page, { name: 'target.db', set: 'v2', terminateAtRestoreBytes: 0, workerParams: { stallRestore: '1' } }))
+  ok(await h.open(page, { name: 'target.db', set: 'v2', killAtFault: true, workerParams: { faultAt: 'restore' } }))
   expect(failed(await page.evaluate(() => window.harness.importFrom('target.db', 'source.db'))).code).toBe('WORKER_DIED')
 
   const reopened = ok(await h.open(page, { name: 'target.db', set: 'v2' }))

@@ -6,6 +6,8 @@ import {
   type ProgressEvent,
   type VersionChangeEvent,
 } from 'sqlite-opfs-migrate'
+import { FAULT_CHANNEL } from './fault-points'
+import { databaseDigest, tamperFile, type Tamper } from './inspect-file'
 
 /**
  * A small harness the Playwright specs drive through `page.evaluate`: it keeps open handles by name and turns errors
@@ -15,6 +17,14 @@ const handles = new Map<string, DatabaseHandle>()
 const workers = new Map<string, Worker>()
 const progress: ProgressEvent[] = []
 const versionChanges: VersionChangeEvent[] = []
+/** Fault points reached by workers of this browser context (see fault-points.ts), and the workers to kill there. */
+const faults: string[] = []
+const killAtFault = new Set<Worker>()
+new BroadcastChannel(FAULT_CHANNEL).onmessage = (event: MessageEvent<{ point: string }>) => {
+  faults.push(event.data.point)
+  for (const worker of killAtFault) worker.terminate()
+  killAtFault.clear()
+}
 
 export interface OpenArgs {
   name: string
@@ -22,8 +32,8 @@ export interface OpenArgs {
   workerParams?: Record<string, string>
   /** Terminate the worker when this migration version starts. */
   terminateAtVersion?: number
-  /** Terminate the worker once a restore has written this many bytes. */
-  terminateAtRestoreBytes?: number
+  /** Terminate the worker when it reaches its fault point (`workerParams.faultAt`, see fault-points.ts). */
+  killAtFault?: boolean
   options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress' | 'onVersionChange'>>
 }
 
@@ -50,7 +60,8 @@ async function attempt<T>(run: () => Promise<T>) {
 const harness = {
   progress,
   versionChanges,
-  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtRestoreBytes, options = {} }: OpenArgs) {
+  faults,
+  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, killAtFault: kill = false, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
@@ -62,13 +73,12 @@ const harness = {
         worker: () => {
           own = new Worker(url, { type: 'module' })
           workers.set(name, own)
+          if (kill) killAtFault.add(own)
           return own
         },
         onProgress: (event) => {
           progress.push(event)
           if (event.type === 'migration-start' && event.version === terminateAtVersion) own?.terminate()
-          if (event.type === 'restore' && terminateAtRestoreBytes !== undefined && event.bytesRead >= terminateAtRestoreBytes && !event.done)
-            own?.terminate()
         },
         onVersionChange: (event) => versionChanges.push(event),
       })
@@ -126,6 +136,14 @@ const harness = {
     return times[Math.floor(times.length / 2)]!
   },
   close: (name: string) => attempt(() => harness.handle(name).close()),
+  /** sha-256 and size of the exported file (without shipping its bytes to the test). */
+  fileSha256: (name: string) => attempt(async () => blobSha256(await harness.handle(name).exportDatabase())),
+  /** sha-256 and size of a snapshot's bytes (the library checks every chunk before handing them out). */
+  snapshotSha256: (name: string, id: string) => attempt(async () => blobSha256(await harness.handle(name).exportSnapshot(id))),
+  /** Version, history and a sha-256 of every row of every table (see `databaseDigest`). */
+  digest: (name: string) => attempt(() => databaseDigest(harness.handle(name))),
+  /** Damages the closed database's file in OPFS (see `tamperFile`). */
+  tamper: (name: string, how: Tamper) => attempt(() => tamperFile(name, how)),
   terminate(name: string) {
     workers.get(name)?.terminate()
   },
@@ -137,6 +155,12 @@ const harness = {
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
       return { type: blob.type, bytes: Array.from(bytes), sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }
     }),
+}
+
+async function blobSha256(blob: Blob): Promise<{ bytes: number; sha256: string }> {
+  const bytes = new Uint8Array(await blob.arrayBuffer())
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  return { bytes: bytes.byteLength, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }
 }
 
 declare global {

@@ -1,6 +1,40 @@
 import type { Migration } from 'sqlite-opfs-migrate/worker'
 import { migrations as demo } from '../../../migrations'
 
+/** The fault-injection suite's schema (versions 1–2), with deterministic content (see faults.spec.ts). */
+const faultBase: Migration[] = [
+  {
+    version: 1,
+    name: 'items',
+    sql: `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE TABLE attachments (item_id INTEGER PRIMARY KEY REFERENCES items (id), data TEXT NOT NULL);`,
+  },
+  { version: 2, name: 'items_by_name', sql: `CREATE INDEX items_by_name ON items (name);` },
+]
+/**
+ * The upgrade the fault suite interrupts: a SQL step (3), a long statement that calls `fault_point()` on every row (4;
+ * the worker stalls in the middle of it when asked), and a code step (5). Deterministic: the same file always gives the
+ * same rows, so a recovered database can be compared with a reference upgrade.
+ */
+const faultUpgrade: Migration[] = [
+  {
+    version: 3,
+    name: 'labels',
+    sql: `CREATE TABLE labels (item_id INTEGER NOT NULL REFERENCES items (id), label TEXT NOT NULL);
+INSERT INTO labels (item_id, label) SELECT id, 'label-' || (id % 7) FROM items;
+UPDATE items SET name = name || ' v3';`,
+  },
+  { version: 4, name: 'long_statement', sql: `UPDATE items SET payload = payload || fault_point(id) || '+4';` },
+  {
+    version: 5,
+    name: 'totals_in_code',
+    up(db) {
+      db.exec('CREATE TABLE totals (label TEXT PRIMARY KEY, n INTEGER NOT NULL)')
+      db.exec('INSERT INTO totals (label, n) SELECT label, count(*) FROM labels GROUP BY label')
+    },
+  },
+]
+
 /** Test migration sets, chosen by the worker URL's `?set=` (see test.worker.ts). */
 export const migrationSets: Record<string, readonly Migration[]> = {
   /** No migrations: lets a test write a database the way hand-rolled app code would. */
@@ -31,6 +65,25 @@ INSERT INTO archive (no_such_column) VALUES (1);`,
       name: 'sneaky_done_values',
       sql: `PRAGMA ignore_check_constraints = ON;
 UPDATE notes SET done = 7;`,
+    },
+  ],
+  /** The fault suite's base release (1–2). */
+  'faults-v1': faultBase,
+  /** The fault suite's upgrade (3–5), the first step transactional: it runs while its snapshot is being written. */
+  faults: [...faultBase, ...faultUpgrade],
+  /** The same upgrade with step 3 outside a transaction: the snapshot is written first, then the steps run. */
+  'faults-notx': [...faultBase, { ...faultUpgrade[0]!, transaction: false } as Migration, ...faultUpgrade.slice(1)],
+  /** The upgrade whose last step deletes every item and then throws: it must be undone from the snapshot. */
+  'faults-fail': [
+    ...faultBase,
+    ...faultUpgrade.slice(0, 2),
+    {
+      version: 5,
+      name: 'delete_then_throw',
+      up(db) {
+        db.exec('DELETE FROM labels; DELETE FROM items')
+        throw new Error('step 5 refuses after deleting every item')
+      },
     },
   ],
   /** v2 plus a code migration that writes rows for ~1.5 s (to be interrupted). */

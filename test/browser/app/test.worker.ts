@@ -1,4 +1,5 @@
 import { serveDatabase } from 'sqlite-opfs-migrate/worker'
+import { faultInjector, FAULT_POINTS, type FaultPoint } from './fault-points'
 import { migrationSets } from './migration-sets'
 
 const params = new URL(self.location.href).searchParams
@@ -9,19 +10,14 @@ if (params.has('no-opfs')) {
 const set = migrationSets[params.get('set') ?? 'v2']
 if (!set) throw new Error(`unknown migration set ${params.get('set')}`)
 const baseline = params.get('baseline')
+const faultAt = params.get('faultAt')
+if (faultAt && !(faultAt in FAULT_POINTS)) throw new Error(`unknown fault point ${faultAt}`)
+// `faultAt`: stall at that moment of the upgrade and announce it, so the page can kill this worker there.
+const faults = faultInjector(faultAt as FaultPoint | null)
 serveDatabase({
   migrations: set,
   // `baseline`: adopt a database made without this library (a version, or `user_version`).
   ...(baseline ? { baseline: baseline === 'user_version' ? baseline : Number(baseline) } : {}),
-  // `stallRestore`: when a restore starts (its marker is written, the file is about to be rewritten), keep this thread
-  // busy for 1 s, so a page that terminates the worker on that event kills it there rather than after the write.
-  onProgress: params.has('stallRestore')
-    ? (event) => {
-        if (event.type !== 'restore' || event.done) return
-        const until = Date.now() + 1000
-        while (Date.now() < until) {
-          /* stall */
-        }
-      }
-    : undefined,
+  functions: { fault_point: { fn: (id) => faults.faultPoint(id), arity: 1 } },
+  onProgress: faults.onProgress,
 })
