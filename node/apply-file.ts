@@ -10,6 +10,7 @@ import { pragmaCheck } from '../worker/integrity-check'
 import { openMemoryCopy } from '../worker/memory-copy'
 import { applyPending, MigrationStepError, prepareMigrations, recordBaseline, type RunMigrationsOptions } from '../worker/runner'
 import type { Sqlite3 } from '../worker/sqlite'
+import { checkTimeLimit } from '../worker/time-limit'
 
 /** Options of `applyToFile`. */
 export interface ApplyFileOptions extends RunMigrationsOptions {
@@ -42,6 +43,7 @@ export interface ApplyFileResult {
  */
 export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: readonly Migration[], options: ApplyFileOptions = {}): Promise<ApplyFileResult> {
   const { bytes, wal } = existsSync(file) ? await readDatabaseFile(file) : { bytes: new Uint8Array(), wal: false }
+  const timeLimitMs = checkTimeLimit(options.migrationTimeLimitMs, 'migrationTimeLimitMs')
   const prepared = await prepareMigrations(migrations, options)
   let db
   try {
@@ -65,6 +67,7 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
           statement: step?.statement ?? null,
           sqliteCode: step?.sqliteCode ?? null,
           sqliteMessage: step?.sqliteMessage ?? message,
+          timedOut: step?.timedOut ?? false,
           restoredToVersion: history.version,
           snapshotId: backup ?? '',
         },
@@ -73,7 +76,7 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
     let applied: AppliedMigration[]
     try {
       if (plan.pending.length === 0) recordBaseline(sqlite3, db, plan.adopted)
-      applied = [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted)]
+      applied = [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted, timeLimitMs)]
     } catch (error) {
       if (error instanceof MigrationStepError) throw failed('migration', error.migration, error.message, error)
       throw error

@@ -133,6 +133,11 @@ export class MigrationFailedError extends SqliteOpfsMigrateError {
       /** SQLite's (extended) result code, when SQLite raised the error. */
       sqliteCode: number | null
       sqliteMessage: string
+      /**
+       * The migration ran longer than `migrationTimeLimitMs` and was stopped (`sqliteCode` 9, SQLITE_INTERRUPT;
+       * `statement` is the one SQLite was running, if any). `false` for every other failure.
+       */
+      timedOut: boolean
       /** Version of the file after the restore (the version before the upgrade). */
       restoredToVersion: number
       snapshotId: string
@@ -152,6 +157,9 @@ export class MigrationFailedError extends SqliteOpfsMigrateError {
   }
   get restoredToVersion(): number {
     return this.details.restoredToVersion
+  }
+  get timedOut(): boolean {
+    return this.details.timedOut
   }
 }
 

@@ -27,6 +27,17 @@ export interface OpenDatabaseOptions {
    */
   minFreeBytes?: number
   /**
+   * How long each migration may run, in milliseconds. One that takes longer is stopped and rolled back, and the open
+   * (or `migrate()`) fails with `MigrationFailedError` (`timedOut: true`, `sqliteCode` 9) after the snapshot is
+   * restored. Default 0: no limit. Past the limit SQLite interrupts the running statement (usually within a millisecond;
+   * the sort of a large `CREATE INDEX` is checked only between its phases and can overrun by seconds) and refuses to
+   * start another; JavaScript in a code migration's `up()` cannot be interrupted, so a loop that does not call SQLite
+   * is only caught when it returns. A guard against runaway migrations (a missing `WHERE`, a runaway recursive CTE),
+   * not a scheduler: migrations do not resume, and a limit below what a migration needs on the user's device makes
+   * every open fail the same way.
+   */
+  migrationTimeLimitMs?: number
+  /**
    * Once this tab becomes the owner, how long to wait for the previous owner's worker to let go of the OPFS files
    * (the browser closes them a moment after the worker ends) before failing with `DatabaseLockedError`. Default 3000.
    */
@@ -130,7 +141,7 @@ function listener<E>(connection: WorkerConnection, callback: ((event: E) => void
 
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true } = options
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, migrationTimeLimitMs = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
     throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
@@ -140,6 +151,8 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
     throw new InvalidOptionsError(`verify must be 'quick_check', 'integrity_check' or false, got ${String(verify)}`)
   if (!Number.isSafeInteger(minFreeBytes) || minFreeBytes < 0)
     throw new InvalidOptionsError(`minFreeBytes must be a whole number of bytes ≥ 0, got ${String(minFreeBytes)}`)
+  if (!Number.isSafeInteger(migrationTimeLimitMs) || migrationTimeLimitMs < 0)
+    throw new InvalidOptionsError(`migrationTimeLimitMs must be a whole number of milliseconds ≥ 0 (0: no limit), got ${String(migrationTimeLimitMs)}`)
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)
     throw new InvalidOptionsError(`lockTimeoutMs must be a whole number of milliseconds ≥ 0, got ${String(lockTimeoutMs)}`)
   if (!Number.isSafeInteger(ownerTimeoutMs) || ownerTimeoutMs < 0)
@@ -149,5 +162,5 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (typeof autoMigrate !== 'boolean') throw new InvalidOptionsError(`autoMigrate must be true or false, got ${String(autoMigrate)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, minFreeBytes, lockTimeoutMs, ownerTimeoutMs, autoMigrate, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return { name, keepSnapshots, verify, minFreeBytes, migrationTimeLimitMs, lockTimeoutMs, ownerTimeoutMs, autoMigrate, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
 }

@@ -141,6 +141,8 @@ export interface UpgradeFailure {
   migrationName: string | null
   statement: string | null
   sqliteCode: number | null
+  /** The migration ran past `migrationTimeLimitMs` and was stopped (see `MigrationFailedError`). */
+  timedOut: boolean
   /** The version the file was put back to, `null` when nothing had changed or the restore failed. */
   restoredToVersion: number | null
   /** The snapshot taken before the upgrade, when one was. */
@@ -278,6 +280,8 @@ export interface OpenRequest {
   verify: VerifyCheck | false
   foreignKeys: boolean
   minFreeBytes: number
+  /** Milliseconds each migration may run (0: no limit); see `OpenDatabaseOptions.migrationTimeLimitMs`. */
+  migrationTimeLimitMs: number
   lockTimeoutMs: number
   ownerTimeoutMs: number
   autoMigrate: boolean

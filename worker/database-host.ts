@@ -110,8 +110,8 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
       recordBaseline(this.file.sqlite3, this.file.db, adopted)
       return []
     }
-    const { verify, keepSnapshots, minFreeBytes } = this.request
-    const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes, adopted }
+    const { verify, keepSnapshots, minFreeBytes, migrationTimeLimitMs: timeLimitMs } = this.request
+    const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes, timeLimitMs, adopted }
     return (await upgrade(this.file, pending, options)).applied
   }
 

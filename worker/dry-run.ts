@@ -9,7 +9,8 @@ import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 
 /**
  * Applies the pending migrations to an in-memory copy of the file, exactly as an upgrade would (same history check,
- * same per-step transaction and foreign-key check, same integrity check after the last step), and reports each step
+ * same per-step transaction, foreign-key check and time limit, same integrity check after the last step; a copy in
+ * memory runs faster than the OPFS file, so a step near the limit may pass here and not there), and reports each step
  * and the schema it leaves. The real file is only read. Throws what an upgrade's history check would throw
  * (`DatabaseTooNewError`, `MigrationEditedError`, `HistoryMismatchError`): those refuse the upgrade before any step.
  *
@@ -23,7 +24,8 @@ export function dryRun(
   sqlite3: Sqlite3,
   bytes: Uint8Array,
   prepared: PreparedMigrations,
-  request: Pick<OpenRequest, 'acceptEditedMigrations' | 'foreignKeys' | 'verify'>,
+  /** `migrationTimeLimitMs` (absent: no limit) stops a slow step as an upgrade would: the step fails. */
+  request: Pick<OpenRequest, 'acceptEditedMigrations' | 'foreignKeys' | 'verify'> & Partial<Pick<OpenRequest, 'migrationTimeLimitMs'>>,
   options: { schemaPerStep?: boolean } = {},
 ): DryRunResult {
   const started = performance.now()
@@ -40,7 +42,7 @@ export function dryRun(
       try {
         const ours = i === 0 ? adopted : []
         const changesBefore = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!))
-        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null, ours).durationMs
+        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null, ours, request.migrationTimeLimitMs).durationMs
         step.changes = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!)) - changesBefore - 1 - ours.length
         step.outcome = 'applied'
         if (options.schemaPerStep) step.schemaAfter = describeSchema(copy)

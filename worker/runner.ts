@@ -6,6 +6,7 @@ import { registerExtensions, validateExtensions, type SqlExtensions } from './sq
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
 import { ROLLBACK_REFUSED, runnerTreatment } from './statement-kind'
 import { runStatements, StatementError } from './statements'
+import { checkTimeLimit, SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from './time-limit'
 import { validateMigrations } from './validate-migrations'
 
 /** SQLITE_CONSTRAINT_FOREIGNKEY */
@@ -18,13 +19,15 @@ const FOREIGN_KEY_CODE = 787
 export class MigrationStepError extends Error {
   /** Version and name only: the migration itself may hold a function, which cannot cross to the page. */
   readonly migration: Pick<Migration, 'version' | 'name'>
+  /** The step ran past its time limit (`migrationTimeLimitMs`) and was stopped; `sqliteCode` is then 9 (SQLITE_INTERRUPT). */
+  readonly timedOut: boolean
   constructor(
     migration: Pick<Migration, 'version' | 'name'>,
     /** The statement that failed, `null` inside a code migration. */
     readonly statement: string | null,
     readonly sqliteCode: number | null,
     readonly sqliteMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; timedOut?: boolean },
   ) {
     super(
       `migration ${migration.version} ("${migration.name}") failed: ${sqliteMessage}` +
@@ -33,6 +36,7 @@ export class MigrationStepError extends Error {
     )
     this.name = 'MigrationStepError'
     this.migration = { version: migration.version, name: migration.name }
+    this.timedOut = options?.timedOut ?? false
   }
 }
 
@@ -80,7 +84,8 @@ export async function prepareMigrations(migrations: readonly Migration[], option
  * A migration with `transaction: false` runs statement by statement in autocommit mode (for `VACUUM`); its history row
  * is written in a transaction of its own afterwards.
  *
- * Throws `MigrationStepError` with the failing statement; nothing of the step survives.
+ * Throws `MigrationStepError` with the failing statement; nothing of the step survives. A body that runs longer than
+ * `timeLimitMs` (0: no limit) is stopped and fails with `timedOut` set (see `withTimeLimit`).
  *
  * @example
  * const row = applyMigration(sqlite3, db, { version: 1, name: 'init', sql: 'CREATE TABLE t(a);' }, checksum)
@@ -92,16 +97,17 @@ export function applyMigration(
   checksum: string | null,
   /** Baseline rows to record in the same transaction, first (see `planUpgrade`). */
   adopted: readonly AppliedMigration[] = [],
+  timeLimitMs = 0,
 ): AppliedMigration {
   if (migration.transaction !== false) {
-    const staged = stageMigration(sqlite3, db, migration, checksum, adopted)
+    const staged = stageMigration(sqlite3, db, migration, checksum, adopted, timeLimitMs)
     staged.commit()
     return staged.row
   }
   const started = performance.now()
   const restoreSettings = saveSettings(db)
   try {
-    runBody(sqlite3, db, migration)
+    runBody(sqlite3, db, migration, timeLimitMs)
     let row: AppliedMigration | undefined
     inTransaction(sqlite3, db, () => {
       row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys, adopted)
@@ -139,6 +145,8 @@ export function stageMigration(
   migration: Migration,
   checksum: string | null,
   adopted: readonly AppliedMigration[] = [],
+  /** Milliseconds the body may run (0: no limit); see `applyMigration`. */
+  timeLimitMs = 0,
 ): StagedMigration {
   const started = performance.now()
   const restoreSettings = saveSettings(db)
@@ -151,7 +159,7 @@ export function stageMigration(
     db.exec('PRAGMA foreign_keys = OFF') // a no-op inside a transaction, so it goes first
     db.exec('BEGIN IMMEDIATE')
     try {
-      runBody(sqlite3, db, migration)
+      runBody(sqlite3, db, migration, timeLimitMs)
       row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys, adopted)
     } catch (error) {
       rollback()
@@ -233,7 +241,39 @@ function asStepError(migration: Migration, error: unknown, statement: string | n
   return new MigrationStepError(migration, statement, sqliteCodeOf(error), messageOf(error), { cause: error })
 }
 
-function runBody(sqlite3: Sqlite3, db: Database, migration: Migration): void {
+/** Runs the migration's SQL or `up()` within `timeLimitMs` (0: none): the one place where both kinds run. */
+function runBody(sqlite3: Sqlite3, db: Database, migration: Migration, timeLimitMs: number): void {
+  try {
+    withTimeLimit(sqlite3, db, timeLimitMs, () => runUnlimited(sqlite3, db, migration))
+  } catch (error) {
+    if (error instanceof TimeLimitError) throw timedOut(migration, error)
+    throw error
+  }
+}
+
+/** The step error of a body stopped by its time limit, naming the statement SQLite was running if there was one. */
+function timedOut(migration: Migration, error: TimeLimitError): MigrationStepError {
+  const step = error.cause instanceof MigrationStepError ? error.cause : null
+  const ms = Math.round(error.elapsedMs)
+  const how = error.interrupted
+    ? `SQLite interrupted it after ${ms} ms`
+    : error.cause !== undefined
+      ? `it failed after ${ms} ms (${step?.sqliteMessage ?? messageOf(error.cause)})`
+      : typeof migration.up === 'function'
+        ? `it returned after ${ms} ms (JavaScript cannot be interrupted, only checked when up() returns)`
+        : `its last statement ended after ${ms} ms`
+  // Without a transaction only the interrupted statement is undone (SQLite runs each in its own).
+  const undone = migration.transaction !== false ? 'rolled back' : 'the interrupted statement was rolled back, earlier ones stay'
+  return new MigrationStepError(
+    migration,
+    step?.statement ?? null,
+    SQLITE_INTERRUPT,
+    `exceeded its time limit of ${error.limitMs} ms (migrationTimeLimitMs): ${how}; ${undone}`,
+    { cause: error, timedOut: true },
+  )
+}
+
+function runUnlimited(sqlite3: Sqlite3, db: Database, migration: Migration): void {
   if (typeof migration.up === 'function') {
     let result: unknown
     try {
@@ -278,6 +318,11 @@ function ensureNoForeignKeyViolations(db: Database, migration: Migration): void 
 /** Options of `runMigrations`. */
 export interface RunMigrationsOptions extends MigrationSetOptions {
   acceptEditedMigrations?: boolean | readonly number[]
+  /**
+   * Milliseconds each migration's body may run; a slower one is stopped and rolled back (`MigrationStepError` with
+   * `timedOut`, SQLite code 9) and the run stops there. Default 0: no limit. See `withTimeLimit`.
+   */
+  migrationTimeLimitMs?: number
   /** Called before and after each migration. */
   onMigration?: (event: { phase: 'start' | 'end'; index: number; total: number; migration: Migration; row?: AppliedMigration }) => void
 }
@@ -298,6 +343,7 @@ export async function runMigrations(
   migrations: readonly Migration[],
   options: RunMigrationsOptions = {},
 ): Promise<AppliedMigration[]> {
+  const timeLimitMs = checkTimeLimit(options.migrationTimeLimitMs, 'migrationTimeLimitMs')
   const prepared = await prepareMigrations(migrations, options)
   registerExtensions(sqlite3, db, prepared.extensions)
   const plan = planUpgrade(readHistory(db), prepared, options.acceptEditedMigrations ?? false)
@@ -305,7 +351,7 @@ export async function runMigrations(
     recordBaseline(sqlite3, db, plan.adopted)
     return plan.adopted
   }
-  return [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted)]
+  return [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted, timeLimitMs)]
 }
 
 /** Records baseline rows on their own (when no migration is pending), in one transaction. */
@@ -325,11 +371,13 @@ export function applyPending(
   checksums: ReadonlyMap<number, string>,
   onMigration?: RunMigrationsOptions['onMigration'],
   adopted: readonly AppliedMigration[] = [],
+  /** Milliseconds each migration's body may run (0: no limit); see `applyMigration`. */
+  timeLimitMs = 0,
 ): AppliedMigration[] {
   const applied: AppliedMigration[] = []
   pending.forEach((migration, index) => {
     onMigration?.({ phase: 'start', index, total: pending.length, migration })
-    const row = applyMigration(sqlite3, db, migration, checksums.get(migration.version) ?? null, index === 0 ? adopted : [])
+    const row = applyMigration(sqlite3, db, migration, checksums.get(migration.version) ?? null, index === 0 ? adopted : [], timeLimitMs)
     applied.push(row)
     onMigration?.({ phase: 'end', index, total: pending.length, migration, row })
   })

@@ -8,7 +8,9 @@ import { lastFailureKey } from './snapshot-store'
 
 /** The last failed upgrade of a database, or `null`. */
 export async function readLastFailure(store: UseStore, database: string): Promise<UpgradeFailure | null> {
-  return (await get<UpgradeFailure>(lastFailureKey(database), store)) ?? null
+  const failure = await get<UpgradeFailure>(lastFailureKey(database), store)
+  // A record kept by an older release has no `timedOut`.
+  return failure ? { ...failure, timedOut: failure.timedOut ?? false } : null
 }
 
 /** Records a failed upgrade; never throws (a lost record must not hide the failure itself). */
@@ -48,6 +50,7 @@ export function describeFailure(error: unknown, { fromVersion, toVersion }: { fr
     migrationName: failed?.migrationName ?? null,
     statement: failed?.statement ?? null,
     sqliteCode: failed?.sqliteCode ?? null,
+    timedOut: failed?.timedOut ?? false,
     restoredToVersion: failed?.restoredToVersion ?? null,
     snapshotId,
   }

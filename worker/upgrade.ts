@@ -14,6 +14,8 @@ export interface UpgradeOptions {
   verify: VerifyCheck | false
   keepSnapshots: number
   minFreeBytes: number
+  /** Milliseconds each migration's body may run before it is stopped and the upgrade fails (0 or absent: no limit). */
+  timeLimitMs?: number
   /** Baseline rows recorded with the first migration (adopting a file made without this library). */
   adopted?: readonly AppliedMigration[]
 }
@@ -69,7 +71,7 @@ async function upgradeSteps(
       // Let the chunk writes leave this thread before the migration keeps it busy.
       await new Promise((resolve) => setTimeout(resolve, 0))
       events({ phase: 'start', index: 0, migration: first })
-      const migration = stageMigration(file.sqlite3, file.db, first, options.checksums.get(first.version) ?? null, options.adopted)
+      const migration = stageMigration(file.sqlite3, file.db, first, options.checksums.get(first.version) ?? null, options.adopted, options.timeLimitMs)
       try {
         // The COMMIT waits for the snapshot and the marker to be durable. Until then SQLite's own journal can undo
         // everything, also after a crash (no marker yet: the next open simply rolls the journal back).
@@ -93,7 +95,7 @@ async function upgradeSteps(
       applyPending(file.sqlite3, file.db, overlap ? rest : pending, options.checksums, ({ phase, index, migration, row }) => {
         current = migration
         events({ phase, index: index + offset, migration, ...(row ? { row } : {}) })
-      }, overlap ? [] : options.adopted),
+      }, overlap ? [] : options.adopted, options.timeLimitMs),
     )
     if (options.verify) verify(file, options.verify)
   } catch (error) {
@@ -181,6 +183,7 @@ async function restoreAfterFailure(
       statement: step?.statement ?? null,
       sqliteCode: step ? step.sqliteCode : sqliteCodeOf(error),
       sqliteMessage,
+      timedOut: step?.timedOut ?? false,
       restoredToVersion: file.version(),
       snapshotId: snapshot.id,
     },

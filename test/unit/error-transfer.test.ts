@@ -22,7 +22,7 @@ describe('error transfer', () => {
       fail() {
         throw new MigrationFailedError('migration 5 failed', {
           phase: 'migration', version: 5, migrationName: 'b', statement: null, sqliteCode: null,
-          sqliteMessage: 'backfill threw', restoredToVersion: 3, snapshotId: 's',
+          sqliteMessage: 'backfill threw', timedOut: false, restoredToVersion: 3, snapshotId: 's',
         }, { cause: stepError })
       },
     })
@@ -48,6 +48,7 @@ describe('error transfer', () => {
             statement: 'INSERT INTO t VALUES (1);',
             sqliteCode: 19,
             sqliteMessage: 'constraint failed',
+            timedOut: false,
             restoredToVersion: 5,
             snapshotId: 's1',
           },

@@ -150,7 +150,7 @@ describe('describeFailure', () => {
   it('keeps the migration, statement, SQLite code and restored version of a MigrationFailedError', () => {
     const error = new MigrationFailedError('m', {
       phase: 'migration', version: 5, migrationName: 'backfill', statement: 'INSERT …', sqliteCode: 1299,
-      sqliteMessage: 'NOT NULL', restoredToVersion: 3, snapshotId: 's1',
+      sqliteMessage: 'NOT NULL', timedOut: false, restoredToVersion: 3, snapshotId: 's1',
     })
     expect(describeFailure(error, { fromVersion: 3, toVersion: 5 })).toMatchObject({
       code: 'MIGRATION_FAILED', errorName: 'MigrationFailedError', phase: 'migration', version: 5, migrationName: 'backfill',
