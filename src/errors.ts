@@ -1,3 +1,5 @@
+import type { SnapshotInfo } from './types'
+
 /**
  * Every error the library throws is a `SqliteOpfsMigrateError` with a stable `code`. Subclasses carry the facts an app
  * needs to react (versions, the failing statement, SQLite's result code). They cross the worker boundary intact (see
@@ -195,7 +197,33 @@ export class DatabaseClosedError extends SqliteOpfsMigrateError {
   }
 }
 
-/** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
+/**
+ * The database file itself is damaged, so it was not opened (nor migrated, nor changed). `reason`:
+ * `not-a-database` (no SQLite header: overwritten), `malformed` (SQLite found a damaged page) or `emptied` (the file is
+ * empty although this library last left it with content: OPFS lost it). `snapshots` are this database's snapshots,
+ * newest first. The way out: open again with `restoreFrom: <snapshot id>`, which first keeps the damaged file as a
+ * snapshot of its own (reason `before-restore`, so it can still be exported with `exportSnapshot`), then restores.
+ *
+ * @example
+ * try { db = await openDatabase({ name, worker }) } catch (e) {
+ *   if (!(e instanceof DatabaseCorruptError) || !e.snapshots[0]) throw e
+ *   db = await openDatabase({ name, worker, restoreFrom: e.snapshots[0].id })
+ * }
+ */
+export class DatabaseCorruptError extends SqliteOpfsMigrateError {
+  override readonly code = 'DATABASE_CORRUPT'
+  constructor(
+    message: string,
+    readonly reason: 'not-a-database' | 'malformed' | 'emptied',
+    /** SQLite's result code when SQLite found the damage (26 SQLITE_NOTADB, 11 SQLITE_CORRUPT). */
+    readonly sqliteCode: number | null,
+    readonly snapshots: SnapshotInfo[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 /**
  * A file given to `importDatabase` was refused; the current database is untouched. `reason` says why:
  * `empty`, `not-sqlite` (no SQLite header), `corrupt` (truncated, unreadable or failing `quick_check`), `unsupported`
@@ -218,7 +246,9 @@ export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
   }
 }
 
+/** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
 export const errorClasses = {
+  DatabaseCorruptError,
   SqliteOpfsMigrateError,
   InvalidOptionsError,
   InvalidMigrationsError,

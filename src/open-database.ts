@@ -59,6 +59,17 @@ export interface OpenDatabaseOptions {
    * later: for an app that asks the user first, or a tool that inspects a database whose upgrade keeps failing.
    */
   autoMigrate?: boolean
+  /**
+   * Restore this snapshot (an id from `snapshots()` or `DatabaseCorruptError.snapshots`) before anything else, then
+   * open and migrate as usual: the way out of a damaged file. The file as it was is kept first as a `before-restore`
+   * snapshot (even if SQLite cannot read it), so nothing is lost. Unknown or damaged snapshots are refused before any
+   * change (`SnapshotError`). `'current-file'` instead ends an interrupted upgrade or restore whose snapshot is lost or
+   * damaged by keeping the file as it is (after `quick_check`). Pass it once: every open with it restores again.
+   *
+   * @example
+   * const db = await openDatabase({ name: 'app.db', worker, restoreFrom: error.snapshots[0].id })
+   */
+  restoreFrom?: string
 }
 
 /**
@@ -141,7 +152,7 @@ function listener<E>(connection: WorkerConnection, callback: ((event: E) => void
 
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, migrationTimeLimitMs = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true } = options
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, migrationTimeLimitMs = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true, restoreFrom } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
     throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
@@ -160,7 +171,9 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (options.onVersionChange !== undefined && typeof options.onVersionChange !== 'function')
     throw new InvalidOptionsError('onVersionChange must be a function')
   if (typeof autoMigrate !== 'boolean') throw new InvalidOptionsError(`autoMigrate must be true or false, got ${String(autoMigrate)}`)
+  if (restoreFrom !== undefined && (typeof restoreFrom !== 'string' || restoreFrom === ''))
+    throw new InvalidOptionsError(`restoreFrom must be a snapshot id, got ${JSON.stringify(restoreFrom)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, minFreeBytes, migrationTimeLimitMs, lockTimeoutMs, ownerTimeoutMs, autoMigrate, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return { name, keepSnapshots, verify, minFreeBytes, migrationTimeLimitMs, lockTimeoutMs, ownerTimeoutMs, autoMigrate, restoreFrom: restoreFrom ?? null, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
 }

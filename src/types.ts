@@ -285,6 +285,7 @@ export interface OpenRequest {
   lockTimeoutMs: number
   ownerTimeoutMs: number
   autoMigrate: boolean
+  restoreFrom: string | null
   /** Identifies this tab's connection among the database's tabs. */
   tabId: string
 }

@@ -1,5 +1,5 @@
 import { deserializeError, serializeError } from '../src/error-transfer'
-import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError } from '../src/errors'
+import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../src/errors'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
 import { lockName } from '../src/worker-api'
 import { openHost, type AppMigrations } from './database-host'
@@ -180,7 +180,9 @@ export class DatabaseCoordinator {
     }
     let opened: Awaited<ReturnType<typeof openHost>>
     try {
-      opened = await openHost(this.request, this.app, emit, release)
+      // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
+      const request = this.#opened ? { ...this.request, restoreFrom: null } : this.request
+      opened = await openHost(request, this.app, emit, release)
     } catch (error) {
       if (!this.#isClosed()) this.#role = 'follower'
       if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
@@ -316,6 +318,10 @@ export class DatabaseCoordinator {
     }
     // An owner with older code is about to hand over to this tab (it heard our hello): wait for the lock instead.
     if (this.#joined && message.knows < this.knows) return
+    if (this.#joined && this.request.restoreFrom)
+      return this.#settleJoin(
+        new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; another tab has it open now, nothing was restored`),
+      )
     this.#link.ownerReady(message.from)
     if (this.#role === 'joining') this.#role = 'follower'
     const opened = message.to ? { ...message.opened, appliedNow: [], recoveredFrom: null } : message.opened

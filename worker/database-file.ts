@@ -136,6 +136,27 @@ export class DatabaseFile {
   }
 
   /**
+   * Stores the file exactly as it is, even when SQLite cannot read it (a damaged file about to be replaced): its size
+   * and version come from the file's bytes, not from SQL. Leaves the connection closed.
+   */
+  async snapshotAsIs(reason: SnapshotReason): Promise<SnapshotInfo> {
+    this.open() // opening reads nothing; the reader below goes through the VFS, not SQL
+    const header = this.chunks(100).next().value
+    // user_version is bytes 60–63 of a SQLite header (big-endian); anything else counts as version 0.
+    const isSqlite = header !== undefined && new TextDecoder().decode(header.subarray(0, 15)) === 'SQLite format 3'
+    const fromVersion = isSqlite && header.byteLength >= 64 ? new DataView(header.buffer, header.byteOffset).getInt32(60) : 0
+    try {
+      const info = await stageSnapshot(this.store, { database: this.name, fromVersion, toVersion: fromVersion, reason }, this.chunks(), { inFlight: 2 })
+        .written
+      await listSnapshot(this.store, info)
+      this.snapshotListed(info)
+      return info
+    } finally {
+      this.close()
+    }
+  }
+
+  /**
    * Puts the file back exactly as the snapshot holds it (after checking its sha-256) and reopens it. A marker is kept
    * while the file is being written; if the write fails the marker stays, so the next open restores again.
    */
@@ -168,7 +189,7 @@ export class DatabaseFile {
         { cause },
       )
     }
-    await clearMarker(this.store, this.name)
+    await clearMarker(this.store, this.name, info.bytes)
     progress(info.bytes, true)
     return info
   }

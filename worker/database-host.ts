@@ -13,9 +13,11 @@ import type {
   ProgressEvent,
   RunResult,
   SchemaObject,
+  SnapshotInfo,
   SqlParams,
   SqlValue,
 } from '../src/types'
+import { corruptError, damageOf, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
 import { DatabaseFile } from './database-file'
 import { dryRun } from './dry-run'
 import { planUpgrade, type UpgradePlan } from './baseline'
@@ -29,7 +31,7 @@ import { describeSchema } from './schema'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 import { readLastFailure } from './upgrade-failure'
-import { readMarker } from './upgrade-marker'
+import { readOpenState } from './upgrade-marker'
 import { upgrade } from './upgrade'
 
 
@@ -53,8 +55,8 @@ export async function openHost(
   if (typeof request?.name !== 'string' || !DATABASE_NAME.test(request.name))
     throw new InvalidOptionsError(`database name must match ${DATABASE_NAME}, got ${JSON.stringify(request?.name)}`)
   const store = snapshotStore()
-  const markerRead = readMarker(store, request.name).then(
-    (marker) => ({ marker }),
+  const stateRead = readOpenState(store, request.name).then(
+    (state) => ({ state }),
     (error: unknown) => ({ error }),
   )
   let prepared: PreparedMigrations, sqlite3: Sqlite3
@@ -67,14 +69,27 @@ export async function openHost(
   const storage = await openStorage(sqlite3, request.name, release, request.lockTimeoutMs)
   const file = new DatabaseFile(sqlite3, storage, store, request.name, request.foreignKeys, emit, prepared.extensions)
   try {
-    const read = await markerRead
+    const read = await stateRead
     if ('error' in read) throw read.error
-    const recoveredFrom = read.marker ? await file.restore(read.marker.snapshotId, 'interrupted-upgrade') : null
-    file.open()
+    const { marker, state } = read.state
+    // `restoreFrom` replaces the recovery the marker asks for: it is the way out when that snapshot is lost or damaged.
+    let recoveredFrom: SnapshotInfo | null = null
+    if (request.restoreFrom === KEEP_CURRENT_FILE) await keepCurrentFile(file, marker)
+    else if (request.restoreFrom) recoveredFrom = await restoreAtOpen(file, request.restoreFrom, prepared.list.at(-1)?.version ?? 0)
+    else if (marker) recoveredFrom = await recoverInterrupted(file, marker)
     const host = new DatabaseHost(file, prepared, request)
     let appliedNow: AppliedMigration[] = []
-    if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
-    else host.plan() // still refuses a file that is too new or whose history does not match
+    try {
+      file.open()
+      if (state?.bytes && file.size() === 0)
+        throw await corruptError(store, request.name, { reason: 'emptied', sqliteCode: null }, `its file is empty, but it had ${state.bytes} bytes when this library last changed it`)
+      if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
+      else host.plan() // still refuses a file that is too new or whose history does not match
+    } catch (error) {
+      const damage = damageOf(error)
+      if (damage) throw await corruptError(store, request.name, damage, `SQLite cannot read it (${messageOf(error)})`, error)
+      throw error
+    }
     return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom, servedBy: 'this-tab' } }
   } catch (error) {
     file.shutdown()

@@ -9,6 +9,7 @@ import { normaliseInfo, readVerifiedChunks, snapshotKeys, writeChunks, type Writ
 //   ['snapshot', database, id, i] → Blob of chunk i of the file (see snapshot-chunks.ts; 0.1 wrote one Blob at [.., id])
 //   ['marker', database]         → UpgradeMarker (see upgrade-marker.ts)
 //   ['last-failure', database]   → UpgradeFailure (see upgrade-failure.ts)
+//   ['file-state', database]     → FileState (see upgrade-marker.ts)
 const indexKey = (database: string): IDBValidKey => ['snapshots', database]
 
 /** The IndexedDB database and object store that hold every snapshot of this origin. */
@@ -143,6 +144,9 @@ export async function pruneSnapshots(store: UseStore, database: string, keep: nu
 
 /** Key of a database's upgrade marker (kept here so the key layout lives in one file). */
 export const markerKey = (database: string): IDBValidKey => ['marker', database]
+
+/** Key of what the library last knew of a database's file. */
+export const fileStateKey = (database: string): IDBValidKey => ['file-state', database]
 
 /** Key of a database's last failed upgrade. */
 export const lastFailureKey = (database: string): IDBValidKey => ['last-failure', database]

@@ -1,5 +1,5 @@
-import { del, get, set, type UseStore } from 'idb-keyval'
-import { markerKey } from './snapshot-store'
+import { get, getMany, promisifyRequest, set, type UseStore } from 'idb-keyval'
+import { fileStateKey, markerKey } from './snapshot-store'
 
 /**
  * Written (durably) after the snapshot and before the file changes; cleared once the file is good again. Finding one
@@ -24,7 +24,25 @@ export function writeMarker(store: UseStore, database: string, marker: UpgradeMa
   return set(markerKey(database), marker, store)
 }
 
-/** Records that the file is consistent again. */
-export function clearMarker(store: UseStore, database: string): Promise<void> {
-  return del(markerKey(database), store)
+/**
+ * What this library last knew of the file: its size when an upgrade, restore or import last left it consistent. An
+ * empty file where this says there were bytes was lost outside the library (see `DatabaseCorruptError`, `emptied`).
+ */
+export interface FileState {
+  bytes: number
+}
+
+/** The marker and the last known file state, in one read (at open). */
+export async function readOpenState(store: UseStore, database: string): Promise<{ marker?: UpgradeMarker; state?: FileState }> {
+  const [marker, state] = await getMany<UpgradeMarker | FileState | undefined>([markerKey(database), fileStateKey(database)], store)
+  return { marker: marker as UpgradeMarker | undefined, state: state as FileState | undefined }
+}
+
+/** Records that the file is consistent again (`bytes` long), in one transaction: one disk flush. */
+export function clearMarker(store: UseStore, database: string, bytes: number): Promise<void> {
+  return store('readwrite', (objects) => {
+    objects.delete(markerKey(database))
+    objects.put({ bytes } satisfies FileState, fileStateKey(database))
+    return promisifyRequest(objects.transaction)
+  })
 }

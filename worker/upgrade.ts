@@ -2,6 +2,7 @@ import { InsufficientStorageError, MigrationFailedError, SnapshotError } from '.
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
+import { corruptError, damageOf } from './damaged-file'
 import { applyPending, MigrationStepError, stageMigration } from './runner'
 import { listSnapshot, markerKey, pruneSnapshots } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
@@ -108,9 +109,9 @@ async function upgradeSteps(
       await listSnapshot(file.store, snapshot, marker(snapshot))
       file.snapshotListed(snapshot)
     }
-    throw await restoreAfterFailure(file, snapshot, current, error)
+    throw await restoreAfterFailure(file, snapshot, current, error, options.verify || 'quick_check')
   }
-  await clearMarker(file.store, file.name)
+  await clearMarker(file.store, file.name, file.size())
   await pruneSnapshots(file.store, file.name, options.keepSnapshots, snapshot.id)
   return { applied, snapshot }
 }
@@ -156,6 +157,7 @@ async function restoreAfterFailure(
   snapshot: SnapshotInfo,
   migration: Migration,
   error: unknown,
+  check: VerifyCheck,
 ): Promise<Error> {
   try {
     // A failed step has rolled back already; a failed verification leaves no transaction open either.
@@ -171,6 +173,20 @@ async function restoreAfterFailure(
   }
   const step = error instanceof MigrationStepError ? error : null
   const phase = error instanceof VerificationError ? 'verification' : 'migration'
+  // A file that was damaged before the upgrade fails its check (or a statement) the same way once restored: say so,
+  // rather than blame the migration.
+  if (phase === 'verification' || damageOf({ resultCode: step ? step.sqliteCode : sqliteCodeOf(error) })) {
+    const before = pragmaCheck(file.db, check)
+    if (!before.ok)
+      return corruptError(
+        file.store,
+        file.name,
+        { reason: 'malformed', sqliteCode: 11 },
+        `it was already damaged before the upgrade (${check}: ${before.messages.slice(0, 3).join('; ')}); the upgrade to version ` +
+          `${migration.version} was undone`,
+        error,
+      )
+  }
   const sqliteMessage = step?.sqliteMessage ?? messageOf(error)
   return new MigrationFailedError(
     `${phase === 'verification' ? `verification after migration ${migration.version}` : `migration ${migration.version}`} ` +

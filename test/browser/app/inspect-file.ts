@@ -79,6 +79,43 @@ export async function tamperFile(name: string, how: Tamper): Promise<void> {
   }
 }
 
+/** Ways to damage a stored snapshot. */
+export type SnapshotTamper = 'delete-chunk' | 'truncate-chunk' | 'flip-byte'
+
+/**
+ * Damages the last chunk of the snapshot an interrupted upgrade's marker names, directly in the library's IndexedDB
+ * store (key layout: worker/snapshot-store.ts). Returns the snapshot's id.
+ */
+export async function tamperMarkedSnapshot(database: string, how: SnapshotTamper): Promise<string> {
+  const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('sqlite-opfs-migrate')
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+  const run = <T>(act: (store: IDBObjectStore) => IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      const request = act(idb.transaction('snapshots', 'readwrite').objectStore('snapshots'))
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+  try {
+    const marker = await run((s) => s.get(['marker', database]) as IDBRequest<{ snapshotId: string } | undefined>)
+    if (!marker) throw new Error(`no marker for ${database}`)
+    const index = (await run((s) => s.get(['snapshots', database]) as IDBRequest<{ id: string; chunkSha256: string[] }[]>))!
+    const chunks = index.find((s) => s.id === marker.snapshotId)!.chunkSha256.length
+    const key = ['snapshot', database, marker.snapshotId, chunks - 1]
+    if (how === 'delete-chunk') await run((s) => s.delete(key))
+    else {
+      const bytes = new Uint8Array(await (await run((s) => s.get(key) as IDBRequest<Blob>)).arrayBuffer())
+      const damaged = how === 'truncate-chunk' ? bytes.subarray(0, bytes.byteLength >> 1) : bytes.map((b, i) => (i === 100 ? b ^ 0xff : b))
+      await run((s) => s.put(new Blob([damaged]), key))
+    }
+    return marker.snapshotId
+  } finally {
+    idb.close()
+  }
+}
+
 async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')

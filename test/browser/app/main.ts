@@ -7,7 +7,7 @@ import {
   type VersionChangeEvent,
 } from 'sqlite-opfs-migrate'
 import { FAULT_CHANNEL } from './fault-points'
-import { databaseDigest, tamperFile, type Tamper } from './inspect-file'
+import { databaseDigest, tamperFile, tamperMarkedSnapshot, type SnapshotTamper, type Tamper } from './inspect-file'
 
 /**
  * A small harness the Playwright specs drive through `page.evaluate`: it keeps open handles by name and turns errors
@@ -144,6 +144,8 @@ const harness = {
   digest: (name: string) => attempt(() => databaseDigest(harness.handle(name))),
   /** Damages the closed database's file in OPFS (see `tamperFile`). */
   tamper: (name: string, how: Tamper) => attempt(() => tamperFile(name, how)),
+  /** Damages the snapshot an interrupted upgrade of `name` needs (see `tamperMarkedSnapshot`). */
+  tamperSnapshot: (name: string, how: SnapshotTamper) => attempt(() => tamperMarkedSnapshot(name, how)),
   terminate(name: string) {
     workers.get(name)?.terminate()
   },

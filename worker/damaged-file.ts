@@ -1,0 +1,105 @@
+import type { UseStore } from 'idb-keyval'
+import { DatabaseCorruptError, DatabaseTooNewError, SnapshotError } from '../src/errors'
+import type { SnapshotInfo } from '../src/types'
+import type { DatabaseFile } from './database-file'
+import { pragmaCheck } from './integrity-check'
+import { findSnapshot, listSnapshots } from './snapshot-store'
+import { clearMarker, type UpgradeMarker } from './upgrade-marker'
+import { sqliteCodeOf } from './sqlite'
+
+/** SQLite's primary result codes that mean the file itself is damaged, not the statement. */
+const SQLITE_CORRUPT = 11
+const SQLITE_NOTADB = 26
+
+/** What kind of damage an error from SQLite reveals, or `null` when it is not about the file. */
+export function damageOf(error: unknown): { reason: 'not-a-database' | 'malformed'; sqliteCode: number } | null {
+  const code = sqliteCodeOf(error)
+  if (code === null) return null
+  if ((code & 0xff) === SQLITE_NOTADB) return { reason: 'not-a-database', sqliteCode: code }
+  if ((code & 0xff) === SQLITE_CORRUPT) return { reason: 'malformed', sqliteCode: code }
+  return null
+}
+
+/**
+ * The error for a damaged file, listing its snapshots and saying how to get out: restore one at open (`restoreFrom`),
+ * which keeps the damaged file as a snapshot first.
+ *
+ * @example
+ * const damage = damageOf(error)
+ * if (damage) throw await corruptError(store, 'app.db', damage, `reading its schema failed (${messageOf(error)})`, error)
+ */
+export async function corruptError(
+  store: UseStore,
+  database: string,
+  damage: { reason: DatabaseCorruptError['reason']; sqliteCode: number | null },
+  what: string,
+  cause?: unknown,
+): Promise<DatabaseCorruptError> {
+  const snapshots = await listSnapshots(store, database).catch((): SnapshotInfo[] => [])
+  const newest = snapshots[0]
+  const wayOut = newest
+    ? `open it with restoreFrom: '${newest.id}' (the newest of ${snapshots.length} snapshot(s), version ${newest.fromVersion}, ` +
+      `${newest.createdAt}) to put that snapshot back; the damaged file is kept as a snapshot of its own first, to export`
+    : 'no snapshot of it exists; export the file (exportDatabase on a handle opened with autoMigrate: false may still read part of it)'
+  return new DatabaseCorruptError(`database ${database} is damaged: ${what}; nothing was changed. To recover, ${wayOut}`, damage.reason, damage.sqliteCode, snapshots, {
+    cause,
+  })
+}
+
+/**
+ * `restoreFrom` at open: checks the snapshot, keeps the current file as it is (damaged or not) as a `before-restore`
+ * snapshot, then restores the chosen one. Throws `SNAPSHOT_NOT_FOUND`/`SNAPSHOT_CORRUPT` (nothing changed) or
+ * `DatabaseTooNewError` for a snapshot newer than the app.
+ *
+ * @example
+ * await restoreAtOpen(file, request.restoreFrom, latestVersion)
+ */
+export async function restoreAtOpen(file: DatabaseFile, snapshotId: string, latestVersion: number): Promise<SnapshotInfo> {
+  const target = await findSnapshot(file.store, file.name, snapshotId)
+  if (target.fromVersion > latestVersion)
+    throw new DatabaseTooNewError(
+      `snapshot ${snapshotId} holds version ${target.fromVersion}, newer than this app's latest migration ${latestVersion}`,
+      target.fromVersion,
+      latestVersion,
+    )
+  await file.snapshotAsIs('before-restore')
+  return file.restore(snapshotId, 'requested')
+}
+
+/** `restoreFrom` value that keeps the file as it is instead of restoring the interrupted operation's snapshot. */
+export const KEEP_CURRENT_FILE = 'current-file'
+
+/**
+ * Recovers an interrupted upgrade, restore or import from the snapshot its marker names. When that snapshot is lost or
+ * damaged nothing is written, and the error says the two ways out: another snapshot, or the file as it is.
+ */
+export async function recoverInterrupted(file: DatabaseFile, marker: UpgradeMarker): Promise<SnapshotInfo> {
+  try {
+    return await file.restore(marker.snapshotId, 'interrupted-upgrade')
+  } catch (error) {
+    if (!(error instanceof SnapshotError) || (error.code !== 'SNAPSHOT_NOT_FOUND' && error.code !== 'SNAPSHOT_CORRUPT')) throw error
+    const others = (await listSnapshots(file.store, file.name).catch((): SnapshotInfo[] => [])).filter((s) => s.id !== marker.snapshotId)
+    throw new SnapshotError(
+      error.code,
+      `${error.message}. It is needed to undo an interrupted ${marker.kind} of ${file.name} (version ${marker.fromVersion} → ` +
+        `${marker.toVersion}), so the file was left exactly as it is. Ways out: open with restoreFrom: '${KEEP_CURRENT_FILE}' to ` +
+        `keep the file as it is (each migration that committed did so whole; the file is checked first)` +
+        (others[0] ? `, or restoreFrom: '${others[0].id}' (snapshot of version ${others[0].fromVersion}, ${others[0].createdAt})` : ''),
+      marker.snapshotId,
+      { cause: error },
+    )
+  }
+}
+
+/**
+ * `restoreFrom: 'current-file'`: ends an interrupted operation without its snapshot, keeping the file as it is, once
+ * `quick_check` passes (a restore killed mid-write can leave a damaged file: then `DatabaseCorruptError`).
+ */
+export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker | undefined): Promise<void> {
+  if (!marker) return
+  file.open()
+  const { ok, messages } = pragmaCheck(file.db, 'quick_check')
+  if (!ok)
+    throw await corruptError(file.store, file.name, { reason: 'malformed', sqliteCode: 11 }, `quick_check failed (${messages.slice(0, 3).join('; ')})`)
+  await clearMarker(file.store, file.name, file.size())
+}
