@@ -18,7 +18,10 @@ const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
 export interface StoredHistory {
   version: number
   hasTable: boolean
-  /** Whether the file holds any table, view, index or trigger (only looked up when there is no history table). */
+  /**
+   * Whether the file holds any table, view, index or trigger besides our history table (only looked up when the
+   * history is missing or empty; `true` when it has rows).
+   */
   hasSchema: boolean
   applied: AppliedMigration[]
 }
@@ -50,7 +53,10 @@ export function readHistory(db: Database): StoredHistory {
     if (!new RegExp(`no such table: ${HISTORY_TABLE}`).test(String((error as Error)?.message))) throw error
     hasTable = false
   }
-  const hasSchema = hasTable || Number(db.selectValue(`SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`)) > 0
+  // An empty history table vouches for nothing (see `ensureVersionMatchesHistory`), so look at the schema then too.
+  const hasSchema =
+    applied.length > 0 ||
+    Number(db.selectValue(`SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '${HISTORY_TABLE}'`)) > 0
   return { version, hasTable, hasSchema, applied }
 }
 
@@ -102,7 +108,8 @@ export function checkHistory(
   if (missed)
     throw new HistoryMismatchError(
       `migration ${missed.version} ("${missed.name}") is not applied but the database is already at version ${stored.version}; ` +
-        `new migrations must have versions above the latest applied one`,
+        `new migrations must have versions above the latest applied one (renumber it above ${stored.version}); if it was ` +
+        `applied, its ${HISTORY_TABLE} row was deleted by other code: restore a snapshot or backup`,
       missed.version,
     )
   return migrations.filter((m) => m.version > stored.version)
@@ -126,6 +133,15 @@ function ensureVersionMatchesHistory(stored: StoredHistory, lastApplied: number)
         `baseline: <the version of the migration its schema matches>`,
       0,
     )
+  // Our history table is only ever created together with its first row, so an empty one over other tables had its rows
+  // deleted: taken for a new database, migration 1 would run again over the user's data.
+  if (stored.hasTable && stored.applied.length === 0 && stored.version === 0 && stored.hasSchema)
+    throw new HistoryMismatchError(
+      `database has tables but its ${HISTORY_TABLE} table is empty: its history was deleted by other code; restore a ` +
+        `snapshot or backup, or drop the empty ${HISTORY_TABLE} table and pass baseline: <the version of the migration its ` +
+        `schema matches> to adopt it`,
+      0,
+    )
   if (!stored.hasTable && stored.version !== 0)
     throw new HistoryMismatchError(
       `database has user_version ${stored.version} but no ${HISTORY_TABLE} table: it was versioned by other code; ` +
@@ -134,7 +150,8 @@ function ensureVersionMatchesHistory(stored: StoredHistory, lastApplied: number)
     )
   if (stored.hasTable && stored.version !== lastApplied)
     throw new HistoryMismatchError(
-      `user_version is ${stored.version} but the latest migration in ${HISTORY_TABLE} is ${lastApplied}`,
+      `user_version is ${stored.version} but the latest migration in ${HISTORY_TABLE} is ${lastApplied}: the file was ` +
+        `changed by other code; restore a snapshot or backup (or set PRAGMA user_version = ${lastApplied} if the history is right)`,
       stored.version,
     )
 }
@@ -146,12 +163,14 @@ function ensureAppliedStillShipped(
 ): void {
   if (!migration)
     throw new HistoryMismatchError(
-      `applied migration ${row.version} ("${row.name}") is missing from the app's migrations; never delete applied migrations`,
+      `applied migration ${row.version} ("${row.name}") is missing from the app's migrations; never delete applied migrations: ` +
+        `put it back (and add a new migration to undo what it did)`,
       row.version,
     )
   if (migration.name !== row.name)
     throw new HistoryMismatchError(
-      `applied migration ${row.version} was named "${row.name}" but the app now calls it "${migration.name}"`,
+      `applied migration ${row.version} was named "${row.name}" but the app now calls it "${migration.name}"; applied ` +
+        `migrations must keep their version and name: put "${row.name}" back at version ${row.version} and add changes as new migrations`,
       row.version,
     )
   const current = checksums.get(row.version)
