@@ -22,8 +22,9 @@ export interface OpenDatabaseOptions {
   /** Enforce foreign keys on the connection (`PRAGMA foreign_keys = ON`). Default `true`. */
   foreignKeys?: boolean
   /**
-   * Storage an upgrade must leave free, on top of room for its snapshot and journal (twice the file size). An upgrade
-   * that cannot have it fails with `InsufficientStorageError` before anything is written. Default 0.
+   * Storage an upgrade must leave free, on top of room for its snapshot and journal (twice the file size); an import,
+   * on top of twice the imported file and a snapshot of today's. Without it the operation fails with
+   * `InsufficientStorageError` before anything is written. Default 0.
    */
   minFreeBytes?: number
   /**

@@ -10,27 +10,36 @@ import { promisifyRequest, type UseStore } from 'idb-keyval'
  * await set('key', new Blob([bytes]), store)
  */
 export function createDurableStore(dbName: string, storeName: string): UseStore {
-  let dbp: Promise<IDBDatabase> | undefined
-  const getDB = (): Promise<IDBDatabase> => {
+  let dbp: Promise<{ db: IDBDatabase; closed: Promise<never> }> | undefined
+  const getDB = () => {
     if (dbp) return dbp
     const request = indexedDB.open(dbName)
     request.onupgradeneeded = () => request.result.createObjectStore(storeName)
-    dbp = promisifyRequest(request)
-    dbp.then(
-      (db) => {
-        // Reopen on the next call if the browser closes the connection (storage cleared, version change).
-        db.onclose = () => (dbp = undefined)
-        db.onversionchange = () => {
-          db.close()
+    dbp = promisifyRequest(request).then((db) => {
+      // When the browser closes the connection (site data cleared, storage evicted), Chromium never settles the
+      // transactions still running on it: fail them, so a snapshot write reports SNAPSHOT_WRITE_FAILED instead of
+      // hanging the upgrade. The next call opens a new connection.
+      const closed = new Promise<never>((_, reject) => {
+        db.onclose = () => {
           dbp = undefined
+          reject(new DOMException(`the browser closed IndexedDB database ${dbName} (site data cleared?)`, 'AbortError'))
         }
-      },
-      () => (dbp = undefined),
-    )
+      })
+      closed.catch(() => {})
+      db.onversionchange = () => {
+        db.close()
+        dbp = undefined
+      }
+      return { db, closed }
+    })
+    dbp.catch(() => (dbp = undefined))
     return dbp
   }
   return (txMode, callback) =>
-    getDB().then((db) =>
-      callback(db.transaction(storeName, txMode, { durability: txMode === 'readwrite' ? 'strict' : 'default' }).objectStore(storeName)),
+    getDB().then(({ db, closed }) =>
+      Promise.race([
+        callback(db.transaction(storeName, txMode, { durability: txMode === 'readwrite' ? 'strict' : 'default' }).objectStore(storeName)),
+        closed,
+      ]),
     )
 }

@@ -9,6 +9,7 @@ import type { PreparedMigrations } from './runner'
 import { CHUNK_BYTES } from './snapshot-chunks'
 import { saveSnapshot } from './snapshot-store'
 import { messageOf, type Sqlite3 } from './sqlite'
+import { ensureRoom } from './storage-room'
 
 const HEADER = 'SQLite format 3\0'
 
@@ -27,10 +28,12 @@ const HEADER = 'SQLite format 3\0'
 export async function importDatabase(
   file: DatabaseFile,
   prepared: PreparedMigrations,
-  request: Pick<OpenRequest, 'acceptEditedMigrations'>,
+  request: Pick<OpenRequest, 'acceptEditedMigrations' | 'minFreeBytes'>,
   blob: Blob,
 ): Promise<ImportResult> {
   if (!(blob instanceof Blob)) throw new InvalidDatabaseFileError('not-sqlite', 'importDatabase needs a Blob or File')
+  // Checked before the file is even read: its own snapshot, the file it becomes, and the undo snapshot of today's file.
+  await ensureRoom(file, blob.size * 2 + file.size() + request.minFreeBytes, `import ${blob.size} bytes into ${file.name}`)
   const bytes = new Uint8Array(await blob.arrayBuffer())
   const version = checkImportable(file.sqlite3, bytes, prepared, request)
   const undoSnapshot = await file.snapshot('before-import', version)

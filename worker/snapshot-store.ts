@@ -51,7 +51,10 @@ export function stageSnapshot(store: UseStore, snapshot: NewSnapshot, chunks: It
   const written = writeChunks(store, snapshot.database, id, chunks, options).then(
     (chunked): SnapshotInfo => ({ id, ...snapshot, ...chunked, createdAt }),
     async (error: unknown) => {
-      await delMany(await keysOf(store, snapshot.database, id), store).catch(() => {})
+      // Best effort (the next prune removes what is left): a failed cleanup must not replace the write's own error.
+      await keysOf(store, snapshot.database, id)
+        .then((keys) => delMany(keys, store))
+        .catch(() => {})
       throw error
     },
   )

@@ -1,4 +1,4 @@
-import { InsufficientStorageError, MigrationFailedError, SnapshotError } from '../src/errors'
+import { MigrationFailedError, SnapshotError } from '../src/errors'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
@@ -6,6 +6,7 @@ import { corruptError, damageOf } from './damaged-file'
 import { applyPending, MigrationStepError, stageMigration } from './runner'
 import { listSnapshot, markerKey, pruneSnapshots } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
+import { ensureRoom } from './storage-room'
 import { clearLastFailure, recordFailure } from './upgrade-failure'
 import { clearMarker, type UpgradeMarker } from './upgrade-marker'
 
@@ -129,18 +130,8 @@ function migrationEvents(file: DatabaseFile, total: number) {
  * Room for the snapshot in IndexedDB plus a rollback journal as large as the file (the worst case of a rebuild), plus
  * what the app wants kept free.
  */
-async function ensureRoomForSnapshot(file: DatabaseFile, minFreeBytes: number): Promise<void> {
-  const required = file.size() * 2 + minFreeBytes
-  const estimate = await navigator.storage?.estimate?.().catch(() => undefined)
-  const available = estimate?.quota !== undefined ? estimate.quota - (estimate.usage ?? 0) : null
-  file.emit({ type: 'quota-check', requiredBytes: required, availableBytes: available })
-  if (available !== null && available < required)
-    throw new InsufficientStorageError(
-      `not enough storage to upgrade ${file.name} safely: need ${required} bytes (snapshot, journal and minFreeBytes), ` +
-        `${available} available; nothing was changed`,
-      required,
-      available,
-    )
+function ensureRoomForSnapshot(file: DatabaseFile, minFreeBytes: number): Promise<void> {
+  return ensureRoom(file, file.size() * 2 + minFreeBytes, `upgrade ${file.name} safely (snapshot, journal and minFreeBytes)`)
 }
 
 class VerificationError extends Error {}

@@ -36,15 +36,16 @@ export const FAULT_ROW = 550
 /**
  * The worker side: an `onProgress` hook and a `fault_point(id)` SQL function. At its point the worker announces it and
  * then keeps its thread busy, so that it is killed exactly there (a terminated worker stops mid-instruction, as when a
- * tab crashes). Stalls at most 20 s, then carries on (a test that never kills it fails on the outcome).
+ * tab crashes). Stalls `pauseMs` (default 20 s), then carries on: a test may also change the world meanwhile (clear the
+ * site's storage, say) and let the worker meet it.
  */
-export function faultInjector(point: FaultPoint | null) {
+export function faultInjector(point: FaultPoint | null, pauseMs = 20_000) {
   let reached = false
   const stop = (): void => {
     if (reached) return
     reached = true
     new BroadcastChannel(FAULT_CHANNEL).postMessage({ point })
-    const until = Date.now() + 20_000
+    const until = Date.now() + pauseMs
     while (Date.now() < until) {
       /* wait to be killed */
     }

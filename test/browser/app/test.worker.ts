@@ -13,7 +13,7 @@ const baseline = params.get('baseline')
 const faultAt = params.get('faultAt')
 if (faultAt && !(faultAt in FAULT_POINTS)) throw new Error(`unknown fault point ${faultAt}`)
 // `faultAt`: stall at that moment of the upgrade and announce it, so the page can kill this worker there.
-const faults = faultInjector(faultAt as FaultPoint | null)
+const faults = faultInjector(faultAt as FaultPoint | null, params.has('faultPauseMs') ? Number(params.get('faultPauseMs')) : undefined)
 serveDatabase({
   migrations: set,
   // `baseline`: adopt a database made without this library (a version, or `user_version`).
