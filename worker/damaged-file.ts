@@ -3,6 +3,7 @@ import { DatabaseCorruptError, DatabaseTooNewError, SnapshotError } from '../src
 import type { SnapshotInfo } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
+import { readVerifiedBytes } from './snapshot-chunks'
 import { findSnapshot, listSnapshots } from './snapshot-store'
 import { clearMarker, type UpgradeMarker } from './upgrade-marker'
 import { sqliteCodeOf } from './sqlite'
@@ -36,11 +37,12 @@ export async function corruptError(
   cause?: unknown,
 ): Promise<DatabaseCorruptError> {
   const snapshots = await listSnapshots(store, database).catch((): SnapshotInfo[] => [])
-  const newest = snapshots[0]
+  // A `before-restore` snapshot may be the damaged file itself, kept by an earlier attempt: never recommend it.
+  const newest = snapshots.find((s) => s.reason !== 'before-restore')
   const wayOut = newest
-    ? `open it with restoreFrom: '${newest.id}' (the newest of ${snapshots.length} snapshot(s), version ${newest.fromVersion}, ` +
+    ? `open it with restoreFrom: '${newest.id}' (the newest usable of ${snapshots.length} snapshot(s), version ${newest.fromVersion}, ` +
       `${newest.createdAt}) to put that snapshot back; the damaged file is kept as a snapshot of its own first, to export`
-    : 'no snapshot of it exists; export the file (exportDatabase on a handle opened with autoMigrate: false may still read part of it)'
+    : 'no snapshot of it exists to restore; the file is left as it is in OPFS (.sqlite-opfs-migrate/' + database + ')'
   return new DatabaseCorruptError(`database ${database} is damaged: ${what}; nothing was changed. To recover, ${wayOut}`, damage.reason, damage.sqliteCode, snapshots, {
     cause,
   })
@@ -62,6 +64,8 @@ export async function restoreAtOpen(file: DatabaseFile, snapshotId: string, late
       target.fromVersion,
       latestVersion,
     )
+  // Check the target's every chunk first: a refused restore must not leave a new snapshot behind.
+  await readVerifiedBytes(file.store, target)
   await file.snapshotAsIs('before-restore')
   return file.restore(snapshotId, 'requested')
 }
@@ -95,10 +99,21 @@ export async function recoverInterrupted(file: DatabaseFile, marker: UpgradeMark
  * `restoreFrom: 'current-file'`: ends an interrupted operation without its snapshot, keeping the file as it is, once
  * `quick_check` passes (a restore killed mid-write can leave a damaged file: then `DatabaseCorruptError`).
  */
-export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker | undefined): Promise<void> {
+export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker | undefined, lastBytes: number): Promise<void> {
   if (!marker) return
   file.open()
-  const { ok, messages } = pragmaCheck(file.db, 'quick_check')
+  // An empty file passes quick_check: keeping it would turn a lost file into a new database.
+  if (file.size() === 0 && (lastBytes > 0 || marker.fromVersion > 0))
+    throw await corruptError(file.store, file.name, { reason: 'emptied', sqliteCode: null }, 'its file is empty, so there is nothing to keep')
+  let check: ReturnType<typeof pragmaCheck>
+  try {
+    check = pragmaCheck(file.db, 'quick_check')
+  } catch (error) {
+    const damage = damageOf(error)
+    if (damage) throw await corruptError(file.store, file.name, damage, 'SQLite cannot read it', error)
+    throw error
+  }
+  const { ok, messages } = check
   if (!ok)
     throw await corruptError(file.store, file.name, { reason: 'malformed', sqliteCode: 11 }, `quick_check failed (${messages.slice(0, 3).join('; ')})`)
   await clearMarker(file.store, file.name, file.size())

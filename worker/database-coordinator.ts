@@ -182,6 +182,10 @@ export class DatabaseCoordinator {
     try {
       // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
       const request = this.#opened ? { ...this.request, restoreFrom: null } : this.request
+      if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId)) {
+        release()
+        throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
+      }
       opened = await openHost(request, this.app, emit, release)
     } catch (error) {
       if (!this.#isClosed()) this.#role = 'follower'

@@ -141,7 +141,16 @@ export class DatabaseFile {
    */
   async snapshotAsIs(reason: SnapshotReason): Promise<SnapshotInfo> {
     this.open() // opening reads nothing; the reader below goes through the VFS, not SQL
-    const header = this.chunks(100).next().value
+    // A hot journal (a migration killed mid-way) must be rolled back first, or the copy is a torn file; reading the
+    // schema does that when SQLite can read the file at all.
+    try {
+      this.db.selectValue('PRAGMA schema_version')
+    } catch {
+      /* damaged: copy it as it is */
+    }
+    const reader = this.chunks(100)
+    const header = reader.next().value
+    reader.return(undefined)
     // user_version is bytes 60–63 of a SQLite header (big-endian); anything else counts as version 0.
     const isSqlite = header !== undefined && new TextDecoder().decode(header.subarray(0, 15)) === 'SQLite format 3'
     const fromVersion = isSqlite && header.byteLength >= 64 ? new DataView(header.buffer, header.byteOffset).getInt32(60) : 0

@@ -74,14 +74,15 @@ export async function openHost(
     const { marker, state } = read.state
     // `restoreFrom` replaces the recovery the marker asks for: it is the way out when that snapshot is lost or damaged.
     let recoveredFrom: SnapshotInfo | null = null
-    if (request.restoreFrom === KEEP_CURRENT_FILE) await keepCurrentFile(file, marker)
+    if (request.restoreFrom === KEEP_CURRENT_FILE) await keepCurrentFile(file, marker, state?.bytes ?? 0)
     else if (request.restoreFrom) recoveredFrom = await restoreAtOpen(file, request.restoreFrom, prepared.list.at(-1)?.version ?? 0)
     else if (marker) recoveredFrom = await recoverInterrupted(file, marker)
     const host = new DatabaseHost(file, prepared, request)
     let appliedNow: AppliedMigration[] = []
     try {
       file.open()
-      if (state?.bytes && file.size() === 0)
+      // Only when nothing was restored just now: a restore may rightly leave an empty file (a new database's snapshot).
+      if (state?.bytes && !recoveredFrom && !request.restoreFrom && file.size() === 0)
         throw await corruptError(store, request.name, { reason: 'emptied', sqliteCode: null }, `its file is empty, but it had ${state.bytes} bytes when this library last changed it`)
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match

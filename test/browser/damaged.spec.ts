@@ -133,3 +133,20 @@ for (const how of ['delete-chunk', 'truncate-chunk', 'flip-byte'] as const)
     expect(kept).toMatchObject({ recoveredFrom: null, appliedNow: [{ version: 4 }, { version: 5 }], version: 5 })
     expect(await digest(page, 'lost.db')).toEqual(atV5)
   })
+
+test('restoreFrom the only snapshot of a once-upgraded database (an empty file) opens it, not an "emptied" alarm', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await page.evaluate(() => window.harness.open({ name: 'once.db', set: 'faults-v1' })))
+  ok(await page.evaluate(() => window.harness.close('once.db')))
+  await tamper(page, 'once.db', { kind: 'replace', text: 'garbage '.repeat(64) })
+  const error = failed(await open(page, 'once.db'))
+  const [only] = error.fields.snapshots as { id: string; bytes: number }[]
+  expect(only).toMatchObject({ bytes: 0 })
+  expect(ok(await open(page, 'once.db', { restoreFrom: only!.id }))).toMatchObject({ version: 5, recoveredFrom: { id: only!.id } })
+  // A damaged target is refused before a new snapshot is taken.
+  const count = ok(await page.evaluate(() => window.harness.status('once.db'))).snapshots.length
+  ok(await page.evaluate(() => window.harness.close('once.db')))
+  expect(failed(await open(page, 'once.db', { restoreFrom: 'missing' })).code).toBe('SNAPSHOT_NOT_FOUND')
+  ok(await open(page, 'once.db'))
+  expect(ok(await page.evaluate(() => window.harness.status('once.db'))).snapshots).toHaveLength(count)
+})
