@@ -14,7 +14,11 @@ const SQLITE_NOTADB = 26
 
 /** What kind of damage an error from SQLite reveals, or `null` when it is not about the file. */
 export function damageOf(error: unknown): { reason: 'not-a-database' | 'malformed'; sqliteCode: number } | null {
-  const code = sqliteCodeOf(error)
+  return damageOfCode(sqliteCodeOf(error))
+}
+
+/** `damageOf` for a result code already taken from an error (e.g. a `MigrationStepError`'s `sqliteCode`). */
+export function damageOfCode(code: number | null): { reason: 'not-a-database' | 'malformed'; sqliteCode: number } | null {
   if (code === null) return null
   if ((code & 0xff) === SQLITE_NOTADB) return { reason: 'not-a-database', sqliteCode: code }
   if ((code & 0xff) === SQLITE_CORRUPT) return { reason: 'malformed', sqliteCode: code }

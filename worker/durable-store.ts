@@ -10,36 +10,45 @@ import { promisifyRequest, type UseStore } from 'idb-keyval'
  * await set('key', new Blob([bytes]), store)
  */
 export function createDurableStore(dbName: string, storeName: string): UseStore {
-  let dbp: Promise<{ db: IDBDatabase; closed: Promise<never> }> | undefined
-  const getDB = () => {
+  let dbp: Promise<IDBDatabase> | undefined
+  const getDB = (): Promise<IDBDatabase> => {
     if (dbp) return dbp
     const request = indexedDB.open(dbName)
     request.onupgradeneeded = () => request.result.createObjectStore(storeName)
-    dbp = promisifyRequest(request).then((db) => {
-      // When the browser closes the connection (site data cleared, storage evicted), Chromium never settles the
-      // transactions still running on it: fail them, so a snapshot write reports SNAPSHOT_WRITE_FAILED instead of
-      // hanging the upgrade. The next call opens a new connection.
-      const closed = new Promise<never>((_, reject) => {
-        db.onclose = () => {
+    dbp = promisifyRequest(request)
+    dbp.then(
+      (db) => {
+        // Reopen on the next call if the browser closes the connection (storage cleared, version change).
+        db.addEventListener('close', () => (dbp = undefined))
+        db.onversionchange = () => {
+          db.close()
           dbp = undefined
-          reject(new DOMException(`the browser closed IndexedDB database ${dbName} (site data cleared?)`, 'AbortError'))
         }
-      })
-      closed.catch(() => {})
-      db.onversionchange = () => {
-        db.close()
-        dbp = undefined
-      }
-      return { db, closed }
-    })
-    dbp.catch(() => (dbp = undefined))
+      },
+      () => (dbp = undefined),
+    )
     return dbp
   }
   return (txMode, callback) =>
-    getDB().then(({ db, closed }) =>
-      Promise.race([
+    getDB().then((db) =>
+      untilClosed(db, () =>
         callback(db.transaction(storeName, txMode, { durability: txMode === 'readwrite' ? 'strict' : 'default' }).objectStore(storeName)),
-        closed,
-      ]),
+      ),
     )
+}
+
+/**
+ * Runs one transaction's work, failing it if the browser closes the connection first: Chromium never settles the
+ * transactions of a connection it force-closes (site data cleared, storage evicted), so without this a snapshot write
+ * would hang the upgrade instead of failing with SNAPSHOT_WRITE_FAILED. The listener lives only as long as the call.
+ */
+function untilClosed<T>(db: IDBDatabase, run: () => T | PromiseLike<T>): Promise<T> {
+  let onClose = (): void => {}
+  return new Promise<T>((resolve, reject) => {
+    onClose = () => reject(new DOMException(`the browser closed IndexedDB database ${db.name} (site data cleared?)`, 'AbortError'))
+    db.addEventListener('close', onClose)
+    Promise.resolve()
+      .then(run)
+      .then(resolve, reject)
+  }).finally(() => db.removeEventListener('close', onClose))
 }

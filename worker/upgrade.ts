@@ -2,7 +2,7 @@ import { MigrationFailedError, SnapshotError } from '../src/errors'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
-import { corruptError, damageOf } from './damaged-file'
+import { corruptError, damageOfCode } from './damaged-file'
 import { applyPending, MigrationStepError, stageMigration } from './runner'
 import { listSnapshot, markerKey, pruneSnapshots } from './snapshot-store'
 import { messageOf, sqliteCodeOf } from './sqlite'
@@ -167,7 +167,7 @@ async function restoreAfterFailure(
   const phase = error instanceof VerificationError ? 'verification' : 'migration'
   // A file that was damaged before the upgrade fails its check (or a statement) the same way once restored: say so,
   // rather than blame the migration.
-  if (phase === 'verification' || damageOf({ resultCode: step ? step.sqliteCode : sqliteCodeOf(error) })) {
+  if (phase === 'verification' || damageOfCode(step ? step.sqliteCode : sqliteCodeOf(error))) {
     const before = pragmaCheck(file.db, check)
     if (!before.ok)
       return corruptError(

@@ -150,3 +150,32 @@ test('restoreFrom the only snapshot of a once-upgraded database (an empty file) 
   ok(await open(page, 'once.db'))
   expect(ok(await page.evaluate(() => window.harness.status('once.db'))).snapshots).toHaveLength(count)
 })
+
+test("'current-file' refuses a file that was emptied while its upgrade was interrupted; nothing changes", async ({ context }) => {
+  const page = await openApp(context)
+  ok(await page.evaluate(() => window.harness.open({ name: 'gone.db', set: 'faults-v1' })))
+  ok(await page.evaluate((sql) => window.harness.exec('gone.db', sql), SEED))
+  ok(await page.evaluate(() => window.harness.close('gone.db')))
+  const killed = failed(await page.evaluate(() =>
+    window.harness.open({ name: 'gone.db', set: 'faults', killAtFault: true, workerParams: { faultAt: 'between-migrations' } }),
+  ))
+  expect(killed.code).toBe('WORKER_DIED')
+  ok(await page.evaluate(() => window.harness.tamperSnapshot('gone.db', 'delete-chunk')))
+  await tamper(page, 'gone.db', { kind: 'empty' })
+  const error = failed(await open(page, 'gone.db', { restoreFrom: 'current-file' }))
+  expect(error).toMatchObject({ code: 'DATABASE_CORRUPT', fields: { reason: 'emptied' } })
+  // The marker is still there: a plain open still names the missing snapshot instead of starting a new database.
+  expect(failed(await open(page, 'gone.db')).code).toBe('SNAPSHOT_NOT_FOUND')
+})
+
+test('restoreFrom is refused while another tab has the database open; nothing is restored', async ({ context }) => {
+  const page = await openApp(context)
+  const { atV5, snapshot } = await upgraded(page, 'shared.db')
+  ok(await open(page, 'shared.db'))
+  const other = await openApp(context)
+  const error = failed(await open(other, 'shared.db', { restoreFrom: snapshot.id }))
+  expect(error).toMatchObject({ code: 'INVALID_OPTIONS' })
+  expect(error.message).toMatch(/closed in every other tab/)
+  expect(await digest(page, 'shared.db')).toEqual(atV5)
+  expect(ok(await page.evaluate(() => window.harness.status('shared.db'))).snapshots.some((s) => s.reason === 'before-restore')).toBe(false)
+})

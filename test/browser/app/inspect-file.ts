@@ -62,7 +62,16 @@ export async function tamperFile(name: string, how: Tamper): Promise<void> {
   }
   if (!target) throw new Error(`no OPFS file holds /${name}`)
   const file = await target.getFile()
-  const writable = await target.createWritable({ keepExistingData: true })
+  // A worker that was just terminated holds the file's access handle for a moment longer: wait for it to let go.
+  let writable: FileSystemWritableFileStream | undefined
+  for (const deadline = Date.now() + 3000; !writable; ) {
+    try {
+      writable = await target.createWritable({ keepExistingData: true })
+    } catch (error) {
+      if ((error as Error).name !== 'NoModificationAllowedError' || Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
   try {
     if (how.kind === 'flip') {
       for (const offset of how.offsets) {
