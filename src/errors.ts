@@ -246,6 +246,48 @@ export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * A write committed in memory could not be saved to IndexedDB (`storage: 'indexeddb'`), so it was undone: the database
+ * is exactly what was last saved, as it would be after a reload. `quota` tells a full disk (`QuotaExceededError`) from
+ * any other refusal (site data cleared, connection closed). Nothing earlier is lost; the app may retry the write.
+ *
+ * @example
+ * try { await db.exec('INSERT INTO notes (title) VALUES (?)', [title]) } catch (e) {
+ *   if (e instanceof WriteNotSavedError) toast(e.quota ? 'Storage is full: the note was not saved' : 'Not saved, try again')
+ * }
+ */
+export class WriteNotSavedError extends SqliteOpfsMigrateError {
+  override readonly code = 'WRITE_NOT_SAVED'
+  constructor(
+    message: string,
+    readonly quota: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * The database already lives in the other storage than the one asked for (`storage: 'opfs'` for a database kept in
+ * IndexedDB, or the reverse). Opening it there would start an empty database beside the real one, so nothing was opened.
+ * Open it with the storage it lives in (or `'auto'`, which follows the data); to move it, export it there and import it.
+ *
+ * @example
+ * try { db = await openDatabase({ name, worker, storage: 'opfs' }) } catch (e) {
+ *   if (e instanceof StorageMismatchError) db = await openDatabase({ name, worker, storage: e.found })
+ * }
+ */
+export class StorageMismatchError extends SqliteOpfsMigrateError {
+  override readonly code = 'STORAGE_MISMATCH'
+  constructor(
+    message: string,
+    readonly requested: 'opfs' | 'indexeddb',
+    readonly found: 'opfs' | 'indexeddb',
+  ) {
+    super(message)
+  }
+}
+
 /** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
 export const errorClasses = {
   DatabaseCorruptError,
@@ -264,6 +306,8 @@ export const errorClasses = {
   TransactionOpenError,
   DatabaseClosedError,
   InvalidDatabaseFileError,
+  WriteNotSavedError,
+  StorageMismatchError,
 } as const
 
 // Names are set from the literal keys above, not from `constructor.name`, which a minifier may rename.

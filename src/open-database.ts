@@ -1,7 +1,7 @@
 import { proxy } from 'comlink'
 import { DatabaseHandle } from './database-handle'
 import { InvalidOptionsError } from './errors'
-import type { OpenRequest, ProgressEvent, VerifyCheck, VersionChangeEvent } from './types'
+import type { OpenRequest, ProgressEvent, StorageChoice, VerifyCheck, VersionChangeEvent } from './types'
 import { DATABASE_NAME } from './worker-api'
 import { WorkerConnection } from './worker-connection'
 
@@ -71,6 +71,22 @@ export interface OpenDatabaseOptions {
    * const db = await openDatabase({ name: 'app.db', worker, restoreFrom: error.snapshots[0].id })
    */
   restoreFrom?: string
+  /**
+   * Where the database lives. `'opfs'` (default): a file in OPFS, on engines with OPFS sync access handles (Chrome 108+,
+   * Firefox 111+, Safari 16.4+); elsewhere the open fails with `OpfsUnavailableError`, never silently in memory.
+   * `'indexeddb'`: the database lives in memory in the worker and every committed write is saved to IndexedDB before
+   * its call resolves, with the same migrations, snapshots and restores. It works where OPFS cannot (private windows
+   * of Safari and Firefox, older Safari, WebKitGTK), but each commit costs a comparison of the whole file in memory and
+   * a write of its changed 64 KiB chunks, and the file is held in memory twice: fine for megabytes, slow for hundreds
+   * (see BENCHMARKS.md). `'auto'`: a database that already lives somewhere stays there; a new one goes to OPFS, or to
+   * IndexedDB when this context has no OPFS (`status().storage.fallbackReason` says why). A database found in the other
+   * storage than the one asked for is refused with `StorageMismatchError`, never started empty.
+   *
+   * @example
+   * const db = await openDatabase({ name: 'app.db', worker, storage: 'auto' })
+   * const { storage } = await db.status() // { kind: 'indexeddb', requested: 'auto', fallbackReason: '…no OPFS…' }
+   */
+  storage?: StorageChoice
 }
 
 /**
@@ -153,7 +169,7 @@ function listener<E>(connection: WorkerConnection, callback: ((event: E) => void
 
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, migrationTimeLimitMs = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true, restoreFrom } = options
+  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, migrationTimeLimitMs = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true, restoreFrom, storage = 'opfs' } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
     throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
@@ -174,7 +190,9 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (typeof autoMigrate !== 'boolean') throw new InvalidOptionsError(`autoMigrate must be true or false, got ${String(autoMigrate)}`)
   if (restoreFrom !== undefined && (typeof restoreFrom !== 'string' || restoreFrom === ''))
     throw new InvalidOptionsError(`restoreFrom must be a snapshot id, got ${JSON.stringify(restoreFrom)}`)
+  if (storage !== 'opfs' && storage !== 'indexeddb' && storage !== 'auto')
+    throw new InvalidOptionsError(`storage must be 'opfs', 'indexeddb' or 'auto', got ${JSON.stringify(storage)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, minFreeBytes, migrationTimeLimitMs, lockTimeoutMs, ownerTimeoutMs, autoMigrate, restoreFrom: restoreFrom ?? null, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return { name, keepSnapshots, verify, minFreeBytes, migrationTimeLimitMs, lockTimeoutMs, ownerTimeoutMs, autoMigrate, restoreFrom: restoreFrom ?? null, storage, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
 }

@@ -100,8 +100,10 @@ export interface SnapshotInfo {
 /** What `status()` reports. */
 export interface DatabaseStatus {
   name: string
-  /** Storage back-end, always `opfs-sahpool` for now. */
+  /** SQLite's VFS under the database: `opfs-sahpool` (OPFS) or `memdb` (in memory, saved to IndexedDB). */
   vfs: string
+  /** Where the database lives, and why (see `StorageInfo`). */
+  storage: StorageInfo
   /** `PRAGMA user_version` of the file. */
   version: number
   /** Latest version among the app's migrations. */
@@ -286,6 +288,8 @@ export interface OpenRequest {
   ownerTimeoutMs: number
   autoMigrate: boolean
   restoreFrom: string | null
+  /** Where the database may live; see `OpenDatabaseOptions.storage`. */
+  storage: StorageChoice
   /** Identifies this tab's connection among the database's tabs. */
   tabId: string
 }
@@ -305,6 +309,35 @@ export interface OpenResult {
    * tab's calls (`appliedNow` and `recoveredFrom` then tell what that tab's open did while this one waited for it).
    */
   servedBy: 'this-tab' | 'another-tab'
+  /** Where the database lives, and why (see `StorageInfo`). */
+  storage: StorageInfo
+}
+
+/**
+ * Where a database may live (`OpenDatabaseOptions.storage`): `'opfs'` (the default) keeps the file in OPFS and refuses
+ * engines without OPFS sync access handles; `'indexeddb'` keeps it in memory in the worker and saves it to IndexedDB
+ * at every committed write; `'auto'` uses OPFS where it works and IndexedDB elsewhere, and follows a database that
+ * already lives in one of them.
+ */
+export type StorageChoice = 'opfs' | 'indexeddb' | 'auto'
+
+/**
+ * Where a database lives, as `status()` and the open result report it.
+ *
+ * @example
+ * const { storage } = await db.status()
+ * if (storage.fallbackReason) console.warn(`kept in IndexedDB: ${storage.fallbackReason}`)
+ */
+export interface StorageInfo {
+  /** `opfs`: a file in the origin private file system; `indexeddb`: in memory, saved to IndexedDB at every commit. */
+  kind: 'opfs' | 'indexeddb'
+  /** What the app asked for. */
+  requested: StorageChoice
+  /**
+   * With `'auto'`, why the database is not in OPFS: the error OPFS gave (no sync access handles in this engine or
+   * window), or that the database already lived in IndexedDB. `null` when it is where the app asked, or in OPFS.
+   */
+  fallbackReason: string | null
 }
 
 /**

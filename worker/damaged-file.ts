@@ -120,5 +120,5 @@ export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker 
   const { ok, messages } = check
   if (!ok)
     throw await corruptError(file.store, file.name, { reason: 'malformed', sqliteCode: 11 }, `quick_check failed (${messages.slice(0, 3).join('; ')})`)
-  await clearMarker(file.store, file.name, file.size())
+  await clearMarker(file.store, file.name, file.size(), file.storage.kind)
 }

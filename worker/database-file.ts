@@ -1,13 +1,12 @@
 import type { UseStore } from 'idb-keyval'
 import { SnapshotError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
-import type { Storage } from './open-storage'
 import { openFileReader } from './file-reader'
-import { restoreFile } from './restore-file'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
 import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from './snapshot-store'
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
+import type { Storage } from './storage'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
 
 /**
@@ -42,7 +41,7 @@ export class DatabaseFile {
   /** Opens the connection (creating the file if needed). */
   open(): Database {
     if (!this.#db) {
-      const db = new this.storage.pool.OpfsSAHPoolDb(this.storage.path)
+      const db = this.storage.connect()
       try {
         registerExtensions(this.sqlite3, db, this.extensions)
       } catch (error) {
@@ -61,13 +60,28 @@ export class DatabaseFile {
     this.#db = null
   }
 
-  /** Closes the connection, releases the OPFS handles and the lock. */
+  /** Closes the connection, releases the storage (OPFS handles) and the lock. */
   shutdown(): void {
     try {
       this.close()
-      if (!this.storage.pool.isPaused()) this.storage.pool.pauseVfs()
     } finally {
-      this.storage.release()
+      this.storage.shutdown()
+    }
+  }
+
+  /**
+   * Makes what the connection committed durable (IndexedDB storage; OPFS writes already are). When that fails the
+   * connection is reopened from what was last saved, so the database never shows a write that a reload would lose,
+   * and the error (`WriteNotSavedError`) goes to the call that made the write.
+   */
+  async persist(): Promise<void> {
+    if (!this.#db) return
+    try {
+      await this.storage.persist(this.#db)
+    } catch (error) {
+      this.close()
+      this.open()
+      throw error
     }
   }
 
@@ -84,7 +98,7 @@ export class DatabaseFile {
   /** The raw bytes of the file; refused while the app has a transaction open. */
   exportBytes(): Uint8Array<ArrayBuffer> {
     this.#ensureNoOpenTransaction('copy')
-    return this.storage.pool.exportFile(this.storage.path) as Uint8Array<ArrayBuffer>
+    return this.storage.exportFile(this.#db)
   }
 
   /**
@@ -188,7 +202,7 @@ export class DatabaseFile {
       this.emit({ type: 'restore', snapshotId, bytesRead, totalBytes: info.bytes, done, reason })
     progress(0, false)
     try {
-      restoreFile(this.storage, bytes)
+      await this.storage.replace(bytes)
       this.open()
     } catch (cause) {
       throw new SnapshotError(
@@ -198,7 +212,7 @@ export class DatabaseFile {
         { cause },
       )
     }
-    await clearMarker(this.store, this.name, info.bytes)
+    await clearMarker(this.store, this.name, info.bytes, this.storage.kind)
     progress(info.bytes, true)
     return info
   }

@@ -1,4 +1,4 @@
-import { DatabaseTooNewError, InvalidOptionsError, SqliteError } from '../src/errors'
+import { DatabaseCorruptError, DatabaseTooNewError, InvalidOptionsError, SqliteError } from '../src/errors'
 import { DATABASE_NAME, type BatchStatement, type WorkerApi } from '../src/worker-api'
 import type {
   AppliedMigration,
@@ -16,6 +16,7 @@ import type {
   SnapshotInfo,
   SqlParams,
   SqlValue,
+  StorageInfo,
 } from '../src/types'
 import { corruptError, damageOf, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
 import { DatabaseFile } from './database-file'
@@ -25,7 +26,7 @@ import { readHistory } from './history'
 import { importDatabase } from './import-database'
 import { checkIntegrity } from './integrity-check'
 import { loadSqlite } from './load-sqlite'
-import { openStorage } from './open-storage'
+import { openStorage } from './storage'
 import { prepareMigrations, recordBaseline, type MigrationSetOptions, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
@@ -66,18 +67,32 @@ export async function openHost(
     release()
     throw error
   }
-  const storage = await openStorage(sqlite3, request.name, release, request.lockTimeoutMs)
-  const file = new DatabaseFile(sqlite3, storage, store, request.name, request.foreignKeys, emit, prepared.extensions)
+  let read: Awaited<typeof stateRead>
   try {
-    const read = await stateRead
+    read = await stateRead
     if ('error' in read) throw read.error
+  } catch (error) {
+    release()
+    throw error
+  }
+  let opened: Awaited<ReturnType<typeof openStorage>>
+  try {
+    opened = await openStorage(sqlite3, request, store, read.state, release)
+  } catch (error) {
+    // An IndexedDB image too damaged to load: the same error as a damaged file, with the snapshots to restore from.
+    if (error instanceof DatabaseCorruptError && error.snapshots.length === 0)
+      throw await corruptError(store, request.name, error, error.message, error)
+    throw error
+  }
+  const file = new DatabaseFile(sqlite3, opened.storage, store, request.name, request.foreignKeys, emit, prepared.extensions)
+  try {
     const { marker, state } = read.state
     // `restoreFrom` replaces the recovery the marker asks for: it is the way out when that snapshot is lost or damaged.
     let recoveredFrom: SnapshotInfo | null = null
     if (request.restoreFrom === KEEP_CURRENT_FILE) await keepCurrentFile(file, marker, state?.bytes ?? 0)
     else if (request.restoreFrom) recoveredFrom = await restoreAtOpen(file, request.restoreFrom, prepared.list.at(-1)?.version ?? 0)
     else if (marker) recoveredFrom = await recoverInterrupted(file, marker)
-    const host = new DatabaseHost(file, prepared, request)
+    const host = new DatabaseHost(file, prepared, request, opened.info)
     let appliedNow: AppliedMigration[] = []
     try {
       file.open()
@@ -86,12 +101,13 @@ export async function openHost(
         throw await corruptError(store, request.name, { reason: 'emptied', sqliteCode: null }, `its file is empty, but it had ${state.bytes} bytes when this library last changed it`)
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match
+      await file.persist()
     } catch (error) {
       const damage = damageOf(error)
       if (damage) throw await corruptError(store, request.name, damage, `SQLite cannot read it (${messageOf(error)})`, error)
       throw error
     }
-    return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom, servedBy: 'this-tab' } }
+    return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom, servedBy: 'this-tab', storage: opened.info } }
   } catch (error) {
     file.shutdown()
     throw error
@@ -106,6 +122,8 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     readonly file: DatabaseFile,
     readonly prepared: PreparedMigrations,
     readonly request: OpenRequest,
+    /** Where the database lives, and why. */
+    readonly storage: StorageInfo,
   ) {
     this.latestVersion = prepared.list.at(-1)?.version ?? 0
   }
@@ -159,7 +177,8 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     const history = readHistory(this.file.db)
     return {
       name: this.file.name,
-      vfs: 'opfs-sahpool',
+      vfs: this.file.storage.vfs,
+      storage: this.storage,
       version: history.version,
       latestVersion: this.latestVersion,
       applied: history.applied,

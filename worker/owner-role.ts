@@ -28,10 +28,10 @@ export class OwnerRole {
     /** Tells every tab the current version (after a call that may have changed it). */
     readonly announce: () => void,
   ) {
-    const { db } = host.file
     const capi = host.file.sqlite3.capi
     this.scheduler = new CallScheduler(
-      () => host.file.isOpen && !capi.sqlite3_get_autocommit(db.pointer!),
+      // The connection, not one captured now: a restore or a failed save reopens it.
+      () => host.file.isOpen && !capi.sqlite3_get_autocommit(host.file.db.pointer!),
       (holder) => this.#watchHolder(holder),
     )
   }
@@ -41,7 +41,14 @@ export class OwnerRole {
     return this.scheduler.submit(
       caller,
       async () => {
-        const result = await (this.host[method] as (...a: unknown[]) => unknown)(...args)
+        let result: unknown
+        try {
+          result = await (this.host[method] as (...a: unknown[]) => unknown)(...args)
+        } finally {
+          // IndexedDB storage: what the call committed is saved before it answers (also when it failed after a commit,
+          // e.g. a migrate() whose restore ran). A save that fails undoes the write and fails the call instead.
+          await this.host.file.persist()
+        }
         if (CHANGES_VERSION.has(method)) this.announce()
         return result
       },

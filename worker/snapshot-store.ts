@@ -10,6 +10,8 @@ import { normaliseInfo, readVerifiedChunks, snapshotKeys, writeChunks, type Writ
 //   ['marker', database]         → UpgradeMarker (see upgrade-marker.ts)
 //   ['last-failure', database]   → UpgradeFailure (see upgrade-failure.ts)
 //   ['file-state', database]     → FileState (see upgrade-marker.ts)
+//   ['image', database]          → ImageManifest of a database kept in IndexedDB (see indexeddb-storage.ts)
+//   ['image', database, i]       → bytes of its chunk i
 const indexKey = (database: string): IDBValidKey => ['snapshots', database]
 
 /** The IndexedDB database and object store that hold every snapshot of this origin. */
@@ -150,6 +152,9 @@ export const markerKey = (database: string): IDBValidKey => ['marker', database]
 
 /** Key of what the library last knew of a database's file. */
 export const fileStateKey = (database: string): IDBValidKey => ['file-state', database]
+
+/** Key of the manifest of a database kept in IndexedDB (`storage: 'indexeddb'`); its chunks follow it as `[..., i]`. */
+export const imageKey = (database: string): IDBValidKey => ['image', database]
 
 /** Key of a database's last failed upgrade. */
 export const lastFailureKey = (database: string): IDBValidKey => ['last-failure', database]

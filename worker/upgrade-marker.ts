@@ -1,5 +1,5 @@
 import { get, getMany, promisifyRequest, set, type UseStore } from 'idb-keyval'
-import { fileStateKey, markerKey } from './snapshot-store'
+import { fileStateKey, imageKey, markerKey } from './snapshot-store'
 
 /**
  * Written (durably) after the snapshot and before the file changes; cleared once the file is good again. Finding one
@@ -30,19 +30,30 @@ export function writeMarker(store: UseStore, database: string, marker: UpgradeMa
  */
 export interface FileState {
   bytes: number
+  /** Where the file lives (absent in records written before 0.3: those are all OPFS). */
+  storage?: 'opfs' | 'indexeddb'
 }
 
-/** The marker and the last known file state, in one read (at open). */
-export async function readOpenState(store: UseStore, database: string): Promise<{ marker?: UpgradeMarker; state?: FileState }> {
-  const [marker, state] = await getMany<UpgradeMarker | FileState | undefined>([markerKey(database), fileStateKey(database)], store)
-  return { marker: marker as UpgradeMarker | undefined, state: state as FileState | undefined }
+/** What is known of a database before its storage is opened. */
+export interface OpenState {
+  marker?: UpgradeMarker
+  state?: FileState
+  /** Whether the database is kept in IndexedDB (`storage: 'indexeddb'`): its image's manifest exists. */
+  hasImage: boolean
 }
 
-/** Records that the file is consistent again (`bytes` long), in one transaction: one disk flush. */
-export function clearMarker(store: UseStore, database: string, bytes: number): Promise<void> {
+/** The marker, the last known file state and whether an IndexedDB image exists, in one read (at open). */
+export async function readOpenState(store: UseStore, database: string): Promise<OpenState> {
+  const keys = [markerKey(database), fileStateKey(database), imageKey(database)]
+  const [marker, state, image] = await getMany<unknown>(keys, store)
+  return { marker: marker as UpgradeMarker | undefined, state: state as FileState | undefined, hasImage: image !== undefined }
+}
+
+/** Records that the file is consistent again (`bytes` long, in `storage`), in one transaction: one disk flush. */
+export function clearMarker(store: UseStore, database: string, bytes: number, storage: 'opfs' | 'indexeddb'): Promise<void> {
   return store('readwrite', (objects) => {
     objects.delete(markerKey(database))
-    objects.put({ bytes } satisfies FileState, fileStateKey(database))
+    objects.put({ bytes, storage } satisfies FileState, fileStateKey(database))
     return promisifyRequest(objects.transaction)
   })
 }

@@ -112,7 +112,9 @@ async function upgradeSteps(
     }
     throw await restoreAfterFailure(file, snapshot, current, error, options.verify || 'quick_check')
   }
-  await clearMarker(file.store, file.name, file.size())
+  // Saved before the marker goes (IndexedDB storage): a crash in between restores the snapshot, as mid-upgrade.
+  await file.persist()
+  await clearMarker(file.store, file.name, file.size(), file.storage.kind)
   // The upgrade is done and durable: a failed prune only leaves old snapshots for the next one.
   await pruneSnapshots(file.store, file.name, options.keepSnapshots, snapshot.id).catch(() => [])
   return { applied, snapshot }

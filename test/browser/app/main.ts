@@ -146,6 +146,37 @@ const harness = {
   tamper: (name: string, how: Tamper) => attempt(() => tamperFile(name, how)),
   /** Damages the snapshot an interrupted upgrade of `name` needs (see `tamperMarkedSnapshot`). */
   tamperSnapshot: (name: string, how: SnapshotTamper) => attempt(() => tamperMarkedSnapshot(name, how)),
+  /** Where database `name` has left traces: its OPFS directory, and its saved image in IndexedDB (chunks counted). */
+  storageTraces: (name: string) =>
+    attempt(async () => {
+      let opfs = false
+      try {
+        const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('.sqlite-opfs-migrate')
+        await root.getDirectoryHandle(name)
+        opfs = true
+      } catch {
+        /* no directory (or no OPFS at all) */
+      }
+      // Opening a database that does not exist would create it without the library's store: look first.
+      const exists = (await indexedDB.databases()).some((d) => d.name === 'sqlite-opfs-migrate')
+      if (!exists) return { opfs, image: false, imageChunks: 0 }
+      const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('sqlite-opfs-migrate')
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      try {
+        const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+          const request = idb.transaction('snapshots').objectStore('snapshots').getAllKeys()
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+        const mine = keys.filter((k) => Array.isArray(k) && k[0] === 'image' && k[1] === name)
+        return { opfs, image: mine.some((k) => (k as unknown[]).length === 2), imageChunks: mine.filter((k) => (k as unknown[]).length === 3).length }
+      } finally {
+        idb.close()
+      }
+    }),
   terminate(name: string) {
     workers.get(name)?.terminate()
   },

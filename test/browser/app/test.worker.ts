@@ -7,6 +7,19 @@ if (params.has('no-opfs')) {
   // Simulates a browser without OPFS sync access handles (e.g. an old Safari): the library must refuse, not fall back.
   delete (FileSystemFileHandle.prototype as unknown as Record<string, unknown>).createSyncAccessHandle
 }
+// `failSaves`: the SQL function arm_save_failure() makes the next save of an IndexedDB image fail as a full disk would
+// (storage 'indexeddb'), so a test can see the write undone and reported.
+let failNextSave = false
+if (params.has('failSaves')) {
+  const put = IDBObjectStore.prototype.put
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (failNextSave && Array.isArray(key) && key[0] === 'image') {
+      failNextSave = false
+      throw new DOMException('the test filled the disk', 'QuotaExceededError')
+    }
+    return put.call(this, value, key)
+  }
+}
 const set = migrationSets[params.get('set') ?? 'v2']
 if (!set) throw new Error(`unknown migration set ${params.get('set')}`)
 const baseline = params.get('baseline')
@@ -18,6 +31,9 @@ serveDatabase({
   migrations: set,
   // `baseline`: adopt a database made without this library (a version, or `user_version`).
   ...(baseline ? { baseline: baseline === 'user_version' ? baseline : Number(baseline) } : {}),
-  functions: { fault_point: { fn: (id) => faults.faultPoint(id), arity: 1 } },
+  functions: {
+    fault_point: { fn: (id) => faults.faultPoint(id), arity: 1 },
+    arm_save_failure: { fn: () => Number((failNextSave = true)), arity: 0 },
+  },
   onProgress: faults.onProgress,
 })

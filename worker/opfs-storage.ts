@@ -1,42 +1,56 @@
 import { DatabaseLockedError, InsufficientStorageError, OpfsUnavailableError } from '../src/errors'
 import type { SAHPoolUtil, Sqlite3 } from './sqlite'
-
-/** An open `opfs-sahpool` pool holding one database, and the lock that makes this worker its only user. */
-export interface Storage {
-  pool: SAHPoolUtil
-  /** Path of the database file inside the pool. */
-  path: string
-  /** Releases the lock (after the pool is paused). */
-  release(): void
-}
-
+import type { Storage } from './storage'
 
 /**
- * Opens the storage of a database whose owner lock this worker holds: checks that OPFS sync access handles exist, then
- * installs (or, after a hand-over, resumes) an `opfs-sahpool` VFS on the database's own directory, so several
+ * Opens the OPFS storage of a database whose owner lock this worker holds: checks that OPFS sync access handles exist,
+ * then installs (or, after a hand-over, resumes) an `opfs-sahpool` VFS on the database's own directory, so several
  * databases of one origin never contend. Never falls back to memory: any failure is `OpfsUnavailableError`,
- * `DatabaseLockedError` or `InsufficientStorageError`, and releases the lock.
+ * `DatabaseLockedError` or `InsufficientStorageError`. The caller keeps the lock when this fails (`openStorage` decides
+ * whether to release it or use IndexedDB instead); `release` is what `shutdown()` calls.
  *
  * @example
- * const release = await takeLock(lockName('app.db'), { ifAvailable: true })
- * const { pool, path } = await openStorage(sqlite3, 'app.db', release, 3000)
- * const db = new pool.OpfsSAHPoolDb(path)
+ * const storage = await openOpfsStorage(sqlite3, 'app.db', release, 3000)
+ * const db = storage.connect()
  */
-export async function openStorage(sqlite3: Sqlite3, database: string, release: () => void, filesTimeoutMs: number): Promise<Storage> {
+export async function openOpfsStorage(sqlite3: Sqlite3, database: string, release: () => void, filesTimeoutMs: number): Promise<Storage> {
+  let pool: SAHPoolUtil
   try {
     ensureOpfs()
-    const pool = await installPool(sqlite3, database, filesTimeoutMs)
+    pool = await installPool(sqlite3, database, filesTimeoutMs)
     if (pool.isPaused()) await pool.unpauseVfs()
     await pool.reserveMinimumCapacity(6)
-    return { pool, path: `/${database}`, release }
   } catch (cause) {
-    release()
     if (cause instanceof OpfsUnavailableError) throw cause
     if ((cause as Error)?.name === 'QuotaExceededError' || /QuotaExceededError/.test(String(cause)))
       throw new InsufficientStorageError(`no storage left to open ${database}: ${String(cause)}`, null, null, { cause })
     if (isHeldElsewhere(cause))
       throw new DatabaseLockedError(`database ${database} is open in another tab or worker (it holds the OPFS files)`, database, { cause })
     throw new OpfsUnavailableError(`could not open OPFS storage for ${database}: ${String(cause)}`, { cause })
+  }
+  const path = `/${database}`
+  return {
+    kind: 'opfs',
+    vfs: 'opfs-sahpool',
+    connect: () => new pool.OpfsSAHPoolDb(path),
+    exportFile: () => pool.exportFile(path) as Uint8Array<ArrayBuffer>,
+    // SQLite's writes to the pool are durable when they return.
+    persist: async () => false,
+    async replace(bytes) {
+      // A leftover rollback journal would be "rolled back" onto the restored bytes at the next open: delete it first.
+      for (const suffix of ['-journal', '-wal']) if (pool.getFileNames().includes(path + suffix)) pool.unlink(path + suffix)
+      // A database that was never written is a 0-byte file, which importDb refuses; "restoring" it means emptying it.
+      // Otherwise one write in place, then the size: about twice as fast as importDb's chunked form, which empties first.
+      if (bytes.byteLength === 0) pool.unlink(path)
+      else pool.importDb(path, bytes)
+    },
+    shutdown() {
+      try {
+        if (!pool.isPaused()) pool.pauseVfs()
+      } finally {
+        release()
+      }
+    },
   }
 }
 
@@ -73,7 +87,7 @@ function ensureOpfs(): void {
   if (typeof storage?.getDirectory !== 'function' || !hasSyncHandles)
     throw new OpfsUnavailableError(
       'this browser context has no OPFS with sync access handles (needs a dedicated worker in a secure context, ' +
-        'Chrome 108+, Firefox 111+ or Safari 16.4+); no in-memory fallback is used',
+        "Chrome 108+, Firefox 111+ or Safari 16.4+); no in-memory fallback is used unless the app opens with storage: 'indexeddb' or 'auto'",
     )
 }
 

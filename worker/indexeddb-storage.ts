@@ -1,0 +1,213 @@
+import { promisifyRequest, type UseStore } from 'idb-keyval'
+import { DatabaseCorruptError, WriteNotSavedError } from '../src/errors'
+import { imageKey } from './snapshot-store'
+import type { Database, Sqlite3 } from './sqlite'
+import type { Storage } from './storage'
+
+/**
+ * Pieces the image is saved in. A commit rewrites only the pieces whose bytes changed, so small pieces keep a one-row
+ * write small; 64 KiB (8 default pages) keeps a 256 MiB database at 4,096 IndexedDB values.
+ */
+export const IMAGE_CHUNK_BYTES = 64 * 1024
+
+/** `['image', database]`: what the saved image is made of. Written in the same transaction as the chunks it describes. */
+export interface ImageManifest {
+  bytes: number
+  chunkBytes: number
+  /** SQLite's file change counter (header bytes 24–27) of the saved image: it moves at every committed write. */
+  changeCounter: number
+  savedAt: string
+}
+
+const chunkKey = (database: string, index: number): IDBValidKey => ['image', database, index]
+
+/**
+ * Storage for engines (or windows) without OPFS sync access handles: the database lives in memory in the worker (SQLite's
+ * `memdb`), and every committed write is saved to IndexedDB before the call that made it resolves. The saved image is
+ * the file itself, in 64 KiB chunks plus a manifest, always changed in one strict-durability transaction, so it is
+ * never half written: a tab that dies mid-save leaves the previous commit. Everything above (migrations, snapshots,
+ * restores, the upgrade marker) works on it as on an OPFS file.
+ *
+ * Cost: memory holds the file twice (SQLite's copy and the saved image, to find what changed); each commit compares the
+ * two (a few ms per 10 MiB) and writes the changed chunks. See BENCHMARKS.md for figures.
+ *
+ * @example
+ * const storage = await openIndexedDbStorage(sqlite3, snapshotStore(), 'app.db', release)
+ * const db = storage.connect()
+ * db.exec('INSERT INTO notes (title) VALUES (1)')
+ * await storage.persist(db) // durable now
+ */
+export async function openIndexedDbStorage(
+  sqlite3: Sqlite3,
+  store: UseStore,
+  database: string,
+  release: () => void,
+  /** Start from an empty image when the saved one is incomplete (`restoreFrom` is about to replace it). */
+  replacingDamaged = false,
+): Promise<Storage> {
+  const image = new Image(sqlite3, store, database)
+  try {
+    await image.load()
+  } catch (error) {
+    if (!(replacingDamaged && error instanceof DatabaseCorruptError)) throw error
+  }
+  return {
+    kind: 'indexeddb',
+    vfs: 'memdb',
+    connect: () => image.connect(),
+    exportFile: (db) => (db ? sqlite3.capi.sqlite3_js_db_export(db) : image.bytes()) as Uint8Array<ArrayBuffer>,
+    replace: (bytes) => image.save(bytes, 0, bytes.byteLength, counterOf(bytes, 0, bytes.byteLength)),
+    persist: (db) => image.persist(db),
+    shutdown: release,
+  }
+}
+
+/** The saved image of one database: its chunks as last saved, and how to load, compare and save them. */
+class Image {
+  #chunks: Uint8Array<ArrayBuffer>[] = []
+  #bytes = 0
+  #changeCounter = 0
+
+  constructor(
+    readonly sqlite3: Sqlite3,
+    readonly store: UseStore,
+    readonly database: string,
+  ) {}
+
+  /** Reads the manifest and every chunk in one transaction; a missing or mis-sized chunk is `DatabaseCorruptError`. */
+  async load(): Promise<void> {
+    const range = IDBKeyRange.bound(chunkKey(this.database, 0), chunkKey(this.database, Infinity))
+    const [manifest, chunks] = await this.store('readonly', (objects) =>
+      Promise.all([
+        promisifyRequest(objects.get(imageKey(this.database))) as Promise<ImageManifest | undefined>,
+        promisifyRequest(objects.getAll(range)) as Promise<Uint8Array<ArrayBuffer>[]>,
+      ]),
+    )
+    if (!manifest) return
+    const expected = Math.ceil(manifest.bytes / manifest.chunkBytes)
+    const sizes = chunks.map((c) => c?.byteLength)
+    const whole = chunks.length === expected && chunks.every((c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes))
+    // Caught by the open, which lists the snapshots to restore from (see `corruptError`).
+    if (!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES)
+      throw new DatabaseCorruptError(
+        `its saved image in IndexedDB is incomplete (${chunks.length} of ${expected} chunks, sizes ` +
+          `${sizes.slice(0, 5).join(', ')}${sizes.length > 5 ? ', …' : ''})`,
+        'malformed',
+        null,
+        [],
+      )
+    this.#chunks = chunks
+    this.#bytes = manifest.bytes
+    this.#changeCounter = manifest.changeCounter
+  }
+
+  /** A new in-memory connection holding a copy of the saved image. */
+  connect(): Database {
+    const { capi, wasm } = this.sqlite3
+    const db = new this.sqlite3.oo1.DB(':memory:')
+    try {
+      // sqlite3_deserialize owns the allocation from here (FREEONCLOSE), even when it fails; RESIZEABLE lets it grow.
+      const pointer = wasm.alloc(Math.max(1, this.#bytes))
+      let at = pointer
+      for (const chunk of this.#chunks) {
+        wasm.heap8u().set(chunk, at)
+        at += chunk.byteLength
+      }
+      const flags = capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE
+      db.checkRc(capi.sqlite3_deserialize(db.pointer!, 'main', pointer, this.#bytes, this.#bytes, flags))
+      return db
+    } catch (error) {
+      db.close()
+      throw error
+    }
+  }
+
+  /** The saved image, whole. */
+  bytes(): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(this.#bytes)
+    this.#chunks.forEach((chunk, i) => out.set(chunk, i * IMAGE_CHUNK_BYTES))
+    return out
+  }
+
+  /**
+   * Saves what `db` committed since the last save. Skipped while a transaction is open (the memdb then holds pages
+   * that are not committed) and when SQLite's change counter and the size have not moved. A save that fails undoes
+   * nothing itself: the caller reconnects from the image, which is still the last save.
+   */
+  async persist(db: Database): Promise<boolean> {
+    const { capi, wasm } = this.sqlite3
+    if (!capi.sqlite3_get_autocommit(db.pointer!)) return false
+    const stack = wasm.pstack.pointer
+    let pointer: number, size: number
+    try {
+      const pSize = wasm.pstack.alloc(8)
+      // NOCOPY: a pointer to memdb's own buffer (no copy); valid until the next call into SQLite.
+      pointer = capi.sqlite3_serialize(db.pointer!, 'main', pSize, capi.SQLITE_SERIALIZE_NOCOPY) as number
+      size = Number(wasm.peek64(pSize))
+    } finally {
+      wasm.pstack.restore(stack)
+    }
+    if (size > 0 && !pointer) throw new Error(`database ${this.database} is not a memdb database`)
+    const heap = wasm.heap8u()
+    const counter = counterOf(heap, pointer, size)
+    if (size === this.#bytes && counter === this.#changeCounter) return false
+    await this.save(heap, pointer, size, counter)
+    return true
+  }
+
+  /**
+   * Writes the chunks of `source[offset, offset + size)` that differ from the saved image, the manifest, and deletes
+   * chunks past the new end, in one transaction; then takes them as the saved image. Changed chunks are copied before
+   * the first await: `source` may be the WASM heap.
+   */
+  async save(source: Uint8Array, offset: number, size: number, changeCounter: number): Promise<void> {
+    const count = Math.ceil(size / IMAGE_CHUNK_BYTES)
+    const changed = new Map<number, Uint8Array<ArrayBuffer>>()
+    for (let i = 0; i < count; i++) {
+      const start = offset + i * IMAGE_CHUNK_BYTES
+      const piece = source.subarray(start, Math.min(start + IMAGE_CHUNK_BYTES, offset + size))
+      if (!sameBytes(piece, this.#chunks[i])) changed.set(i, piece.slice())
+    }
+    const oldCount = this.#chunks.length
+    const manifest: ImageManifest = { bytes: size, chunkBytes: IMAGE_CHUNK_BYTES, changeCounter, savedAt: new Date().toISOString() }
+    try {
+      await this.store('readwrite', (objects) => {
+        for (const [i, chunk] of changed) objects.put(chunk, chunkKey(this.database, i))
+        if (oldCount > count) objects.delete(IDBKeyRange.bound(chunkKey(this.database, count), chunkKey(this.database, Infinity)))
+        objects.put(manifest, imageKey(this.database))
+        return promisifyRequest(objects.transaction)
+      })
+    } catch (cause) {
+      const quota = (cause as Error)?.name === 'QuotaExceededError'
+      throw new WriteNotSavedError(
+        `could not save ${this.database} to IndexedDB (${String(cause)}); the write was undone: the database is as it was last saved`,
+        quota,
+        { cause },
+      )
+    }
+    for (const [i, chunk] of changed) this.#chunks[i] = chunk
+    this.#chunks.length = count
+    this.#bytes = size
+    this.#changeCounter = changeCounter
+  }
+}
+
+/** SQLite's file change counter: big-endian bytes 24–27 of the header (0 for an empty file). */
+function counterOf(source: Uint8Array, offset: number, size: number): number {
+  return size >= 28 ? new DataView(source.buffer, source.byteOffset + offset + 24, 4).getUint32(0) : 0
+}
+
+/** Byte equality, four bytes at a time where alignment allows (a few ms per 10 MiB). */
+function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  if (!b || a.byteLength !== b.byteLength) return false
+  const n = a.byteLength
+  let i = 0
+  if ((a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+    const x = new Int32Array(a.buffer, a.byteOffset, n >> 2)
+    const y = new Int32Array(b.buffer, b.byteOffset, n >> 2)
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false
+    i = x.length << 2
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false
+  return true
+}
