@@ -30,6 +30,8 @@ function open(autoMigrate: boolean): Promise<DatabaseHandle> {
       void refresh()
     },
     autoMigrate,
+    // OPFS where the browser has it; elsewhere (WebKitGTK, private windows) IndexedDB, and the Storage line says so.
+    storage: 'auto',
     // ?fail=N changes migration N's SQL; accept that edit so an already-applied N does not block the page.
     acceptEditedMigrations: config.fail === null ? false : [config.fail],
   }

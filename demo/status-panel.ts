@@ -15,7 +15,10 @@ export function setState(state: State): void {
 export function renderStatus(status: DatabaseStatus): void {
   byId('version').textContent = String(status.version)
   byId('latest').textContent = String(status.latestVersion)
-  byId('vfs').textContent = `${status.vfs} (OPFS)`
+  const { kind, fallbackReason } = status.storage
+  byId('vfs').textContent =
+    kind === 'opfs' ? `OPFS (${status.vfs})` : `IndexedDB (${status.vfs} in the worker, saved at every commit)`
+  byId('vfs').title = fallbackReason ?? ''
   const { isOwner, ownerTab, connected } = status.tabs
   byId('tabs').textContent =
     `${isOwner ? 'this tab owns the file' : `served by another tab (${ownerTab.slice(0, 8)})`}; ` +
