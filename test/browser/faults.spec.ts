@@ -19,9 +19,9 @@ INSERT INTO attachments (item_id, data) SELECT id, printf('%.*c', 8600, char(97 
 const RUNS = Number(process.env.FAULT_RUNS ?? 1)
 
 /** A database at version 2 with the seed rows, closed; its digest and file checksum. */
-async function seeded(context: BrowserContext, name: string) {
+async function seeded(context: BrowserContext, name: string, storage: Storage = 'opfs') {
   const page = await openApp(context)
-  ok(await page.evaluate((n) => window.harness.open({ name: n, set: 'faults-v1' }), name))
+  ok(await page.evaluate(([n, s]) => window.harness.open({ name: n, set: 'faults-v1', options: { storage: s } }), [name, storage] as const))
   ok(await page.evaluate(([n, sql]) => window.harness.exec(n, sql), [name, SEED] as const))
   const digest = ok(await page.evaluate((n) => window.harness.digest(n), name))
   const file = ok(await page.evaluate((n) => window.harness.fileSha256(n), name))
@@ -44,12 +44,15 @@ async function upgradedReference(context: BrowserContext): Promise<DatabaseDiges
   return reference
 }
 
+/** Where the database lives (see OpenDatabaseOptions.storage). */
+type Storage = 'opfs' | 'indexeddb'
+
 /** How the upgrade is stopped: the worker terminated by its page, or the whole page closed (which ends its worker). */
 type Kill = 'terminate worker' | 'close page'
 
 /** Opens `name` with `set` and stops it at `point`; returns the page to carry on with. */
-async function interrupt(context: BrowserContext, page: Page, name: string, set: string, point: FaultPoint, kill: Kill): Promise<Page> {
-  const args = { name, set, workerParams: { faultAt: point } }
+async function interrupt(context: BrowserContext, page: Page, name: string, set: string, point: FaultPoint, kill: Kill, storage: Storage = 'opfs'): Promise<Page> {
+  const args = { name, set, workerParams: { faultAt: point }, options: { storage } }
   if (kill === 'terminate worker') {
     const error = failed(await page.evaluate((a) => window.harness.open({ ...a, killAtFault: true }), args))
     expect(error.code).toBe('WORKER_DIED')
@@ -66,8 +69,17 @@ async function interrupt(context: BrowserContext, page: Page, name: string, set:
  * After a fault: the next open (without migrating) finds the old state or the new one, whole; `migrate()` then gives
  * exactly the clean upgrade; the pre-upgrade snapshot is listed and every listed snapshot passes its checksum.
  */
-async function expectNothingLost(page: Page, name: string, before: { digest: DatabaseDigest; file: { sha256: string } }, after: DatabaseDigest) {
-  const reopened = ok(await page.evaluate((n) => window.harness.open({ name: n, set: 'faults', options: { autoMigrate: false } }), name))
+async function expectNothingLost(
+  page: Page,
+  name: string,
+  before: { digest: DatabaseDigest; file: { sha256: string } },
+  after: DatabaseDigest,
+  storage: Storage = 'opfs',
+) {
+  const reopened = ok(
+    await page.evaluate(([n, s]) => window.harness.open({ name: n, set: 'faults', options: { autoMigrate: false, storage: s } }), [name, storage] as const),
+  )
+  expect(reopened.storage.kind).toBe(storage)
   const state = ok(await page.evaluate((n) => window.harness.digest(n), name))
   if (state.version === before.digest.version) {
     expect(state).toEqual(before.digest)
@@ -120,6 +132,19 @@ for (const [set, kills] of [
           await page.close()
         }
       })
+
+// The same points with the database in memory, saved to IndexedDB at every commit (storage: 'indexeddb'): the saved
+// image only moves when an upgrade is done, so every kill leaves the old image, which the marker's restore rewrites.
+for (const point of POINTS)
+  test(`[indexeddb storage] terminate worker at ${point}: nothing lost`, async ({ context }) => {
+    const after = await upgradedReference(context)
+    const before = await seeded(context, 'fault-idb.db', 'indexeddb')
+    const page = await interrupt(context, before.page, 'fault-idb.db', 'faults', point, 'terminate worker', 'indexeddb')
+    const reopened = await expectNothingLost(page, 'fault-idb.db', before, after, 'indexeddb')
+    if (recovery(point) === 'none') expect(reopened.recoveredFrom).toBeNull()
+    else expect(reopened.recoveredFrom).toMatchObject({ reason: 'upgrade', fromVersion: 2, bytes: before.file.bytes })
+    await page.close()
+  })
 
 for (const kill of ['terminate worker', 'close page'] as const)
   test(`${kill} during the restore after a failed migration: the next open finishes it, nothing lost`, async ({ context }) => {

@@ -223,4 +223,36 @@ export const storageChoiceScenarios: Scenario[] = [
       expect(ok(await app.query(name, NOTES)).map((r) => r.title)).toEqual(['saved', 'saved after'])
     },
   },
+  {
+    name: 'IndexedDB storage: a worker killed while a commit is being saved leaves that commit or the one before, whole',
+    async run(t) {
+      const page = await t.newPage()
+      const app = appPage(page)
+      const name = t.unique('torn.db')
+      const open = () => app.open({ name, set: 'v2', options: { storage: 'indexeddb' } })
+      ok(await open())
+      let rows = 0
+      // ~3 MB per commit, killed at growing delays: before, during and after its save.
+      for (const delayMs of [0, 20, 60, 150, 400]) {
+        const insert = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+          INSERT INTO notes (title, body) SELECT 'bulk', hex(randomblob(500)) FROM n`
+        const outcome = await page.evaluate(
+          async ([n, sql, ms]) => {
+            const call = window.harness.exec(n, sql)
+            await new Promise((resolve) => setTimeout(resolve, ms))
+            window.harness.terminate(n)
+            return call
+          },
+          [name, insert, delayMs] as [string, string, number],
+        )
+        ok(await open())
+        const count = Number(ok(await app.query(name, 'SELECT count(*) AS n FROM notes'))[0]!.n)
+        // An answered write is saved; an unanswered one may or may not be, but never in part.
+        if (outcome.ok) expect(count).toBe(rows + 3000)
+        else expect([rows, rows + 3000]).toContain(count)
+        expect(ok(await app.query(name, 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
+        rows = count
+      }
+    },
+  },
 ]
