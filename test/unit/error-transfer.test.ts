@@ -1,7 +1,7 @@
 import { expose, wrap } from 'comlink'
 import { afterEach, describe, expect, it } from 'vitest'
 import { installErrorTransfer } from '../../src/error-transfer'
-import { DatabaseTooNewError, MigrationFailedError, SnapshotError, SqliteOpfsMigrateError } from '../../src/errors'
+import { DatabaseTooNewError, MigrationFailedError, SnapshotError, SqliteOpfsMigrateError, StorageMismatchError, WriteNotSavedError } from '../../src/errors'
 
 // Comlink over a real MessageChannel (Node's is the web one): what crosses is what a page receives from the worker.
 const channels: MessageChannel[] = []
@@ -31,6 +31,23 @@ describe('error transfer', () => {
     expect(failed.restoredToVersion).toBe(3)
     expect((failed.cause as Error).message).toBe('backfill threw')
     expect(typeof (failed.cause as { hook: unknown }).hook).toBe('string')
+  })
+
+  it('keeps the storage errors and their fields (WRITE_NOT_SAVED, STORAGE_MISMATCH)', async () => {
+    const remote = connect<Record<'notSaved' | 'mismatch', () => void>>({
+      notSaved() {
+        throw new WriteNotSavedError('could not save', true, { cause: new DOMException('full', 'QuotaExceededError') })
+      },
+      mismatch() {
+        throw new StorageMismatchError('lives in IndexedDB', 'opfs', 'indexeddb')
+      },
+    })
+    const notSaved = (await remote.notSaved().catch((e: unknown) => e)) as WriteNotSavedError
+    expect(notSaved).toBeInstanceOf(WriteNotSavedError)
+    expect(notSaved).toMatchObject({ code: 'WRITE_NOT_SAVED', quota: true, name: 'WriteNotSavedError' })
+    const mismatch = (await remote.mismatch().catch((e: unknown) => e)) as StorageMismatchError
+    expect(mismatch).toBeInstanceOf(StorageMismatchError)
+    expect(mismatch).toMatchObject({ code: 'STORAGE_MISMATCH', requested: 'opfs', found: 'indexeddb' })
   })
 
   it('keeps class, code and fields of library errors across the boundary', async () => {
