@@ -80,7 +80,11 @@ export class DatabaseFile {
       await this.storage.persist(this.#db)
     } catch (error) {
       this.close()
-      this.open()
+      try {
+        this.open()
+      } catch {
+        /* the save's error is the one to report; the next call reopens or says why */
+      }
       throw error
     }
   }

@@ -32,7 +32,7 @@ import { describeSchema } from './schema'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
 import { readLastFailure } from './upgrade-failure'
-import { readOpenState } from './upgrade-marker'
+import { readOpenState, recordFileState } from './upgrade-marker'
 import { upgrade } from './upgrade'
 
 
@@ -102,6 +102,9 @@ export async function openHost(
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match
       await file.persist()
+      // Only once per database (or after 0.2's records): where it lives, for 'auto' and STORAGE_MISMATCH.
+      if (state?.storage !== file.storage.kind && !recoveredFrom && !request.restoreFrom)
+        await recordFileState(store, request.name, file.size(), file.storage.kind)
     } catch (error) {
       const damage = damageOf(error)
       if (damage) throw await corruptError(store, request.name, damage, `SQLite cannot read it (${messageOf(error)})`, error)

@@ -55,7 +55,7 @@ export async function openIndexedDbStorage(
     kind: 'indexeddb',
     vfs: 'memdb',
     connect: () => image.connect(),
-    exportFile: (db) => (db ? sqlite3.capi.sqlite3_js_db_export(db) : image.bytes()) as Uint8Array<ArrayBuffer>,
+    exportFile: (db) => (db ? image.exportLive(db) : image.bytes()),
     replace: (bytes) => image.save(bytes, 0, bytes.byteLength, counterOf(bytes, 0, bytes.byteLength)),
     persist: (db) => image.persist(db),
     shutdown: release,
@@ -67,6 +67,10 @@ class Image {
   #chunks: Uint8Array<ArrayBuffer>[] = []
   #bytes = 0
   #changeCounter = 0
+  /** `savedAt` of the manifest this worker last read or wrote: a different one in IndexedDB means the image moved. */
+  #savedAt: string | null = null
+  /** Set by SQLite's commit hook: in exclusive locking mode the change counter moves only once per lock. */
+  #committed = false
 
   constructor(
     readonly sqlite3: Sqlite3,
@@ -77,16 +81,20 @@ class Image {
   /** Reads the manifest and every chunk in one transaction; a missing or mis-sized chunk is `DatabaseCorruptError`. */
   async load(): Promise<void> {
     const range = IDBKeyRange.bound(chunkKey(this.database, 0), chunkKey(this.database, Infinity))
-    const [manifest, chunks] = await this.store('readonly', (objects) =>
+    const [manifest, keys, chunks] = await this.store('readonly', (objects) =>
       Promise.all([
         promisifyRequest(objects.get(imageKey(this.database))) as Promise<ImageManifest | undefined>,
+        promisifyRequest(objects.getAllKeys(range)),
         promisifyRequest(objects.getAll(range)) as Promise<Uint8Array<ArrayBuffer>[]>,
       ]),
     )
     if (!manifest) return
     const expected = Math.ceil(manifest.bytes / manifest.chunkBytes)
     const sizes = chunks.map((c) => c?.byteLength)
-    const whole = chunks.length === expected && chunks.every((c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes))
+    const whole =
+      chunks.length === expected &&
+      keys.every((key, i) => (key as unknown[])[2] === i) &&
+      chunks.every((c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes))
     // Caught by the open, which lists the snapshots to restore from (see `corruptError`).
     if (!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES)
       throw new DatabaseCorruptError(
@@ -99,6 +107,7 @@ class Image {
     this.#chunks = chunks
     this.#bytes = manifest.bytes
     this.#changeCounter = manifest.changeCounter
+    this.#savedAt = manifest.savedAt
   }
 
   /** A new in-memory connection holding a copy of the saved image. */
@@ -115,10 +124,33 @@ class Image {
       }
       const flags = capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE
       db.checkRc(capi.sqlite3_deserialize(db.pointer!, 'main', pointer, this.#bytes, this.#bytes, flags))
+      // VACUUM does not call it; the change counter and the size catch that (see persist).
+      capi.sqlite3_commit_hook(db.pointer!, () => ((this.#committed = true), 0), 0)
       return db
     } catch (error) {
       db.close()
       throw error
+    }
+  }
+
+  /** The whole file as `db` holds it (a copy). */
+  exportLive(db: Database): Uint8Array<ArrayBuffer> {
+    const { pointer, size } = this.#view(db)
+    return this.sqlite3.wasm.heap8u().slice(pointer, pointer + size)
+  }
+
+  /** memdb's own buffer (no copy): valid until the next call into SQLite. */
+  #view(db: Database): { pointer: number; size: number } {
+    const { capi, wasm } = this.sqlite3
+    const stack = wasm.pstack.pointer
+    try {
+      const pSize = wasm.pstack.alloc(8)
+      const pointer = capi.sqlite3_serialize(db.pointer!, 'main', pSize, capi.SQLITE_SERIALIZE_NOCOPY) as number
+      const size = Number(wasm.peek64(pSize))
+      if (size > 0 && !pointer) throw new Error(`database ${this.database} is not a memdb database`)
+      return { pointer, size }
+    } finally {
+      wasm.pstack.restore(stack)
     }
   }
 
@@ -137,21 +169,12 @@ class Image {
   async persist(db: Database): Promise<boolean> {
     const { capi, wasm } = this.sqlite3
     if (!capi.sqlite3_get_autocommit(db.pointer!)) return false
-    const stack = wasm.pstack.pointer
-    let pointer: number, size: number
-    try {
-      const pSize = wasm.pstack.alloc(8)
-      // NOCOPY: a pointer to memdb's own buffer (no copy); valid until the next call into SQLite.
-      pointer = capi.sqlite3_serialize(db.pointer!, 'main', pSize, capi.SQLITE_SERIALIZE_NOCOPY) as number
-      size = Number(wasm.peek64(pSize))
-    } finally {
-      wasm.pstack.restore(stack)
-    }
-    if (size > 0 && !pointer) throw new Error(`database ${this.database} is not a memdb database`)
+    const { pointer, size } = this.#view(db)
     const heap = wasm.heap8u()
     const counter = counterOf(heap, pointer, size)
-    if (size === this.#bytes && counter === this.#changeCounter) return false
+    if (!this.#committed && size === this.#bytes && counter === this.#changeCounter) return false
     await this.save(heap, pointer, size, counter)
+    this.#committed = false
     return true
   }
 
@@ -168,16 +191,40 @@ class Image {
       const piece = source.subarray(start, Math.min(start + IMAGE_CHUNK_BYTES, offset + size))
       if (!sameBytes(piece, this.#chunks[i])) changed.set(i, piece.slice())
     }
-    const oldCount = this.#chunks.length
+    // The unchanged chunks equal this worker's copy of the last save: a full write needs no other copy of the file.
+    const whole = () => new Map(Array.from({ length: count }, (_, i) => [i, changed.get(i) ?? this.#chunks[i]!] as const))
     const manifest: ImageManifest = { bytes: size, chunkBytes: IMAGE_CHUNK_BYTES, changeCounter, savedAt: new Date().toISOString() }
+    const expected = this.#savedAt
     try {
-      await this.store('readwrite', (objects) => {
-        for (const [i, chunk] of changed) objects.put(chunk, chunkKey(this.database, i))
-        if (oldCount > count) objects.delete(IDBKeyRange.bound(chunkKey(this.database, count), chunkKey(this.database, Infinity)))
-        objects.put(manifest, imageKey(this.database))
-        return promisifyRequest(objects.transaction)
-      })
+      await this.store(
+        'readwrite',
+        (objects) =>
+          new Promise<void>((resolve, reject) => {
+            const transaction = objects.transaction
+            let failure: unknown
+            const current = objects.get(imageKey(this.database))
+            current.onsuccess = () => {
+              // A put that throws (quota, clone error) must fail the save, not escape into the worker and kill it.
+              try {
+                // The image moved under this worker (site data cleared, a save reported failed that did commit): a
+                // diff against this worker's copy would mix two files, so it is written whole.
+                const saved = current.result as ImageManifest | undefined
+                const writes = (saved?.savedAt ?? null) === expected ? changed : whole()
+                for (const [i, chunk] of writes) objects.put(chunk, chunkKey(this.database, i))
+                // Also when the image did not shrink: chunks left by a damaged image must not outlive it.
+                objects.delete(IDBKeyRange.bound(chunkKey(this.database, count), chunkKey(this.database, Infinity)))
+                objects.put(manifest, imageKey(this.database))
+              } catch (error) {
+                failure = error
+                transaction.abort()
+              }
+            }
+            transaction.oncomplete = () => resolve()
+            transaction.onabort = transaction.onerror = () => reject(failure ?? transaction.error ?? new DOMException('save aborted', 'AbortError'))
+          }),
+      )
     } catch (cause) {
+      // Whether it committed is unknown: the next save checks the manifest and writes whole if it must.
       const quota = (cause as Error)?.name === 'QuotaExceededError'
       throw new WriteNotSavedError(
         `could not save ${this.database} to IndexedDB (${String(cause)}); the write was undone: the database is as it was last saved`,
@@ -189,6 +236,7 @@ class Image {
     this.#chunks.length = count
     this.#bytes = size
     this.#changeCounter = changeCounter
+    this.#savedAt = manifest.savedAt
   }
 }
 

@@ -14,13 +14,19 @@ import type { Storage } from './storage'
  * const db = storage.connect()
  */
 export async function openOpfsStorage(sqlite3: Sqlite3, database: string, release: () => void, filesTimeoutMs: number): Promise<Storage> {
-  let pool: SAHPoolUtil
+  let pool: SAHPoolUtil | undefined
   try {
     ensureOpfs()
     pool = await installPool(sqlite3, database, filesTimeoutMs)
     if (pool.isPaused()) await pool.unpauseVfs()
     await pool.reserveMinimumCapacity(6)
   } catch (cause) {
+    // Installed but not usable: let go of its access handles (the caller may use IndexedDB, or another tab OPFS).
+    try {
+      if (pool && !pool.isPaused()) pool.pauseVfs()
+    } catch {
+      /* nothing open on it yet; best effort */
+    }
     if (cause instanceof OpfsUnavailableError) throw cause
     if ((cause as Error)?.name === 'QuotaExceededError' || /QuotaExceededError/.test(String(cause)))
       throw new InsufficientStorageError(`no storage left to open ${database}: ${String(cause)}`, null, null, { cause })
@@ -29,24 +35,25 @@ export async function openOpfsStorage(sqlite3: Sqlite3, database: string, releas
     throw new OpfsUnavailableError(`could not open OPFS storage for ${database}: ${String(cause)}`, { cause })
   }
   const path = `/${database}`
+  const opened = pool
   return {
     kind: 'opfs',
     vfs: 'opfs-sahpool',
-    connect: () => new pool.OpfsSAHPoolDb(path),
-    exportFile: () => pool.exportFile(path) as Uint8Array<ArrayBuffer>,
+    connect: () => new opened.OpfsSAHPoolDb(path),
+    exportFile: () => opened.exportFile(path) as Uint8Array<ArrayBuffer>,
     // SQLite's writes to the pool are durable when they return.
     persist: async () => false,
     async replace(bytes) {
       // A leftover rollback journal would be "rolled back" onto the restored bytes at the next open: delete it first.
-      for (const suffix of ['-journal', '-wal']) if (pool.getFileNames().includes(path + suffix)) pool.unlink(path + suffix)
+      for (const suffix of ['-journal', '-wal']) if (opened.getFileNames().includes(path + suffix)) opened.unlink(path + suffix)
       // A database that was never written is a 0-byte file, which importDb refuses; "restoring" it means emptying it.
       // Otherwise one write in place, then the size: about twice as fast as importDb's chunked form, which empties first.
-      if (bytes.byteLength === 0) pool.unlink(path)
-      else pool.importDb(path, bytes)
+      if (bytes.byteLength === 0) opened.unlink(path)
+      else opened.importDb(path, bytes)
     },
     shutdown() {
       try {
-        if (!pool.isPaused()) pool.pauseVfs()
+        if (!opened.isPaused()) opened.pauseVfs()
       } finally {
         release()
       }
@@ -89,6 +96,38 @@ function ensureOpfs(): void {
       'this browser context has no OPFS with sync access handles (needs a dedicated worker in a secure context, ' +
         "Chrome 108+, Firefox 111+ or Safari 16.4+); no in-memory fallback is used unless the app opens with storage: 'indexeddb' or 'auto'",
     )
+}
+
+/**
+ * Whether an OPFS failure means this context cannot host OPFS databases at all (what `'auto'` falls back on), rather
+ * than a passing or unknown failure: no sync access handles (checked first), or the browser refusing the API itself
+ * (`NotSupportedError` on WebKitGTK, `SecurityError` in Firefox's private windows).
+ *
+ * @example
+ * if (error instanceof OpfsUnavailableError && isOpfsMissing(error)) useIndexedDb()
+ */
+export function isOpfsMissing(error: OpfsUnavailableError): boolean {
+  const cause = error.cause as Error | undefined
+  return cause === undefined || /NotSupportedError|SecurityError/.test(`${cause?.name} ${cause?.message} ${String(cause)}`)
+}
+
+/**
+ * Whether OPFS holds a database of this name from an earlier open (a pool file with content: a failed install leaves
+ * only empty files), read without sync access handles, so it also works where they are missing.
+ *
+ * @example
+ * if (await opfsHasDatabase('app.db')) throw new StorageMismatchError(…)
+ */
+export async function opfsHasDatabase(database: string): Promise<boolean> {
+  try {
+    const root = await navigator.storage.getDirectory()
+    const directory = await (await root.getDirectoryHandle('.sqlite-opfs-migrate')).getDirectoryHandle(database)
+    for await (const handle of (directory as unknown as { values(): AsyncIterable<FileSystemHandle> }).values())
+      if (handle.kind === 'file' && (await (handle as FileSystemFileHandle).getFile()).size > 4096) return true
+    return false
+  } catch {
+    return false // no directory, or no OPFS at all
+  }
 }
 
 function isHeldElsewhere(error: unknown): boolean {

@@ -80,6 +80,8 @@ export class OwnerRole {
     if (holder !== null) this.scheduler.releaseHolder(holder, () => this.#rollback())
     await this.scheduler.idle()
     this.#holderWatch?.abort()
+    // A call that committed and then began a transaction (`exec('COMMIT; BEGIN')`) left its commit unsaved until now.
+    await this.host.file.persist().catch(() => {})
     this.host.file.shutdown()
   }
 

@@ -1,7 +1,7 @@
 import { OpfsUnavailableError, StorageMismatchError } from '../src/errors'
 import type { StorageChoice, StorageInfo } from '../src/types'
 import { openIndexedDbStorage } from './indexeddb-storage'
-import { openOpfsStorage } from './opfs-storage'
+import { isOpfsMissing, opfsHasDatabase, openOpfsStorage } from './opfs-storage'
 import type { Database, Sqlite3 } from './sqlite'
 import type { OpenState } from './upgrade-marker'
 
@@ -53,7 +53,10 @@ export async function openStorage(
   release: () => void,
 ): Promise<OpenedStorage> {
   const { name, storage: requested } = request
-  const livesIn = known.hasImage ? 'indexeddb' : known.state ? (known.state.storage ?? 'opfs') : null
+  let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? (known.state.storage ?? 'opfs') : null
+  // Nothing recorded (a database from before the record, or never changed by an upgrade): before IndexedDB is chosen,
+  // look at OPFS itself, so an existing file is never shadowed by an empty database.
+  if (livesIn === null && requested === 'indexeddb' && (await opfsHasDatabase(name))) livesIn = 'opfs'
   const info = (kind: Storage['kind'], fallbackReason: string | null = null): StorageInfo => ({ kind, requested, fallbackReason })
   const inIndexedDb = async (reason: string | null): Promise<OpenedStorage> => {
     try {
@@ -81,7 +84,8 @@ export async function openStorage(
     return { storage: await openOpfsStorage(sqlite3, name, release, request.lockTimeoutMs), info: info('opfs') }
   } catch (error) {
     // Only an engine (or window) without OPFS falls back, and only for a database that does not live in OPFS already.
-    if (requested === 'auto' && error instanceof OpfsUnavailableError && livesIn === null) return inIndexedDb(error.message)
+    if (requested === 'auto' && error instanceof OpfsUnavailableError && isOpfsMissing(error) && livesIn === null && !(await opfsHasDatabase(name)))
+      return inIndexedDb(error.message)
     release()
     if (requested === 'auto' && error instanceof OpfsUnavailableError)
       throw new OpfsUnavailableError(`${error.message}; database ${name} lives in OPFS, so it is not started empty in IndexedDB`, { cause: error })

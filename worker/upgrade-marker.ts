@@ -49,6 +49,17 @@ export async function readOpenState(store: UseStore, database: string): Promise<
   return { marker: marker as UpgradeMarker | undefined, state: state as FileState | undefined, hasImage: image !== undefined }
 }
 
+/**
+ * Records where the file lives (and its size) when nothing says so yet, so `storage: 'auto'` and `StorageMismatchError`
+ * know it from the next open on.
+ *
+ * @example
+ * if (state?.storage !== storage.kind) await recordFileState(store, 'app.db', file.size(), storage.kind)
+ */
+export function recordFileState(store: UseStore, database: string, bytes: number, storage: 'opfs' | 'indexeddb'): Promise<void> {
+  return set(fileStateKey(database), { bytes, storage } satisfies FileState, store)
+}
+
 /** Records that the file is consistent again (`bytes` long, in `storage`), in one transaction: one disk flush. */
 export function clearMarker(store: UseStore, database: string, bytes: number, storage: 'opfs' | 'indexeddb'): Promise<void> {
   return store('readwrite', (objects) => {

@@ -113,7 +113,14 @@ async function upgradeSteps(
     throw await restoreAfterFailure(file, snapshot, current, error, options.verify || 'quick_check')
   }
   // Saved before the marker goes (IndexedDB storage): a crash in between restores the snapshot, as mid-upgrade.
-  await file.persist()
+  try {
+    await file.persist()
+  } catch (error) {
+    // Not saved: the connection is back on the saved image, which is the pre-upgrade file. The marker must go too, or a
+    // later open would "recover" that snapshot over the writes the app makes from now on.
+    await clearMarker(file.store, file.name, file.size(), file.storage.kind).catch(() => {})
+    throw error
+  }
   await clearMarker(file.store, file.name, file.size(), file.storage.kind)
   // The upgrade is done and durable: a failed prune only leaves old snapshots for the next one.
   await pruneSnapshots(file.store, file.name, options.keepSnapshots, snapshot.id).catch(() => [])

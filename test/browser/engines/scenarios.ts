@@ -255,4 +255,37 @@ export const storageChoiceScenarios: Scenario[] = [
       }
     },
   },
+  {
+    name: 'IndexedDB storage: every commit is saved, in exclusive locking mode, after VACUUM, and after the site data was deleted',
+    async run(t) {
+      const page = await t.newPage()
+      const app = appPage(page)
+      const name = t.unique('saved.db')
+      const open = () => app.open({ name, set: 'v2', options: { storage: 'indexeddb' } })
+      ok(await open())
+      // Exclusive locking moves SQLite's change counter once per lock, not per commit.
+      ok(await app.exec(name, 'PRAGMA locking_mode = EXCLUSIVE'))
+      for (const title of ['one', 'two', 'three']) ok(await app.exec(name, 'INSERT INTO notes (title) VALUES (?)', [title]))
+      ok(await app.exec(name, `DELETE FROM notes WHERE title = 'two'`))
+      ok(await app.exec(name, 'VACUUM'))
+      // The site's IndexedDB deleted behind the library's back (the worker's connection is asked to close first): the
+      // next save must write the whole file, not only what changed since the last save.
+      await page.evaluate(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const request = indexedDB.deleteDatabase('sqlite-opfs-migrate')
+            request.onsuccess = () => resolve()
+            request.onerror = () => reject(request.error)
+          }),
+        null,
+      )
+      ok(await app.exec(name, 'INSERT INTO notes (title) VALUES (?)', ['four']))
+      const before = ok(await app.query(name, NOTES))
+      expect(before.map((r) => r.title)).toEqual(['one', 'three', 'four'])
+      await t.reload(page)
+      ok(await open())
+      expect(ok(await app.query(name, NOTES))).toEqual(before)
+      expect(ok(await app.query(name, 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
+    },
+  },
 ]
