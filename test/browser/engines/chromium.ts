@@ -1,8 +1,8 @@
 import { chromium, type Page } from '@playwright/test'
 import type { Engine, EnginePage } from './engine'
 
-/** The same flags as playwright.config.ts. */
-const ARGS = [
+/** Debian's Chromium headless on a machine with no network (playwright.config.ts uses them too). */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -15,7 +15,7 @@ const ARGS = [
 
 /** Debian's Chromium through Playwright: one browser, one context (a fresh, incognito-like profile), pages from it. */
 export async function launchChromium(baseURL: string, executablePath: string): Promise<Engine> {
-  const browser = await chromium.launch({ executablePath, args: ARGS })
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS })
   try {
     const context = await browser.newContext({ baseURL })
     return {
