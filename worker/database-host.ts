@@ -102,8 +102,9 @@ export async function openHost(
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match
       await file.persist()
-      // Only once per database (or after 0.2's records): where it lives, for 'auto' and STORAGE_MISMATCH.
-      if (state?.storage !== file.storage.kind && !recoveredFrom && !request.restoreFrom)
+      // Only once per database (or after 0.2's records): where it lives, for 'auto' and STORAGE_MISMATCH. An upgrade or
+      // a restore just recorded it (clearMarker).
+      if (state?.storage !== file.storage.kind && appliedNow.length === 0 && !recoveredFrom && !request.restoreFrom)
         await recordFileState(store, request.name, file.size(), file.storage.kind)
     } catch (error) {
       const damage = damageOf(error)

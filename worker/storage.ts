@@ -1,3 +1,4 @@
+import type { UseStore } from 'idb-keyval'
 import { OpfsUnavailableError, StorageMismatchError } from '../src/errors'
 import type { StorageChoice, StorageInfo } from '../src/types'
 import { openIndexedDbStorage } from './indexeddb-storage'
@@ -48,7 +49,7 @@ export interface OpenedStorage {
 export async function openStorage(
   sqlite3: Sqlite3,
   request: { name: string; storage: StorageChoice; lockTimeoutMs: number; restoreFrom: string | null },
-  store: import('idb-keyval').UseStore,
+  store: UseStore,
   known: OpenState,
   release: () => void,
 ): Promise<OpenedStorage> {
@@ -84,11 +85,12 @@ export async function openStorage(
     return { storage: await openOpfsStorage(sqlite3, name, release, request.lockTimeoutMs), info: info('opfs') }
   } catch (error) {
     // Only an engine (or window) without OPFS falls back, and only for a database that does not live in OPFS already.
-    if (requested === 'auto' && error instanceof OpfsUnavailableError && isOpfsMissing(error) && livesIn === null && !(await opfsHasDatabase(name)))
-      return inIndexedDb(error.message)
-    release()
-    if (requested === 'auto' && error instanceof OpfsUnavailableError)
+    if (requested === 'auto' && error instanceof OpfsUnavailableError && isOpfsMissing(error)) {
+      if (livesIn === null && !(await opfsHasDatabase(name))) return inIndexedDb(error.message)
+      release()
       throw new OpfsUnavailableError(`${error.message}; database ${name} lives in OPFS, so it is not started empty in IndexedDB`, { cause: error })
+    }
+    release()
     throw error
   }
 }

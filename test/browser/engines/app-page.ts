@@ -55,14 +55,5 @@ export function appPage(page: Evaluator) {
   }
 }
 
-/** Unwraps a harness result, failing the test with the error it carried. */
-export function ok<T>(result: Outcome<T>): T {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error, null, 2)}`)
-  return result.value
-}
-
-/** Unwraps a harness failure. */
-export function failure(result: Outcome<unknown>): HarnessError {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`)
-  return result.error
-}
+// The unwrappers the Playwright-only specs use, for every engine.
+export { failed, ok } from '../fixtures'

@@ -1,5 +1,5 @@
 import { expect } from '@playwright/test'
-import { appPage, failure, ok } from './app-page'
+import { appPage, failed, ok } from './app-page'
 import type { EngineName, EnginePage } from './engine'
 
 /** What a scenario gets: pages of one engine (sharing storage, like tabs), and the storage to open databases with. */
@@ -74,7 +74,7 @@ export const scenarios: Scenario[] = [
       ok(await app.exec(name, `INSERT INTO notes (title) VALUES ('keep me')`))
       const before = ok(await app.fileSha256(name))
       ok(await app.close(name))
-      const error = failure(await app.open({ name, set: 'fail', options: options(t) }))
+      const error = failed(await app.open({ name, set: 'fail', options: options(t) }))
       expect(error).toMatchObject({ code: 'MIGRATION_FAILED', className: 'MigrationFailedError' })
       expect(error.fields).toMatchObject({ details: { version: 6, restoredToVersion: 5 } })
       ok(await app.open({ name, set: 'v2', options: options(t) }))
@@ -92,7 +92,7 @@ export const scenarios: Scenario[] = [
       const before = ok(await app.fileSha256(name))
       ok(await app.close(name))
       // Killed as migration 4 starts: 3 has committed (in OPFS; in memory for IndexedDB storage).
-      const killed = failure(await app.open({ name, set: 'v2', terminateAtVersion: 4, options: options(t) }))
+      const killed = failed(await app.open({ name, set: 'v2', terminateAtVersion: 4, options: options(t) }))
       expect(killed.code).toBe('WORKER_DIED')
       const reopened = ok(await app.open({ name, set: 'v1', options: { ...options(t), autoMigrate: false } }))
       expect(reopened.version).toBe(2)
@@ -167,7 +167,7 @@ export const storageChoiceScenarios: Scenario[] = [
       const opened = await app.open({ name: plain, set: 'v2' })
       if (t.opfsWorks) expect(ok(opened).storage).toEqual({ kind: 'opfs', requested: 'opfs', fallbackReason: null })
       else {
-        expect(failure(opened)).toMatchObject({ code: 'OPFS_UNAVAILABLE', className: 'OpfsUnavailableError' })
+        expect(failed(opened)).toMatchObject({ code: 'OPFS_UNAVAILABLE', className: 'OpfsUnavailableError' })
         // Refused before anything was created, in either storage.
         expect(ok(await app.storageTraces(plain))).toEqual({ opfs: false, image: false, imageChunks: 0 })
       }
@@ -186,7 +186,7 @@ export const storageChoiceScenarios: Scenario[] = [
       ok(await app.open({ name, set: 'v2', options: { storage: 'indexeddb' } }))
       ok(await app.exec(name, `INSERT INTO notes (title) VALUES ('lives in IndexedDB')`))
       ok(await app.close(name))
-      const refused = failure(await app.open({ name, set: 'v2', options: { storage: 'opfs' } }))
+      const refused = failed(await app.open({ name, set: 'v2', options: { storage: 'opfs' } }))
       expect(refused).toMatchObject({ code: 'STORAGE_MISMATCH', fields: { requested: 'opfs', found: 'indexeddb' } })
       const followed = ok(await app.open({ name, set: 'v2', options: { storage: 'auto' } }))
       expect(followed.storage).toMatchObject({ kind: 'indexeddb', fallbackReason: expect.stringMatching(/already lives in IndexedDB/) })
@@ -196,7 +196,7 @@ export const storageChoiceScenarios: Scenario[] = [
       const inOpfs = t.unique('in-opfs.db')
       ok(await app.open({ name: inOpfs, set: 'v2' }))
       ok(await app.close(inOpfs))
-      expect(failure(await app.open({ name: inOpfs, set: 'v2', options: { storage: 'indexeddb' } }))).toMatchObject({
+      expect(failed(await app.open({ name: inOpfs, set: 'v2', options: { storage: 'indexeddb' } }))).toMatchObject({
         code: 'STORAGE_MISMATCH',
         fields: { requested: 'indexeddb', found: 'opfs' },
       })
@@ -213,7 +213,7 @@ export const storageChoiceScenarios: Scenario[] = [
       ok(await open())
       ok(await app.exec(name, `INSERT INTO notes (title) VALUES ('saved')`))
       ok(await app.query(name, 'SELECT arm_save_failure()'))
-      const refused = failure(await app.exec(name, `INSERT INTO notes (title) VALUES ('not saved')`))
+      const refused = failed(await app.exec(name, `INSERT INTO notes (title) VALUES ('not saved')`))
       expect(refused).toMatchObject({ code: 'WRITE_NOT_SAVED', className: 'WriteNotSavedError', fields: { quota: true } })
       // Undone in memory too: the database shows what a reload would find.
       expect(ok(await app.query(name, NOTES)).map((r) => r.title)).toEqual(['saved'])
@@ -286,6 +286,30 @@ export const storageChoiceScenarios: Scenario[] = [
       ok(await open())
       expect(ok(await app.query(name, NOTES))).toEqual(before)
       expect(ok(await app.query(name, 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
+    },
+  },
+  {
+    name: "IndexedDB storage: an upgrade whose final save fails is undone whole, and later writes are never 'recovered' away",
+    async run(t) {
+      const page = await t.newPage()
+      const app = appPage(page)
+      const name = t.unique('unsaved-upgrade.db')
+      ok(await app.open({ name, set: 'v1', options: { storage: 'indexeddb' } }))
+      ok(await app.exec(name, `INSERT INTO notes (title) VALUES ('before')`))
+      ok(await app.close(name))
+      const open = () => app.open({ name, set: 'v2', workerParams: { failSaves: '1' }, options: { storage: 'indexeddb', autoMigrate: false } })
+      ok(await open())
+      ok(await app.query(name, 'SELECT arm_save_failure()'))
+      // Migrations 3–5 run and pass their check; saving the upgraded file is what fails.
+      expect(failed(await app.migrate(name))).toMatchObject({ code: 'WRITE_NOT_SAVED', fields: { quota: true } })
+      expect(ok(await app.status(name)).version).toBe(2)
+      ok(await app.exec(name, `INSERT INTO notes (title) VALUES ('after')`))
+      await t.reload(page)
+      // No upgrade marker was left behind: the next open does not restore the pre-upgrade snapshot over 'after'.
+      const reopened = ok(await open())
+      expect(reopened).toMatchObject({ version: 2, recoveredFrom: null })
+      expect(ok(await app.query(name, NOTES)).map((r) => r.title)).toEqual(['before', 'after'])
+      expect(ok(await app.migrate(name)).map((m) => m.version)).toEqual([3, 4, 5])
     },
   },
 ]
