@@ -1,5 +1,6 @@
 import type { UpgradeFailure } from 'sqlite-opfs-migrate'
 import { byId, describeError, el, formatTime } from './dom'
+import { replaceKeepingState } from './keep-view-state'
 
 /**
  * The last failed upgrade as recorded by the library (it survives reloads), or, when the database could not be opened
@@ -15,7 +16,7 @@ export function renderFailure(failure: UpgradeFailure | null, openError: unknown
   }
   section.hidden = false
   if (!failure) {
-    body.replaceChildren(el('div', {}, el('p', { class: 'error', id: 'open-error' }, describeError(openError)), hintFor(openError)))
+    replaceKeepingState(body, el('div', {}, el('p', { class: 'error', id: 'open-error' }, describeError(openError)), hintFor(openError)))
     return
   }
   const facts: [string, string][] = [
@@ -26,7 +27,8 @@ export function renderFailure(failure: UpgradeFailure | null, openError: unknown
     ['SQLite code', failure.sqliteCode === null ? '–' : String(failure.sqliteCode)],
     ['Restored', failure.restoredToVersion === null ? (failure.phase === 'preparation' ? 'nothing had changed' : 'no: retried at next open') : `to version ${failure.restoredToVersion} from snapshot ${failure.snapshotId}`],
   ]
-  body.replaceChildren(
+  replaceKeepingState(
+    body,
     el(
       'div',
       {},

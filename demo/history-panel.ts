@@ -1,11 +1,13 @@
 import type { DatabaseStatus, DryRunResult } from 'sqlite-opfs-migrate'
 import { byId, el, formatTime, table } from './dom'
 import { act, type Inspector } from './inspector'
+import { replaceKeepingState } from './keep-view-state'
 import { schemaView } from './schema-panel'
 
 /** Applied migrations, and pending ones with their SQL. */
 export function renderHistory(status: DatabaseStatus): void {
-  byId('history').replaceChildren(
+  replaceKeepingState(
+    byId('history'),
     ...status.applied.map((m) =>
       el(
         'tr',
@@ -18,7 +20,8 @@ export function renderHistory(status: DatabaseStatus): void {
       ),
     ),
   )
-  byId('pending').replaceChildren(
+  replaceKeepingState(
+    byId('pending'),
     status.pending.length === 0
       ? el('p', {}, 'None: the database is at the app’s latest migration.')
       : el(

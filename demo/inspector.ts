@@ -11,8 +11,9 @@ export interface Inspector {
 }
 
 /**
- * Runs a button's action: the button is disabled meanwhile (no double submits), the outcome or the typed error is
- * shown in `out`, and the page is refreshed afterwards either way.
+ * Runs a button's action: the button is marked busy meanwhile (no double submits), the outcome or the typed error is
+ * shown in `out`, and the page is refreshed afterwards either way. The button is not `disabled`: a disabled button
+ * loses the keyboard focus, and a keyboard user would be thrown back to the top of the page after every action.
  *
  * @example
  * button.onclick = () => act(inspector, button, out, async (db) => `Snapshot ${(await db.snapshot()).id} taken`)
@@ -23,8 +24,8 @@ export async function act(
   out: HTMLElement,
   task: (db: DatabaseHandle) => Promise<string | Node>,
 ): Promise<void> {
-  if (!inspector.db) return
-  if (button) button.disabled = true
+  if (!inspector.db || button?.ariaDisabled === 'true') return
+  if (button) button.ariaDisabled = 'true'
   out.replaceChildren(el('span', {}, 'Working…'))
   try {
     const result = await task(inspector.db)
@@ -32,7 +33,7 @@ export async function act(
   } catch (error) {
     out.replaceChildren(el('p', { class: 'error', role: 'alert' }, describeError(error)))
   } finally {
-    if (button) button.disabled = false
+    if (button) button.ariaDisabled = null
   }
   await inspector.refresh()
 }

@@ -10,6 +10,7 @@ import { renderSnapshots } from './snapshots-panel'
 import { renderStatus, renderStorage, setState, showProgress, showVersionChange, type State } from './status-panel'
 import { wireConsole } from './console-panel'
 import { wireFile } from './file-panel'
+import { replaceKeepingState } from './keep-view-state'
 
 // The inspector: opens app.db through the library's public API only, as the demo app (v1 or v2) would, and shows
 // everything about it. A failed upgrade is shown, then the database is reopened without upgrading, to inspect it.
@@ -38,7 +39,25 @@ function open(autoMigrate: boolean): Promise<DatabaseHandle> {
   return openDatabase(options)
 }
 
-async function refresh(): Promise<void> {
+// Refreshes come from buttons, the console, focus and other tabs, often several at once. Two renders running at the
+// same time would interleave their panels (one's schema, the other's snapshots); so one runs at a time, and requests
+// that arrive meanwhile are served by a single render after it, which reads everything afresh.
+let rendering: Promise<void> | null = null
+let again: Promise<void> | null = null
+
+function refresh(): Promise<void> {
+  if (!rendering) {
+    rendering = renderOrShowLoss().finally(() => (rendering = null))
+    return rendering
+  }
+  again ??= rendering.then(() => {
+    again = null
+    return refresh()
+  })
+  return again
+}
+
+async function renderOrShowLoss(): Promise<void> {
   try {
     await render()
   } catch (error) {
@@ -52,6 +71,9 @@ async function refresh(): Promise<void> {
       ? 'Another tab upgraded the database to a newer version than this app knows; reload to use it.'
       : 'The database is no longer available; reload to open it again.'
     await render()
+  } finally {
+    // Lets a test (or a person's tooling) wait for a refresh to have landed instead of guessing with a delay.
+    document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1)
   }
 }
 
@@ -71,7 +93,7 @@ async function render(): Promise<void> {
   renderFailure(status.lastFailure, status.lastFailure ? null : openError)
   renderHistory(status)
   renderSnapshots(inspector, status.snapshots)
-  byId('schema').replaceChildren(schemaView(await db.schema()))
+  replaceKeepingState(byId('schema'), schemaView(await db.schema()))
   await renderNotes(db, status.version)
 }
 

@@ -1,6 +1,7 @@
 import type { DatabaseHandle } from 'sqlite-opfs-migrate'
 import { byId, el } from './dom'
 import { act, type Inspector } from './inspector'
+import { replaceKeepingState } from './keep-view-state'
 
 const HASHTAG = /#([\p{L}\p{N}_-]+)/gu
 
@@ -15,7 +16,7 @@ export async function renderNotes(db: DatabaseHandle, version: number): Promise<
       : `SELECT id, title, NULL AS tags FROM notes ORDER BY id DESC LIMIT ${SHOWN}`,
   )
   const [{ total }] = (await db.query<{ total: number }>('SELECT count(*) AS total FROM notes')) as [{ total: number }]
-  byId('notes').replaceChildren(...notes.map((n) => el('li', {}, n.tags ? `${n.title} — tags: ${n.tags}` : n.title)))
+  replaceKeepingState(byId('notes'), ...notes.map((n) => el('li', {}, n.tags ? `${n.title} — tags: ${n.tags}` : n.title)))
   byId('notes-count').textContent = total > SHOWN ? `The newest ${SHOWN} of ${total} notes.` : ''
 }
 

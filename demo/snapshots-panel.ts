@@ -1,11 +1,13 @@
 import type { SnapshotInfo } from 'sqlite-opfs-migrate'
 import { byId, download, el, formatBytes, formatTime } from './dom'
 import { act, type Inspector } from './inspector'
+import { replaceKeepingState } from './keep-view-state'
 
 /** The snapshot list with restore (confirmed), download and delete (confirmed) per snapshot. */
 export function renderSnapshots(inspector: Inspector, snapshots: readonly SnapshotInfo[]): void {
   const out = byId('snapshot-result')
-  byId('snapshots').replaceChildren(
+  replaceKeepingState(
+    byId('snapshots'),
     ...snapshots.map((s) => {
       const label = `snapshot of version ${s.fromVersion} taken ${formatTime(s.createdAt)}`
       const restore = el('button', { type: 'button', ariaLabel: `Restore ${label}` }, 'Restore')

@@ -352,6 +352,34 @@ test('phone width and keyboard only: no sideways scrolling, every action reachab
   await expect(page.locator('#schema details[data-table="notes"]')).toHaveAttribute('open', '')
 })
 
+test('a refresh keeps what the person opened: open details, focus, a half-typed query, a pressed button', async ({ page }) => {
+  await visit(page, '?app=v2')
+  const renders = () => page.evaluate(() => Number(document.body.dataset.renders ?? 0))
+  const notesTable = page.locator('#schema details[data-table="notes"]')
+  await page.fill('#sql', 'SELECT title FROM no')
+  await page.locator('#schema details[data-table="notes"] summary').focus()
+  await page.keyboard.press('Enter')
+  await expect(notesTable).toHaveAttribute('open', '')
+
+  // A refresh from elsewhere (another tab's change shown on focus): the panels are rebuilt from fresh data.
+  const before = await renders()
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')))
+  await expect.poll(renders).toBeGreaterThan(before)
+  await expect(notesTable).toHaveAttribute('open', '')
+  expect(await page.evaluate(() => document.activeElement?.closest('details')?.dataset.table)).toBe('notes')
+  await expect(page.locator('#sql')).toHaveValue('SELECT title FROM no')
+
+  // A button pressed from the keyboard keeps the focus through its action and the refresh after it.
+  await page.locator('#take-snapshot').focus()
+  const rows = await page.locator('#snapshots tr').count()
+  const afterSnapshot = await renders()
+  await page.keyboard.press('Enter')
+  await expect(page.locator('#snapshots tr')).toHaveCount(rows + 1)
+  await expect.poll(renders).toBeGreaterThan(afterSnapshot)
+  await expect(page.locator('#take-snapshot')).toBeFocused()
+  await expect(notesTable).toHaveAttribute('open', '')
+})
+
 test('a second tab is served by the first, and a tab with the newer app takes over from a v1 tab', async ({ page, context }) => {
   await visit(page, '?app=v1')
   await expect(page.locator('#tabs')).toHaveText('this tab owns the file; 1 tab connected')
