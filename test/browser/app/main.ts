@@ -34,6 +34,8 @@ export interface OpenArgs {
   terminateAtVersion?: number
   /** Terminate the worker when it reaches its fault point (`workerParams.faultAt`, see fault-points.ts). */
   killAtFault?: boolean
+  /** Terminate the worker this many ms after it is created (the fuzz's random moment). */
+  killAfterMs?: number
   options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress' | 'onVersionChange'>>
 }
 
@@ -61,7 +63,7 @@ const harness = {
   progress,
   versionChanges,
   faults,
-  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, killAtFault: kill = false, options = {} }: OpenArgs) {
+  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, killAtFault: kill = false, killAfterMs, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
@@ -74,6 +76,7 @@ const harness = {
           own = new Worker(url, { type: 'module' })
           workers.set(name, own)
           if (kill) killAtFault.add(own)
+          if (killAfterMs !== undefined) setTimeout((w: Worker) => w.terminate(), killAfterMs, own)
           return own
         },
         onProgress: (event) => {
@@ -121,6 +124,17 @@ const harness = {
       const started = performance.now()
       const result = await attempt(() => harness.handle(name).exec('INSERT INTO notes (title) VALUES (?)', [title]))
       outcomes.push({ title, ok: result.ok, ...(result.ok ? {} : { code: String(result.error.code) }), ms: performance.now() - started, at })
+    }
+    return outcomes
+  },
+  /** Like `insertMany`, but each call is a `batch()` of two inserts (`<prefix> <i>a`, `<prefix> <i>b`): all or nothing. */
+  async batchMany(name: string, prefix: string, count: number) {
+    const outcomes: { titles: string[]; ok: boolean; code?: string }[] = []
+    for (let i = 0; i < count; i++) {
+      const titles = [`${prefix} ${i}a`, `${prefix} ${i}b`]
+      const statements = titles.map((title) => ({ sql: 'INSERT INTO notes (title) VALUES (?)', params: [title] }))
+      const result = await attempt(() => harness.handle(name).batch(statements))
+      outcomes.push({ titles, ok: result.ok, ...(result.ok ? {} : { code: String(result.error.code) }) })
     }
     return outcomes
   },
@@ -179,6 +193,11 @@ const harness = {
     }),
   terminate(name: string) {
     workers.get(name)?.terminate()
+  },
+  /** Terminates the worker that database `name` runs in now, `ms` from now (the fuzz's random moment). */
+  killAfter(name: string, ms: number) {
+    const worker = workers.get(name)
+    setTimeout(() => worker?.terminate(), ms)
   },
   /** The exported file as bytes plus its sha-256, for comparisons. */
   exportFile: (name: string) =>
