@@ -49,10 +49,9 @@ test('a worker terminated during the first migration (before its COMMIT): the jo
   const rowsBefore = ok(await h.query(page, 'crash.db', `SELECT id, title FROM notes ORDER BY id`))
   ok(await h.close(page, 'crash.db'))
 
-  const started = Date.now()
+  // A hang would be caught by the test's own timeout; how long the rejection takes is not this test's business.
   const error = failed(await h.open(page, { name: 'crash.db', set: 'slow', terminateAtVersion: 6 }))
   expect(error).toMatchObject({ isLibraryError: true, className: 'DatabaseClosedError', code: 'WORKER_DIED' })
-  expect(Date.now() - started).toBeLessThan(10_000)
 
   // The first migration runs while its snapshot is written and commits only once the snapshot is durable: killed
   // before that, no marker exists and SQLite's rollback journal puts the file back at the next open.
@@ -150,7 +149,7 @@ test('calls after close, and calls in flight when the worker dies, reject with D
   const inFlight = page.evaluate(() =>
     window.harness.query('gone.db', `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000) SELECT count(*) FROM n`),
   )
-  await page.waitForTimeout(200)
+  // The query was posted to the worker by the evaluate above (evaluates run in order), so it is in flight now.
   await page.evaluate(() => window.harness.terminate('gone.db'))
   expect(failed(await inFlight)).toMatchObject({ code: 'WORKER_DIED', className: 'DatabaseClosedError' })
   expect(failed(await h.query(page, 'gone.db', 'SELECT 1')).code).toBe('WORKER_DIED')

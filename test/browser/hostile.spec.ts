@@ -83,9 +83,8 @@ test('a runaway migration is stopped by migrationTimeLimitMs, rolled back, and t
   ok(await h.close(page, 'slow.db'))
 
   // Migration 6 of the `slow` set writes rows for 1.5 s.
-  const started = Date.now()
+  // timedOut says the limit stopped it (SQLITE_INTERRUPT), not the migration ending: no wall-clock assertion needed.
   const error = failed(await h.open(page, { name: 'slow.db', set: 'slow', options: { migrationTimeLimitMs: 300 } }))
-  expect(Date.now() - started).toBeLessThan(1500)
   expect(error).toMatchObject({ code: 'MIGRATION_FAILED', fields: { details: { version: 6, sqliteCode: 9, timedOut: true, restoredToVersion: 5 } } })
   expect(error.message).toMatch(/time limit of 300 ms/)
   ok(await h.open(page, { name: 'slow.db', set: 'v2' }))
