@@ -1,3 +1,4 @@
+import { proxy, transferHandlers, wrap, type Remote } from 'comlink'
 import {
   openDatabase,
   SqliteOpfsMigrateError,
@@ -6,6 +7,7 @@ import {
   type ProgressEvent,
   type VersionChangeEvent,
 } from 'sqlite-opfs-migrate'
+import { shapeOf } from './error-shape'
 import { FAULT_CHANNEL } from './fault-points'
 import { databaseDigest, tamperFile, tamperMarkedSnapshot, type SnapshotTamper, type Tamper } from './inspect-file'
 
@@ -15,6 +17,9 @@ import { databaseDigest, tamperFile, tamperMarkedSnapshot, type SnapshotTamper, 
  */
 const handles = new Map<string, DatabaseHandle>()
 const workers = new Map<string, Worker>()
+type AppWorker = { fail(): void; shapeFromPage(callback: () => void): ReturnType<typeof shapeOf> | null }
+let appWorker: Remote<AppWorker> | undefined
+const initialThrowHandler = transferHandlers.get('throw')
 const progress: ProgressEvent[] = []
 const versionChanges: VersionChangeEvent[] = []
 /** Fault points reached by workers of this browser context (see fault-points.ts), and the workers to kill there. */
@@ -32,6 +37,8 @@ export interface OpenArgs {
   workerParams?: Record<string, string>
   /** Terminate the worker when this migration version starts. */
   terminateAtVersion?: number
+  /** Terminate the worker as soon as it is created, before it can run anything (the app changed its mind). */
+  terminateAtStart?: boolean
   /** Terminate the worker when it reaches its fault point (`workerParams.faultAt`, see fault-points.ts). */
   killAtFault?: boolean
   options?: Partial<Omit<OpenDatabaseOptions, 'name' | 'worker' | 'onProgress' | 'onVersionChange'>>
@@ -61,7 +68,7 @@ const harness = {
   progress,
   versionChanges,
   faults,
-  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, killAtFault: kill = false, options = {} }: OpenArgs) {
+  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtStart = false, killAtFault: kill = false, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
@@ -74,6 +81,7 @@ const harness = {
           own = new Worker(url, { type: 'module' })
           workers.set(name, own)
           if (kill) killAtFault.add(own)
+          if (terminateAtStart) own.terminate()
           return own
         },
         onProgress: (event) => {
@@ -179,6 +187,28 @@ const harness = {
     }),
   terminate(name: string) {
     workers.get(name)?.terminate()
+  },
+  /**
+   * How errors cross the app's own Comlink worker both ways (worker → page, and page → worker from a callback), and
+   * whether Comlink's global `throw` handler is still the one it had when this page loaded.
+   */
+  async appComlink() {
+    appWorker ??= wrap<AppWorker>(new Worker(new URL('./app-comlink.worker.ts', import.meta.url), { type: 'module' }))
+    const toPage = await appWorker.fail().then(
+      () => null,
+      (e: unknown) => shapeOf(e),
+    )
+    const toWorker = await appWorker.shapeFromPage(
+      proxy(() => {
+        throw Object.assign(new Error('the page failed'), { name: 'PageError', code: 'PAGE_FAILED' })
+      }),
+    )
+    return { toPage, toWorker, sameThrowHandler: transferHandlers.get('throw') === initialThrowHandler }
+  },
+  /** Whether the worker behind database `name` still has the browser's own `terminate` (nothing patched it). */
+  workerUntouched(name: string) {
+    const worker = workers.get(name)!
+    return Object.getOwnPropertyNames(worker).length === 0 && worker.terminate === Worker.prototype.terminate
   },
   /** The exported file as bytes plus its sha-256, for comparisons. */
   exportFile: (name: string) =>
