@@ -1,5 +1,6 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval'
 import { DatabaseCorruptError, WriteNotSavedError } from '../src/errors'
+import { nextImageVersion } from './image-version'
 import { imageKey } from './snapshot-store'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
@@ -16,8 +17,14 @@ export interface ImageManifest {
   chunkBytes: number
   /** SQLite's file change counter (header bytes 24–27) of the saved image: it moves at every committed write. */
   changeCounter: number
+  /** When it was saved, for people; never compared. */
   savedAt: string
+  /** Unique to this save (see `nextImageVersion`); absent from images saved before it existed (`savedAt` then). */
+  version?: string
 }
+
+/** What a save compares to learn whether the image moved. */
+const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? manifest?.savedAt ?? null
 
 const chunkKey = (database: string, index: number): IDBValidKey => ['image', database, index]
 
@@ -67,8 +74,8 @@ class Image {
   #chunks: Uint8Array<ArrayBuffer>[] = []
   #bytes = 0
   #changeCounter = 0
-  /** `savedAt` of the manifest this worker last read or wrote: a different one in IndexedDB means the image moved. */
-  #savedAt: string | null = null
+  /** Version of the manifest this worker last read or wrote: a different one in IndexedDB means the image moved. */
+  #version: string | null = null
   /** Set by SQLite's commit hook: in exclusive locking mode the change counter moves only once per lock. */
   #committed = false
 
@@ -107,7 +114,7 @@ class Image {
     this.#chunks = chunks
     this.#bytes = manifest.bytes
     this.#changeCounter = manifest.changeCounter
-    this.#savedAt = manifest.savedAt
+    this.#version = versionOf(manifest)
   }
 
   /** A new in-memory connection holding a copy of the saved image. */
@@ -193,8 +200,14 @@ class Image {
     }
     // The unchanged chunks equal this worker's copy of the last save: a full write needs no other copy of the file.
     const whole = () => new Map(Array.from({ length: count }, (_, i) => [i, changed.get(i) ?? this.#chunks[i]!] as const))
-    const manifest: ImageManifest = { bytes: size, chunkBytes: IMAGE_CHUNK_BYTES, changeCounter, savedAt: new Date().toISOString() }
-    const expected = this.#savedAt
+    const manifest: ImageManifest = {
+      bytes: size,
+      chunkBytes: IMAGE_CHUNK_BYTES,
+      changeCounter,
+      savedAt: new Date().toISOString(),
+      version: nextImageVersion(),
+    }
+    const expected = this.#version
     try {
       await this.store(
         'readwrite',
@@ -209,7 +222,7 @@ class Image {
                 // The image moved under this worker (site data cleared, a save reported failed that did commit): a
                 // diff against this worker's copy would mix two files, so it is written whole.
                 const saved = current.result as ImageManifest | undefined
-                const writes = (saved?.savedAt ?? null) === expected ? changed : whole()
+                const writes = versionOf(saved) === expected ? changed : whole()
                 for (const [i, chunk] of writes) objects.put(chunk, chunkKey(this.database, i))
                 // Also when the image did not shrink: chunks left by a damaged image must not outlive it.
                 objects.delete(IDBKeyRange.bound(chunkKey(this.database, count), chunkKey(this.database, Infinity)))
@@ -236,7 +249,7 @@ class Image {
     this.#chunks.length = count
     this.#bytes = size
     this.#changeCounter = changeCounter
-    this.#savedAt = manifest.savedAt
+    this.#version = versionOf(manifest)
   }
 }
 
