@@ -23,6 +23,9 @@ export interface ImageManifest {
   version?: string
 }
 
+/** The version of a damaged image loaded to be replaced: matches no manifest, so the next save writes the whole file. */
+const DAMAGED = 'damaged'
+
 /** What a save compares to learn whether the image moved. */
 const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? manifest?.savedAt ?? null
 
@@ -49,15 +52,14 @@ export async function openIndexedDbStorage(
   store: UseStore,
   database: string,
   release: () => void,
-  /** Start from an empty image when the saved one is incomplete (`restoreFrom` is about to replace it). */
+  /**
+   * `restoreFrom` is about to replace the image: an incomplete one is then loaded as what is left of it (see `load`), so
+   * the copy kept before the restore holds its bytes, instead of being refused.
+   */
   replacingDamaged = false,
 ): Promise<Storage> {
   const image = new Image(sqlite3, store, database)
-  try {
-    await image.load()
-  } catch (error) {
-    if (!(replacingDamaged && error instanceof DatabaseCorruptError)) throw error
-  }
+  await image.load(replacingDamaged)
   return {
     kind: 'indexeddb',
     vfs: 'memdb',
@@ -85,8 +87,11 @@ class Image {
     readonly database: string,
   ) {}
 
-  /** Reads the manifest and every chunk in one transaction; a missing or mis-sized chunk is `DatabaseCorruptError`. */
-  async load(): Promise<void> {
+  /**
+   * Reads the manifest and every chunk in one transaction; a missing or mis-sized chunk is `DatabaseCorruptError`, unless
+   * `keepDamaged`: the file is then the chunks that exist, in order, as they are.
+   */
+  async load(keepDamaged = false): Promise<void> {
     const range = IDBKeyRange.bound(chunkKey(this.database, 0), chunkKey(this.database, Infinity))
     const [manifest, keys, chunks] = await this.store('readonly', (objects) =>
       Promise.all([
@@ -102,6 +107,7 @@ class Image {
       chunks.length === expected &&
       keys.every((key, i) => (key as unknown[])[2] === i) &&
       chunks.every((c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes))
+    if ((!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES) && keepDamaged) return this.#loadDamaged(chunks, manifest)
     // Caught by the open, which lists the snapshots to restore from (see `corruptError`).
     if (!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES)
       throw new DatabaseCorruptError(
@@ -115,6 +121,17 @@ class Image {
     this.#bytes = manifest.bytes
     this.#changeCounter = manifest.changeCounter
     this.#version = versionOf(manifest)
+  }
+
+  /**
+   * An incomplete image about to be replaced: nothing of it is dropped or invented, so the `before-restore` snapshot
+   * holds exactly the bytes that were saved. The next save writes the whole file (this copy is no diff base).
+   */
+  #loadDamaged(chunks: unknown[], manifest: ImageManifest): void {
+    this.#chunks = chunks.filter((c): c is Uint8Array<ArrayBuffer> => c instanceof Uint8Array)
+    this.#bytes = this.#chunks.reduce((sum, c) => sum + c.byteLength, 0)
+    this.#changeCounter = manifest.changeCounter
+    this.#version = DAMAGED
   }
 
   /** A new in-memory connection holding a copy of the saved image. */
@@ -164,7 +181,11 @@ class Image {
   /** The saved image, whole. */
   bytes(): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(this.#bytes)
-    this.#chunks.forEach((chunk, i) => out.set(chunk, i * IMAGE_CHUNK_BYTES))
+    let at = 0
+    for (const chunk of this.#chunks) {
+      out.set(chunk, at)
+      at += chunk.byteLength
+    }
     return out
   }
 

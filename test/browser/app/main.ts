@@ -185,6 +185,29 @@ const harness = {
         idb.close()
       }
     }),
+  /**
+   * Deletes chunk `index` of database `name`'s saved IndexedDB image (the database closed), as lost data would; returns
+   * the size and sha-256 of what is left: the remaining chunks, in order.
+   */
+  damageImage: (name: string, index: number) =>
+    attempt(async () => {
+      const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('sqlite-opfs-migrate')
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      try {
+        const objects = idb.transaction('snapshots', 'readwrite').objectStore('snapshots')
+        const range = IDBKeyRange.bound(['image', name, 0], ['image', name, Infinity])
+        const done = <T>(request: IDBRequest<T>) =>
+          new Promise<T>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))))
+        await done(objects.delete(['image', name, index]))
+        const left = (await done(objects.getAll(range))) as Uint8Array[]
+        return blobSha256(new Blob(left as BlobPart[]))
+      } finally {
+        idb.close()
+      }
+    }),
   terminate(name: string) {
     workers.get(name)?.terminate()
   },
