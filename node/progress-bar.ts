@@ -9,12 +9,12 @@
  */
 export function progressBar(stream: { isTTY?: boolean; write(text: string): unknown }, width = 24) {
   const active = stream.isTTY === true
-  const started = Date.now()
+  const started = performance.now() // monotonic: a clock change must not show a negative or huge time
   return {
     update(done: number, total: number, label: string): void {
       if (!active) return
       const filled = total > 0 ? Math.round((done / total) * width) : width
-      const seconds = ((Date.now() - started) / 1000).toFixed(1)
+      const seconds = ((performance.now() - started) / 1000).toFixed(1)
       stream.write(`\r\x1b[2K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} ${label} ${seconds}s`)
     },
     done(): void {

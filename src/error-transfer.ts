@@ -1,7 +1,6 @@
-import { transferHandlers, type TransferHandler } from 'comlink'
 import { errorClasses, SqliteOpfsMigrateError } from './errors'
 
-/** What a thrown value becomes on the wire. */
+/** What a thrown value becomes on the wire (a worker call's result, a BroadcastChannel message). */
 interface SerializedThrow {
   isError: boolean
   /** For errors: class name (for ours) plus every own field, `cause` serialised the same way. */
@@ -18,9 +17,8 @@ export interface ErrorData {
   cause?: ErrorData | { plain: unknown }
 }
 
-// Comlink only carries {name, message, stack} of a thrown Error; codes, classes and causes would be lost.
-// We keep Comlink's own detection of "this value was thrown" and replace the (de)serialisation.
-const base = transferHandlers.get('throw') as TransferHandler<{ value: unknown }, SerializedThrow>
+// Comlink only carries {name, message, stack} of a thrown Error, and structured clone drops an error's class and own
+// fields: codes, classes and causes would be lost. Errors therefore cross as this data (see `call-result.ts`).
 
 function toData(error: Error, depth = 0): ErrorData {
   const fields: Record<string, unknown> = {}
@@ -81,24 +79,4 @@ function safeClone(value: unknown): unknown {
   } catch {
     return String(value)
   }
-}
-
-let installed = false
-
-/**
- * Makes thrown errors keep their class, `code` and fields across a Comlink boundary. Both sides must call it; it is
- * idempotent.
- */
-export function installErrorTransfer(): void {
-  if (installed) return
-  installed = true
-  transferHandlers.set('throw', {
-    canHandle: base.canHandle,
-    serialize({ value }: { value: unknown }) {
-      return [serializeError(value), []]
-    },
-    deserialize(serialized: SerializedThrow) {
-      throw deserializeError(serialized)
-    },
-  } as TransferHandler<unknown, unknown>)
 }

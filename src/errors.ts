@@ -3,7 +3,7 @@ import type { SnapshotInfo } from './types'
 /**
  * Every error the library throws is a `SqliteOpfsMigrateError` with a stable `code`. Subclasses carry the facts an app
  * needs to react (versions, the failing statement, SQLite's result code). They cross the worker boundary intact (see
- * `error-transfer.ts`), so `instanceof` and the fields work on the page.
+ * `call-result.ts`), so `instanceof` and the fields work on the page.
  *
  * @example
  * try {
@@ -15,6 +15,9 @@ import type { SnapshotInfo } from './types'
  * }
  */
 export class SqliteOpfsMigrateError extends Error {
+  // Every class names itself in its body, with a literal (not `constructor.name`, which a minifier may rename), so
+  // importing the library changes no prototype.
+  override name = 'SqliteOpfsMigrateError'
   /** Stable, machine-readable identifier of the failure. Never changes between releases. */
   readonly code: string = 'UNKNOWN'
   constructor(message: string, options?: { cause?: unknown }) {
@@ -24,11 +27,13 @@ export class SqliteOpfsMigrateError extends Error {
 
 /** `openDatabase` or a call got options it cannot use (bad database name, bad `keepSnapshots`…). */
 export class InvalidOptionsError extends SqliteOpfsMigrateError {
+  override name = 'InvalidOptionsError'
   override readonly code = 'INVALID_OPTIONS'
 }
 
 /** The migration list is invalid. Raised before the database is touched. */
 export class InvalidMigrationsError extends SqliteOpfsMigrateError {
+  override name = 'InvalidMigrationsError'
   override readonly code = 'INVALID_MIGRATIONS'
   constructor(
     message: string,
@@ -43,11 +48,13 @@ export class InvalidMigrationsError extends SqliteOpfsMigrateError {
 
 /** OPFS (with sync access handles) is not available in this browser/context. Nothing was opened; no fallback is used. */
 export class OpfsUnavailableError extends SqliteOpfsMigrateError {
+  override name = 'OpfsUnavailableError'
   override readonly code = 'OPFS_UNAVAILABLE'
 }
 
 /** Another tab (or worker) already has this database open. */
 export class DatabaseLockedError extends SqliteOpfsMigrateError {
+  override name = 'DatabaseLockedError'
   override readonly code = 'OWNED_ELSEWHERE'
   constructor(message: string, readonly database: string, options?: { cause?: unknown }) {
     super(message, options)
@@ -56,6 +63,7 @@ export class DatabaseLockedError extends SqliteOpfsMigrateError {
 
 /** The file's version is newer than the app's latest migration (an older app met data from a newer one). Untouched. */
 export class DatabaseTooNewError extends SqliteOpfsMigrateError {
+  override name = 'DatabaseTooNewError'
   override readonly code = 'DATABASE_TOO_NEW'
   constructor(message: string, readonly databaseVersion: number, readonly latestVersion: number) {
     super(message)
@@ -64,6 +72,7 @@ export class DatabaseTooNewError extends SqliteOpfsMigrateError {
 
 /** An applied SQL migration has been edited since (its checksum differs). Pass `acceptEditedMigrations` to accept. */
 export class MigrationEditedError extends SqliteOpfsMigrateError {
+  override name = 'MigrationEditedError'
   override readonly code = 'MIGRATION_EDITED'
   constructor(
     message: string,
@@ -81,6 +90,7 @@ export class MigrationEditedError extends SqliteOpfsMigrateError {
  * renamed, one was inserted below the applied version, or the file was versioned by another tool). Untouched.
  */
 export class HistoryMismatchError extends SqliteOpfsMigrateError {
+  override name = 'HistoryMismatchError'
   override readonly code = 'HISTORY_MISMATCH'
   constructor(message: string, readonly version: number | null) {
     super(message)
@@ -92,6 +102,7 @@ export class HistoryMismatchError extends SqliteOpfsMigrateError {
  * the OPFS storage at all (the browser refused with `QuotaExceededError`; figures `null`).
  */
 export class InsufficientStorageError extends SqliteOpfsMigrateError {
+  override name = 'InsufficientStorageError'
   override readonly code = 'INSUFFICIENT_STORAGE'
   constructor(
     message: string,
@@ -105,6 +116,7 @@ export class InsufficientStorageError extends SqliteOpfsMigrateError {
 
 /** A snapshot could not be written, read, found or verified. */
 export class SnapshotError extends SqliteOpfsMigrateError {
+  override name = 'SnapshotError'
   override readonly code: 'SNAPSHOT_WRITE_FAILED' | 'SNAPSHOT_NOT_FOUND' | 'SNAPSHOT_CORRUPT' | 'RESTORE_FAILED'
   constructor(
     code: SnapshotError['code'],
@@ -122,6 +134,7 @@ export class SnapshotError extends SqliteOpfsMigrateError {
  * `restoredToVersion`, exactly as it was before the upgrade.
  */
 export class MigrationFailedError extends SqliteOpfsMigrateError {
+  override name = 'MigrationFailedError'
   override readonly code = 'MIGRATION_FAILED'
   constructor(
     message: string,
@@ -167,6 +180,7 @@ export class MigrationFailedError extends SqliteOpfsMigrateError {
 
 /** SQLite rejected a `query`/`exec`/`run` statement. */
 export class SqliteError extends SqliteOpfsMigrateError {
+  override name = 'SqliteError'
   override readonly code = 'SQLITE_ERROR'
   constructor(message: string, readonly sqliteCode: number | null, readonly sql: string) {
     super(message)
@@ -179,6 +193,7 @@ export class SqliteError extends SqliteOpfsMigrateError {
  * Nothing was changed; commit or roll back first.
  */
 export class TransactionOpenError extends SqliteOpfsMigrateError {
+  override name = 'TransactionOpenError'
   override readonly code = 'TRANSACTION_OPEN'
 }
 
@@ -190,6 +205,7 @@ export class TransactionOpenError extends SqliteOpfsMigrateError {
  * they run at the next owner, exactly once.
  */
 export class DatabaseClosedError extends SqliteOpfsMigrateError {
+  override name = 'DatabaseClosedError'
   override readonly code: 'DATABASE_CLOSED' | 'WORKER_DIED' | 'OUTCOME_UNKNOWN'
   constructor(code: DatabaseClosedError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options)
@@ -211,6 +227,7 @@ export class DatabaseClosedError extends SqliteOpfsMigrateError {
  * }
  */
 export class DatabaseCorruptError extends SqliteOpfsMigrateError {
+  override name = 'DatabaseCorruptError'
   override readonly code = 'DATABASE_CORRUPT'
   constructor(
     message: string,
@@ -236,6 +253,7 @@ export class DatabaseCorruptError extends SqliteOpfsMigrateError {
  * }
  */
 export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
+  override name = 'InvalidDatabaseFileError'
   override readonly code = 'INVALID_DATABASE_FILE'
   constructor(
     readonly reason: 'empty' | 'not-sqlite' | 'corrupt' | 'unsupported' | 'too-new' | 'history-mismatch',
@@ -257,6 +275,7 @@ export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
  * }
  */
 export class WriteNotSavedError extends SqliteOpfsMigrateError {
+  override name = 'WriteNotSavedError'
   override readonly code = 'WRITE_NOT_SAVED'
   constructor(
     message: string,
@@ -278,6 +297,7 @@ export class WriteNotSavedError extends SqliteOpfsMigrateError {
  * }
  */
 export class StorageMismatchError extends SqliteOpfsMigrateError {
+  override name = 'StorageMismatchError'
   override readonly code = 'STORAGE_MISMATCH'
   constructor(
     message: string,
@@ -288,7 +308,7 @@ export class StorageMismatchError extends SqliteOpfsMigrateError {
   }
 }
 
-/** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
+/** Every exported error class, by its `name`; used to rebuild errors that crossed the worker boundary. */
 export const errorClasses = {
   DatabaseCorruptError,
   SqliteOpfsMigrateError,
@@ -309,8 +329,3 @@ export const errorClasses = {
   WriteNotSavedError,
   StorageMismatchError,
 } as const
-
-// Names are set from the literal keys above, not from `constructor.name`, which a minifier may rename.
-for (const [name, cls] of Object.entries(errorClasses)) {
-  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
-}

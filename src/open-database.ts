@@ -2,7 +2,7 @@ import { proxy } from 'comlink'
 import { DatabaseHandle } from './database-handle'
 import { InvalidOptionsError } from './errors'
 import type { OpenRequest, ProgressEvent, StorageChoice, VerifyCheck, VersionChangeEvent } from './types'
-import { DATABASE_NAME } from './worker-api'
+import { DATABASE_NAME, workerLockName } from './worker-api'
 import { WorkerConnection } from './worker-connection'
 
 /** Options of `openDatabase`. */
@@ -120,10 +120,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     throw new InvalidOptionsError('options.worker must return a Worker (new Worker(url, { type: "module" }))')
   const connection = new WorkerConnection(worker, request.name)
   try {
+    // First of all, so that a worker the app terminates (or that crashes) during the open fails the open, not hangs it.
+    await connection.attach(workerLockName(request.tabId))
     const reply = await connection.call((remote) =>
       remote.open(request, listener(connection, options.onProgress), listener(connection, options.onVersionChange)),
     )
-    connection.watchLock(reply.tabLock)
     handOverWhenFrozen(connection)
     return new DatabaseHandle(request.name, reply.opened, connection)
   } catch (error) {

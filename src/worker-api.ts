@@ -19,9 +19,19 @@ import type {
 /** What the worker answers to `open`. */
 export interface OpenReply {
   opened: OpenResult
-  /** The Web Lock the worker holds while it lives: the page is granted it when the worker dies. */
-  tabLock: string
 }
+
+/**
+ * Besides `WorkerApi`, the worker exposes `attach`: it takes the Web Lock `lock` (named by the page) and holds it for as
+ * long as it lives. The page then queues on that lock: being granted it means the worker is gone, however it ended
+ * (crash, out-of-memory kill, or the app's own `worker.terminate()`), without patching the app's Worker object.
+ */
+export interface WorkerLife {
+  attach(lock: string): Promise<void>
+}
+
+/** Name of the lock a database worker holds while it lives (names with '/' never clash with a database's locks). */
+export const workerLockName = (tabId: string): string => `sqlite-opfs-migrate/worker/${tabId}`
 
 /** A statement of a `batch`. */
 export interface BatchStatement {

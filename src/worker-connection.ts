@@ -1,51 +1,76 @@
 import { releaseProxy, wrap, type Remote } from 'comlink'
-import { installErrorTransfer } from './error-transfer'
+import { unwrapResult, type CallResult, type Enveloped } from './call-result'
 import { DatabaseClosedError } from './errors'
-import type { WorkerApi } from './worker-api'
+import type { WorkerApi, WorkerLife } from './worker-api'
+
+/** How long a new worker may take to load its script and answer its first call. */
+export const WORKER_START_TIMEOUT_MS = 60_000
+
+/** The worker's API as the page calls it: every method resolves to a `CallResult`. */
+export type RemoteApi = Remote<Enveloped<WorkerApi & WorkerLife>>
 
 /**
  * The page's end of one database worker. Every call goes through `call`, which rejects instead of hanging when the
  * worker dies: Comlink never settles a call whose worker is gone, so we race each call against "the worker is gone",
- * learnt from the worker's `error` event, from `terminate()`, and from the database's Web Lock, which the browser
- * releases when the worker stops for any reason (a crash or out-of-memory kill included).
+ * learnt from the worker's `error` event and from a Web Lock the worker holds while it lives (`attach`), which the
+ * browser releases when the worker stops for any reason (a crash, an out-of-memory kill, or the app terminating it).
+ * The app's Worker object is never modified.
  */
 export class WorkerConnection {
-  readonly remote: Remote<WorkerApi>
+  readonly remote: RemoteApi
   #gone: DatabaseClosedError | null = null
   #rejectors = new Set<(error: DatabaseClosedError) => void>()
   #watch = new AbortController()
 
   constructor(readonly worker: Worker, readonly database: string) {
-    installErrorTransfer()
-    this.remote = wrap<WorkerApi>(worker)
+    this.remote = wrap<Enveloped<WorkerApi & WorkerLife>>(worker)
     worker.addEventListener('error', (event) => {
       event.preventDefault?.()
       this.#fail('WORKER_DIED', `the database worker of ${database} failed: ${event.message || 'script error (check the worker URL)'}`)
     })
     worker.addEventListener('messageerror', () => this.#fail('WORKER_DIED', `a message from the worker of ${database} could not be read`))
-    const terminate = worker.terminate.bind(worker)
-    worker.terminate = () => {
-      terminate()
-      this.#fail('WORKER_DIED', `the database worker of ${database} was terminated`)
-    }
   }
 
-  /** Runs a call on the worker; rejects with `DatabaseClosedError` if the worker is or becomes unavailable. */
-  call<T>(run: (remote: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  /**
+   * Runs a call on the worker and unwraps its result (an error the worker threw is thrown here with its class and
+   * fields); rejects with `DatabaseClosedError` if the worker is or becomes unavailable.
+   */
+  call<T>(run: (remote: RemoteApi) => Promise<CallResult<T>>): Promise<T> {
     if (this.#gone) return Promise.reject(this.#gone)
     return new Promise<T>((resolve, reject) => {
       this.#rejectors.add(reject)
       run(this.remote)
-        .then(resolve, reject)
+        .then((result) => resolve(unwrapResult(result)))
+        .catch(reject)
         .finally(() => this.#rejectors.delete(reject))
     })
   }
 
   /**
-   * Starts watching the database's Web Lock, held by the worker from a successful open until close: being granted it
-   * means the worker let go without closing, i.e. it died.
+   * Has the worker take the Web Lock `lockName` for as long as it lives, then watches it: from then on, a worker that
+   * ends without `close()` (terminated by the app, crashed) rejects every call in flight with `WORKER_DIED`.
    */
-  watchLock(lockName: string): void {
+  async attach(lockName: string): Promise<void> {
+    // Until the worker holds the lock nothing tells a worker that is still loading from one the app terminated before
+    // it ran (a Worker fires no event when terminated): that moment alone is bounded by a timer.
+    const seconds = WORKER_START_TIMEOUT_MS / 1000
+    const timer = setTimeout(() => {
+      const why = 'its script did not load, or it was terminated before it ran'
+      this.#fail('WORKER_DIED', `the database worker of ${this.database} did not start within ${seconds} s (${why})`)
+    }, WORKER_START_TIMEOUT_MS)
+    try {
+      await this.call((remote) => remote.attach(lockName))
+    } finally {
+      clearTimeout(timer)
+    }
+    this.#watchLock(lockName)
+  }
+
+  /**
+   * Starts watching the worker's Web Lock, held from `attach` until the worker ends: being granted it means the worker
+   * let go without closing, i.e. it died or was terminated.
+   */
+  #watchLock(lockName: string): void {
     const signal = this.#watch.signal
     navigator.locks
       ?.request(lockName, { signal }, () => {

@@ -1,5 +1,6 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval'
 import { DatabaseCorruptError, WriteNotSavedError } from '../src/errors'
+import { nextImageVersion } from './image-version'
 import { imageKey } from './snapshot-store'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
@@ -16,8 +17,17 @@ export interface ImageManifest {
   chunkBytes: number
   /** SQLite's file change counter (header bytes 24–27) of the saved image: it moves at every committed write. */
   changeCounter: number
+  /** When it was saved, for people; never compared. */
   savedAt: string
+  /** Unique to this save (see `nextImageVersion`); absent from images saved before it existed (`savedAt` then). */
+  version?: string
 }
+
+/** The version of a damaged image loaded to be replaced: matches no manifest, so the next save writes the whole file. */
+const DAMAGED = 'damaged'
+
+/** What a save compares to learn whether the image moved. */
+const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? manifest?.savedAt ?? null
 
 const chunkKey = (database: string, index: number): IDBValidKey => ['image', database, index]
 
@@ -42,15 +52,14 @@ export async function openIndexedDbStorage(
   store: UseStore,
   database: string,
   release: () => void,
-  /** Start from an empty image when the saved one is incomplete (`restoreFrom` is about to replace it). */
+  /**
+   * `restoreFrom` is about to replace the image: an incomplete one is then loaded as what is left of it (see `load`), so
+   * the copy kept before the restore holds its bytes, instead of being refused.
+   */
   replacingDamaged = false,
 ): Promise<Storage> {
   const image = new Image(sqlite3, store, database)
-  try {
-    await image.load()
-  } catch (error) {
-    if (!(replacingDamaged && error instanceof DatabaseCorruptError)) throw error
-  }
+  await image.load(replacingDamaged)
   return {
     kind: 'indexeddb',
     vfs: 'memdb',
@@ -67,8 +76,8 @@ class Image {
   #chunks: Uint8Array<ArrayBuffer>[] = []
   #bytes = 0
   #changeCounter = 0
-  /** `savedAt` of the manifest this worker last read or wrote: a different one in IndexedDB means the image moved. */
-  #savedAt: string | null = null
+  /** Version of the manifest this worker last read or wrote: a different one in IndexedDB means the image moved. */
+  #version: string | null = null
   /** Set by SQLite's commit hook: in exclusive locking mode the change counter moves only once per lock. */
   #committed = false
 
@@ -78,8 +87,11 @@ class Image {
     readonly database: string,
   ) {}
 
-  /** Reads the manifest and every chunk in one transaction; a missing or mis-sized chunk is `DatabaseCorruptError`. */
-  async load(): Promise<void> {
+  /**
+   * Reads the manifest and every chunk in one transaction; a missing or mis-sized chunk is `DatabaseCorruptError`, unless
+   * `keepDamaged`: the file is then the chunks that exist, in order, as they are.
+   */
+  async load(keepDamaged = false): Promise<void> {
     const range = IDBKeyRange.bound(chunkKey(this.database, 0), chunkKey(this.database, Infinity))
     const [manifest, keys, chunks] = await this.store('readonly', (objects) =>
       Promise.all([
@@ -95,6 +107,7 @@ class Image {
       chunks.length === expected &&
       keys.every((key, i) => (key as unknown[])[2] === i) &&
       chunks.every((c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes))
+    if ((!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES) && keepDamaged) return this.#loadDamaged(chunks, manifest)
     // Caught by the open, which lists the snapshots to restore from (see `corruptError`).
     if (!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES)
       throw new DatabaseCorruptError(
@@ -107,7 +120,18 @@ class Image {
     this.#chunks = chunks
     this.#bytes = manifest.bytes
     this.#changeCounter = manifest.changeCounter
-    this.#savedAt = manifest.savedAt
+    this.#version = versionOf(manifest)
+  }
+
+  /**
+   * An incomplete image about to be replaced: nothing of it is dropped or invented, so the `before-restore` snapshot
+   * holds exactly the bytes that were saved. The next save writes the whole file (this copy is no diff base).
+   */
+  #loadDamaged(chunks: unknown[], manifest: ImageManifest): void {
+    this.#chunks = chunks.filter((c): c is Uint8Array<ArrayBuffer> => c instanceof Uint8Array)
+    this.#bytes = this.#chunks.reduce((sum, c) => sum + c.byteLength, 0)
+    this.#changeCounter = manifest.changeCounter
+    this.#version = DAMAGED
   }
 
   /** A new in-memory connection holding a copy of the saved image. */
@@ -157,7 +181,11 @@ class Image {
   /** The saved image, whole. */
   bytes(): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(this.#bytes)
-    this.#chunks.forEach((chunk, i) => out.set(chunk, i * IMAGE_CHUNK_BYTES))
+    let at = 0
+    for (const chunk of this.#chunks) {
+      out.set(chunk, at)
+      at += chunk.byteLength
+    }
     return out
   }
 
@@ -193,8 +221,14 @@ class Image {
     }
     // The unchanged chunks equal this worker's copy of the last save: a full write needs no other copy of the file.
     const whole = () => new Map(Array.from({ length: count }, (_, i) => [i, changed.get(i) ?? this.#chunks[i]!] as const))
-    const manifest: ImageManifest = { bytes: size, chunkBytes: IMAGE_CHUNK_BYTES, changeCounter, savedAt: new Date().toISOString() }
-    const expected = this.#savedAt
+    const manifest: ImageManifest = {
+      bytes: size,
+      chunkBytes: IMAGE_CHUNK_BYTES,
+      changeCounter,
+      savedAt: new Date().toISOString(),
+      version: nextImageVersion(),
+    }
+    const expected = this.#version
     try {
       await this.store(
         'readwrite',
@@ -209,7 +243,7 @@ class Image {
                 // The image moved under this worker (site data cleared, a save reported failed that did commit): a
                 // diff against this worker's copy would mix two files, so it is written whole.
                 const saved = current.result as ImageManifest | undefined
-                const writes = (saved?.savedAt ?? null) === expected ? changed : whole()
+                const writes = versionOf(saved) === expected ? changed : whole()
                 for (const [i, chunk] of writes) objects.put(chunk, chunkKey(this.database, i))
                 // Also when the image did not shrink: chunks left by a damaged image must not outlive it.
                 objects.delete(IDBKeyRange.bound(chunkKey(this.database, count), chunkKey(this.database, Infinity)))
@@ -236,7 +270,7 @@ class Image {
     this.#chunks.length = count
     this.#bytes = size
     this.#changeCounter = changeCounter
-    this.#savedAt = manifest.savedAt
+    this.#version = versionOf(manifest)
   }
 }
 

@@ -67,7 +67,8 @@ export async function openOpfsStorage(sqlite3: Sqlite3, database: string, releas
  * moment after the lock is released): retry for a short while before calling the database owned elsewhere.
  */
 async function installPool(sqlite3: Sqlite3, database: string, timeoutMs: number): Promise<SAHPoolUtil> {
-  const deadline = Date.now() + timeoutMs
+  // A monotonic clock: the wall clock can jump (NTP, the user), which would cut the wait short or stretch it.
+  const deadline = performance.now() + timeoutMs
   for (let attempt = 0; ; attempt++) {
     try {
       return await sqlite3.installOpfsSAHPoolVfs({
@@ -80,7 +81,7 @@ async function installPool(sqlite3: Sqlite3, database: string, timeoutMs: number
         ...(attempt > 0 ? { forceReinitIfPreviouslyFailed: true } : {}),
       } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0])
     } catch (error) {
-      if (!isHeldElsewhere(error) || Date.now() > deadline) throw error
+      if (!isHeldElsewhere(error) || performance.now() > deadline) throw error
       // Handles close a few ms after the old worker ends: poll often at first, then back off.
       await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 200)))
     }

@@ -1,8 +1,8 @@
 import { expose, releaseProxy } from 'comlink'
-import { installErrorTransfer } from '../src/error-transfer'
+import { envelope } from '../src/call-result'
 import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
 import type { Migration, ProgressEvent } from '../src/types'
-import type { WorkerApi } from '../src/worker-api'
+import type { WorkerApi, WorkerLife } from '../src/worker-api'
 import type { Baseline } from './baseline'
 import { DatabaseCoordinator } from './database-coordinator'
 import { loadSqlite } from './load-sqlite'
@@ -60,9 +60,16 @@ export interface ServeDatabaseOptions {
 export function serveDatabase(options: ServeDatabaseOptions): void {
   // Start compiling sqlite-wasm now, while the page's open() call is still on its way.
   void loadSqlite().catch(() => {})
-  installErrorTransfer()
-  expose(createWorkerApi(options), globalThis as unknown as Parameters<typeof expose>[1])
+  // Errors cross as returned values (`envelope`): Comlink's global `throw` handler stays the app's.
+  expose(envelope({ ...createWorkerApi(options), attach: holdWhileAlive }), globalThis as unknown as Parameters<typeof expose>[1])
 }
+
+/** `WorkerLife.attach`: takes the page's lock and never lets go; the browser releases it when this worker ends. */
+const holdWhileAlive: WorkerLife['attach'] = (lock) =>
+  new Promise<void>((held, failed) => {
+    if (!navigator.locks) return held() // no Web Locks: the page has no way to watch either
+    navigator.locks.request(lock, () => (held(), new Promise<never>(() => {}))).catch(failed)
+  })
 
 /** The object `serveDatabase` exposes: the page's end of this tab's `DatabaseCoordinator`. */
 export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseOptions): WorkerApi {
@@ -103,7 +110,7 @@ export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseO
         const joined = await DatabaseCoordinator.open(request, app, events)
         coordinator = joined.coordinator
         state = 'open'
-        return { opened: joined.opened, tabLock: joined.tabLock }
+        return { opened: joined.opened }
       } catch (error) {
         state = 'closed'
         throw error

@@ -179,3 +179,33 @@ test('restoreFrom is refused while another tab has the database open; nothing is
   expect(await digest(page, 'shared.db')).toEqual(atV5)
   expect(ok(await page.evaluate(() => window.harness.status('shared.db'))).snapshots.some((s) => s.reason === 'before-restore')).toBe(false)
 })
+
+test('a damaged IndexedDB image (a chunk lost): DATABASE_CORRUPT; restoreFrom keeps what is left of it byte for byte', async ({ context }) => {
+  const page = await openApp(context)
+  const name = 'image.db'
+  const inIndexedDb = { storage: 'indexeddb' as const }
+  ok(await page.evaluate(([n, o]) => window.harness.open({ name: n, set: 'faults-v1', options: o }), [name, inIndexedDb] as const))
+  ok(await page.evaluate(([n, sql]) => window.harness.exec(n, sql), [name, SEED] as const))
+  ok(await page.evaluate((n) => window.harness.close(n), name))
+  ok(await open(page, name, inIndexedDb))
+  const atV5 = await digest(page, name)
+  const [snapshot] = ok(await page.evaluate((n) => window.harness.status(n), name)).snapshots
+  ok(await page.evaluate((n) => window.harness.close(n), name))
+
+  // The image is ~2 MiB in 64 KiB chunks: one in the middle is lost.
+  const left = ok(await page.evaluate((n) => window.harness.damageImage(n, 5), name))
+  expect(left.bytes).toBeGreaterThan(0)
+  expect(failed(await open(page, name, inIndexedDb))).toMatchObject({ code: 'DATABASE_CORRUPT', fields: { reason: 'malformed' } })
+
+  const reopened = ok(await open(page, name, { ...inIndexedDb, restoreFrom: snapshot!.id }))
+  expect(reopened).toMatchObject({ version: 5, recoveredFrom: { id: snapshot!.id } })
+  expect(await digest(page, name)).toEqual(atV5)
+  // What was left of the damaged image is kept as it was (not an empty copy): every remaining chunk, in order.
+  const { snapshots } = ok(await page.evaluate((n) => window.harness.status(n), name))
+  const kept = snapshots.find((s) => s.reason === 'before-restore')!
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), [name, kept.id] as const))).toEqual(left)
+  // The restored image was saved whole: a reload reads it back.
+  ok(await page.evaluate((n) => window.harness.close(n), name))
+  ok(await open(page, name, inIndexedDb))
+  expect(await digest(page, name)).toEqual(atV5)
+})

@@ -1,14 +1,26 @@
-import { expose, wrap } from 'comlink'
+import { expose, transferHandlers, wrap } from 'comlink'
 import { afterEach, describe, expect, it } from 'vitest'
-import { installErrorTransfer } from '../../src/error-transfer'
+import { envelope, unwrapResult, type CallResult } from '../../src/call-result'
+import * as errors from '../../src/errors'
 import { DatabaseTooNewError, MigrationFailedError, SnapshotError, SqliteOpfsMigrateError, StorageMismatchError, WriteNotSavedError } from '../../src/errors'
 
 // Comlink over a real MessageChannel (Node's is the web one): what crosses is what a page receives from the worker.
 const channels: MessageChannel[] = []
 afterEach(() => channels.splice(0).forEach((c) => (c.port1.close(), c.port2.close())))
 
-function connect<T>(api: T) {
-  installErrorTransfer()
+/** `api` exposed as the worker exposes it (`envelope`), called as the page calls it (`unwrapResult`). */
+function connect<T extends object>(api: T): { [K in keyof T]: () => Promise<unknown> } {
+  const channel = new MessageChannel()
+  channels.push(channel)
+  expose(envelope(api), channel.port1 as never)
+  const remote = wrap<Record<string, () => Promise<CallResult<unknown>>>>(channel.port2 as never)
+  return new Proxy({} as { [K in keyof T]: () => Promise<unknown> }, {
+    get: (_, key: string) => async () => unwrapResult(await remote[key]!()),
+  })
+}
+
+/** A plain Comlink endpoint of the app's own, next to the library's. */
+function connectPlain<T>(api: T) {
   const channel = new MessageChannel()
   channels.push(channel)
   expose(api, channel.port1 as never)
@@ -108,5 +120,39 @@ describe('error transfer', () => {
     expect(plain).toMatchObject({ name: 'TypeError', message: 'nope' })
     expect(plain).not.toBeInstanceOf(SqliteOpfsMigrateError)
     expect(await remote.value().catch((e: unknown) => e)).toEqual({ reason: 42 })
+  })
+
+  it("changes nothing global: Comlink's throw handler, the app's own errors, the error classes' prototypes", async () => {
+    const handler = transferHandlers.get('throw')
+    class AppError extends Error {
+      override name = 'AppError'
+      code = 'APP_FAILED'
+    }
+    const app = connectPlain({
+      fail(): void {
+        throw new AppError('app worker failed')
+      },
+    })
+    const before = (await app.fail().catch((e: unknown) => e)) as Error
+    // The library's own calls, both ways: a typed error crosses with its fields.
+    const ours = connect({
+      fail(): void {
+        throw new errors.DatabaseTooNewError('too new', 7, 5)
+      },
+    })
+    expect(await ours.fail().catch((e: unknown) => e)).toMatchObject({ code: 'DATABASE_TOO_NEW', databaseVersion: 7 })
+    const after = (await app.fail().catch((e: unknown) => e)) as Error
+    expect(transferHandlers.get('throw')).toBe(handler)
+    // Comlink's plain shape: an Error with name, message and stack, nothing else.
+    for (const error of [before, after]) {
+      expect(error.constructor).toBe(Error)
+      expect(error).toMatchObject({ name: 'AppError', message: 'app worker failed' })
+      expect(Object.getOwnPropertyNames(error).sort()).toEqual(['message', 'name', 'stack'])
+      expect((error as { code?: unknown }).code).toBeUndefined()
+    }
+    for (const cls of Object.values(errors.errorClasses)) {
+      expect(Object.hasOwn(cls.prototype, 'name')).toBe(false)
+      expect(new (cls as unknown as new (...args: unknown[]) => Error)('m', 'x', null, null).name).toBe(cls.name)
+    }
   })
 })

@@ -1,3 +1,4 @@
+import { proxy, transferHandlers, wrap, type Remote } from 'comlink'
 import {
   openDatabase,
   SqliteOpfsMigrateError,
@@ -6,6 +7,7 @@ import {
   type ProgressEvent,
   type VersionChangeEvent,
 } from 'sqlite-opfs-migrate'
+import { shapeOf } from './error-shape'
 import { FAULT_CHANNEL } from './fault-points'
 import { databaseDigest, tamperFile, tamperMarkedSnapshot, type SnapshotTamper, type Tamper } from './inspect-file'
 
@@ -15,6 +17,9 @@ import { databaseDigest, tamperFile, tamperMarkedSnapshot, type SnapshotTamper, 
  */
 const handles = new Map<string, DatabaseHandle>()
 const workers = new Map<string, Worker>()
+type AppWorker = { fail(): void; shapeFromPage(callback: () => void): ReturnType<typeof shapeOf> | null }
+let appWorker: Remote<AppWorker> | undefined
+const initialThrowHandler = transferHandlers.get('throw')
 const progress: ProgressEvent[] = []
 const versionChanges: VersionChangeEvent[] = []
 /** Fault points reached by workers of this browser context (see fault-points.ts), and the workers to kill there. */
@@ -32,6 +37,8 @@ export interface OpenArgs {
   workerParams?: Record<string, string>
   /** Terminate the worker when this migration version starts. */
   terminateAtVersion?: number
+  /** Terminate the worker as soon as it is created, before it can run anything (the app changed its mind). */
+  terminateAtStart?: boolean
   /** Terminate the worker when it reaches its fault point (`workerParams.faultAt`, see fault-points.ts). */
   killAtFault?: boolean
   /** Terminate the worker this many ms after it is created (the fuzz's random moment). */
@@ -63,7 +70,7 @@ const harness = {
   progress,
   versionChanges,
   faults,
-  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, killAtFault: kill = false, killAfterMs, options = {} }: OpenArgs) {
+  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtStart = false, killAtFault: kill = false, killAfterMs, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
@@ -77,6 +84,7 @@ const harness = {
           workers.set(name, own)
           if (kill) killAtFault.add(own)
           if (killAfterMs !== undefined) setTimeout((w: Worker) => w.terminate(), killAfterMs, own)
+          if (terminateAtStart) own.terminate()
           return own
         },
         onProgress: (event) => {
@@ -191,6 +199,29 @@ const harness = {
         idb.close()
       }
     }),
+  /**
+   * Deletes chunk `index` of database `name`'s saved IndexedDB image (the database closed), as lost data would; returns
+   * the size and sha-256 of what is left: the remaining chunks, in order.
+   */
+  damageImage: (name: string, index: number) =>
+    attempt(async () => {
+      const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('sqlite-opfs-migrate')
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      try {
+        const objects = idb.transaction('snapshots', 'readwrite').objectStore('snapshots')
+        const range = IDBKeyRange.bound(['image', name, 0], ['image', name, Infinity])
+        const done = <T>(request: IDBRequest<T>) =>
+          new Promise<T>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))))
+        await done(objects.delete(['image', name, index]))
+        const left = (await done(objects.getAll(range))) as Uint8Array[]
+        return blobSha256(new Blob(left as BlobPart[]))
+      } finally {
+        idb.close()
+      }
+    }),
   terminate(name: string) {
     workers.get(name)?.terminate()
   },
@@ -198,6 +229,28 @@ const harness = {
   killAfter(name: string, ms: number) {
     const worker = workers.get(name)
     setTimeout(() => worker?.terminate(), ms)
+  },
+  /**
+   * How errors cross the app's own Comlink worker both ways (worker → page, and page → worker from a callback), and
+   * whether Comlink's global `throw` handler is still the one it had when this page loaded.
+   */
+  async appComlink() {
+    appWorker ??= wrap<AppWorker>(new Worker(new URL('./app-comlink.worker.ts', import.meta.url), { type: 'module' }))
+    const toPage = await appWorker.fail().then(
+      () => null,
+      (e: unknown) => shapeOf(e),
+    )
+    const toWorker = await appWorker.shapeFromPage(
+      proxy(() => {
+        throw Object.assign(new Error('the page failed'), { name: 'PageError', code: 'PAGE_FAILED' })
+      }),
+    )
+    return { toPage, toWorker, sameThrowHandler: transferHandlers.get('throw') === initialThrowHandler }
+  },
+  /** Whether the worker behind database `name` still has the browser's own `terminate` (nothing patched it). */
+  workerUntouched(name: string) {
+    const worker = workers.get(name)!
+    return Object.getOwnPropertyNames(worker).length === 0 && worker.terminate === Worker.prototype.terminate
   },
   /** The exported file as bytes plus its sha-256, for comparisons. */
   exportFile: (name: string) =>
