@@ -187,7 +187,8 @@ export class TransactionOpenError extends SqliteOpfsMigrateError {
 }
 
 /**
- * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed; the call did not run),
+ * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed, or its worker had to close
+ * the connection after a restore failed, until the handle is opened again; the call did not run),
  * `WORKER_DIED` (this tab's worker died or was terminated; the call may or may not have run), or `OUTCOME_UNKNOWN`
  * (another tab owned the database and closed or crashed while running this tab's call: it may or may not have been
  * committed — read before retrying a write). Calls that the owner had not started yet are never rejected this way:

@@ -1,4 +1,4 @@
-import { DatabaseCorruptError, DatabaseTooNewError, InvalidOptionsError, SqliteError } from '../src/errors'
+import { DatabaseCorruptError, InvalidOptionsError, SqliteError } from '../src/errors'
 import { DATABASE_NAME, type BatchStatement, type WorkerApi } from '../src/worker-api'
 import type {
   AppliedMigration,
@@ -18,7 +18,7 @@ import type {
   SqlValue,
   StorageInfo,
 } from '../src/types'
-import { corruptError, damageOf, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
+import { corruptError, damageOf, ensureNotTooNew, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
 import { DatabaseFile } from './database-file'
 import { dryRun } from './dry-run'
 import { planUpgrade, type UpgradePlan } from './baseline'
@@ -223,15 +223,11 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async restoreSnapshot(id: string, options: { snapshotCurrent: boolean }) {
-    const target = (await this.snapshots()).find((s) => s.id === id)
-    if (target && target.fromVersion > this.latestVersion)
-      throw new DatabaseTooNewError(
-        `snapshot ${id} holds version ${target.fromVersion}, newer than this app's latest migration ${this.latestVersion}`,
-        target.fromVersion,
-        this.latestVersion,
-      )
-    const undoSnapshot = options.snapshotCurrent && target ? await this.file.snapshot('before-restore', target.fromVersion) : null
-    const restored = await this.file.restore(id, 'requested')
+    // Refused (not found, damaged, not a database, too new) before the undo snapshot or anything else is written.
+    const loaded = await this.file.loadRestorable(id)
+    ensureNotTooNew(id, Math.max(loaded.info.fromVersion, loaded.version), this.latestVersion)
+    const undoSnapshot = options.snapshotCurrent ? await this.file.snapshot('before-restore', loaded.info.fromVersion) : null
+    const restored = await this.file.restore(id, 'requested', loaded)
     return { restored, undoSnapshot, version: this.file.version() }
   }
 

@@ -37,7 +37,8 @@ export async function importDatabase(
     for (let at = 0; at < bytes.byteLength; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES)
   }
   const imported = await saveSnapshot(file.store, { database: file.name, fromVersion: version, toVersion: version, reason: 'import' }, chunks())
-  await file.restore(imported.id, 'import')
+  // Already checked above: restored from the bytes in hand.
+  await file.restore(imported.id, 'import', { info: imported, bytes, version })
   return { imported, undoSnapshot, version: file.version() }
 }
 
