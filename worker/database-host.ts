@@ -97,7 +97,8 @@ export async function openHost(
     try {
       file.open()
       // Only when nothing was restored just now: a restore may rightly leave an empty file (a new database's snapshot).
-      if (state?.bytes && !recoveredFrom && !request.restoreFrom && file.size() === 0)
+      // 'current-file' restores nothing: keeping an emptied file would migrate it from scratch over the record of the loss.
+      if (state?.bytes && !recoveredFrom && (!request.restoreFrom || request.restoreFrom === KEEP_CURRENT_FILE) && file.size() === 0)
         throw await corruptError(store, request.name, { reason: 'emptied', sqliteCode: null }, `its file is empty, but it had ${state.bytes} bytes when this library last changed it`)
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match

@@ -236,3 +236,21 @@ test('restoring the kept copy of a damaged file is refused before anything is to
   ok(await open(page, 'kept.db', { restoreFrom: 'current-file' }))
   expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT count(*) AS n FROM items')))).toEqual([{ n: 201 }])
 })
+
+test("'current-file' with no interrupted operation does not take an emptied file for a new database: DATABASE_CORRUPT, nothing applied", async ({ context }) => {
+  const page = await openApp(context)
+  const { atV5, snapshot } = await upgraded(page, 'blank.db')
+  await tamper(page, 'blank.db', { kind: 'empty' })
+  let listed: string[] | undefined
+  for (const options of [{ restoreFrom: 'current-file' }, { restoreFrom: 'current-file' }, {}]) {
+    const error = failed(await open(page, 'blank.db', options))
+    expect(error, JSON.stringify(options)).toMatchObject({ code: 'DATABASE_CORRUPT', fields: { reason: 'emptied', sqliteCode: null } })
+    // The record of what was lost is intact: the size it had is still known, and the snapshots are all there.
+    expect(error.message).toMatch(/file is empty, but it had \d+ bytes/)
+    const ids = (error.fields.snapshots as { id: string }[]).map((s) => s.id)
+    expect(ids).toContain(snapshot.id)
+    expect(ids).toEqual((listed ??= ids))
+  }
+  expect(ok(await open(page, 'blank.db', { restoreFrom: snapshot.id })).version).toBe(5)
+  expect(await digest(page, 'blank.db')).toEqual(atV5)
+})
