@@ -7,7 +7,7 @@ import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from '
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
-import { inspectUntrustedFile } from './untrusted-file'
+import { checkReadable, inspectUntrustedFile } from './untrusted-file'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
 
 /** A snapshot read whole, its chunks verified and its bytes checked as a database this library can restore. */
@@ -211,13 +211,17 @@ export class DatabaseFile {
    * const loaded = await file.loadRestorable(id) // before taking an undo snapshot
    * await file.restore(id, 'requested', loaded)
    */
-  async loadRestorable(snapshotId: string): Promise<RestorableSnapshot> {
+  async loadRestorable(snapshotId: string, options: { ownUpgrade?: boolean } = {}): Promise<RestorableSnapshot> {
     const info = await findSnapshot(this.store, this.name, snapshotId)
     const bytes = await readVerifiedBytes(this.store, info)
     // A database that was never written is a 0-byte file: restoring it means emptying the file.
     if (bytes.byteLength === 0) return { info, bytes, version: 0 }
     try {
-      const { version } = inspectUntrustedFile(this.sqlite3, bytes, { quickCheck: false, extensions: this.extensions })
+      const check = { quickCheck: false, extensions: this.extensions }
+      // An upgrade's own snapshot is the app's file as it was opened: only proven readable (the app's own schema may
+      // name the history table, and refusing it would leave a failed upgrade in place).
+      const ownUpgrade = options.ownUpgrade && info.reason === 'upgrade'
+      const version = ownUpgrade ? checkReadable(this.sqlite3, bytes, check) : inspectUntrustedFile(this.sqlite3, bytes, check).version
       return { info, bytes, version }
     } catch (cause) {
       if (!(cause instanceof InvalidDatabaseFileError)) throw cause
@@ -238,7 +242,8 @@ export class DatabaseFile {
    */
   async restore(snapshotId: string, reason: RestoreReason, loaded?: RestorableSnapshot): Promise<SnapshotInfo> {
     this.#ensureNoOpenTransaction('restore')
-    const { info, bytes } = loaded ?? (await this.loadRestorable(snapshotId))
+    const ownUpgrade = reason === 'upgrade-failed' || reason === 'interrupted-upgrade'
+    const { info, bytes } = loaded ?? (await this.loadRestorable(snapshotId, { ownUpgrade }))
     const marker = await readMarker(this.store, this.name)
     if (!marker || marker.snapshotId !== snapshotId)
       await writeMarker(this.store, this.name, {

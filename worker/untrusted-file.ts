@@ -42,6 +42,27 @@ export const checkTimeLimitMs = (bytes: number): number => 10_000 + Math.ceil(by
  * planUpgrade(history, prepared, false) // the history checks of a normal open
  */
 export function inspectUntrustedFile(sqlite3: Sqlite3, bytes: Uint8Array, options: UntrustedCheckOptions): StoredHistory {
+  return withUntrustedCopy(sqlite3, bytes, options, (copy) => {
+    checkHistoryShape(copy)
+    if (options.quickCheck) quickCheck(copy)
+    return readHistory(copy)
+  })
+}
+
+/**
+ * The lighter check, for bytes this library took from the app's own file (an upgrade's snapshot, restored after the
+ * upgrade failed or was interrupted): the header, and SQLite reading the schema without running anything of the file.
+ * Returns `user_version`; throws `InvalidDatabaseFileError`.
+ *
+ * @example
+ * const version = checkReadable(sqlite3, bytes, {})
+ */
+export function checkReadable(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>): number {
+  return withUntrustedCopy(sqlite3, bytes, options, (copy) => Number(copy.selectValue('PRAGMA user_version')))
+}
+
+/** Checks the header, opens a distrusting in-memory copy and runs `body` on it under the deadline; refusals typed. */
+function withUntrustedCopy<T>(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>, body: (copy: Database) => T): T {
   checkHeader(bytes, options.allowWal ?? false)
   let copy: Database
   try {
@@ -54,11 +75,7 @@ export function inspectUntrustedFile(sqlite3: Sqlite3, bytes: Uint8Array, option
   }
   const limitMs = options.timeLimitMs ?? checkTimeLimitMs(bytes.byteLength)
   try {
-    return withTimeLimit(sqlite3, copy, limitMs, () => {
-      checkHistoryShape(copy)
-      if (options.quickCheck) quickCheck(copy)
-      return readHistory(copy)
-    })
+    return withTimeLimit(sqlite3, copy, limitMs, () => body(copy))
   } catch (error) {
     if (error instanceof InvalidDatabaseFileError) throw error
     if (error instanceof TimeLimitError)

@@ -8,7 +8,7 @@ import { InvalidDatabaseFileError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { runMigrations } from '../../worker/runner'
 import type { Database } from '../../worker/sqlite'
-import { inspectUntrustedFile } from '../../worker/untrusted-file'
+import { checkReadable, inspectUntrustedFile } from '../../worker/untrusted-file'
 import { memoryDb } from './sqlite'
 
 const app: Migration[] = [
@@ -136,5 +136,16 @@ describe('inspectUntrustedFile', () => {
     const { sqlite3 } = await memoryDb()
     expect(inspectUntrustedFile(sqlite3, bytes, { quickCheck: true, extensions })).toMatchObject({ version: 0 })
     expect(called).toBe(0)
+  })
+
+  it("checkReadable (an upgrade's own snapshot) only asks for a header SQLite keeps and a schema it reads", async () => {
+    const { sqlite3 } = await memoryDb()
+    const own = await fileOf(async (db) => {
+      await runMigrations(sqlite3, db, app)
+      db.exec('CREATE VIEW history AS SELECT * FROM schema_migrations')
+    })
+    expect(checkReadable(sqlite3, own, {})).toBe(2)
+    const text = new TextEncoder().encode('not the bytes of a database '.repeat(40))
+    expect(() => checkReadable(sqlite3, text, {})).toThrow(expect.objectContaining({ reason: 'not-sqlite' }))
   })
 })
