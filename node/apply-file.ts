@@ -5,12 +5,14 @@ import { dirname } from 'node:path'
 import { InvalidDatabaseFileError, MigrationFailedError } from '../src/errors'
 import type { AppliedMigration, Migration, VerifyCheck } from '../src/types'
 import { planUpgrade } from '../worker/baseline'
-import { readHistory } from '../worker/history'
+import { readHistory, type StoredHistory } from '../worker/history'
 import { pragmaCheck } from '../worker/integrity-check'
 import { openMemoryCopy } from '../worker/memory-copy'
 import { applyPending, MigrationStepError, prepareMigrations, recordBaseline, type RunMigrationsOptions } from '../worker/runner'
+import type { SqlExtensions } from '../worker/sql-extensions'
 import type { Sqlite3 } from '../worker/sqlite'
 import { checkTimeLimit } from '../worker/time-limit'
+import { inspectUntrustedFile } from '../worker/untrusted-file'
 
 /** Options of `applyToFile`. */
 export interface ApplyFileOptions extends RunMigrationsOptions {
@@ -45,12 +47,9 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
   const { bytes, wal } = existsSync(file) ? await readDatabaseFile(file) : { bytes: new Uint8Array(), wal: false }
   const timeLimitMs = checkTimeLimit(options.migrationTimeLimitMs, 'migrationTimeLimitMs')
   const prepared = await prepareMigrations(migrations, options)
-  let db
-  try {
-    db = openMemoryCopy(sqlite3, bytes, prepared.extensions)
-  } catch (cause) {
-    throw new InvalidDatabaseFileError('not-sqlite', `${file} is not a SQLite database`, { cause })
-  }
+  // Checked as untrusted before the app's functions ever see it; then copied again, with them, to be upgraded.
+  inspectDatabaseFile(sqlite3, file, bytes, prepared.extensions)
+  const db = openMemoryCopy(sqlite3, bytes, prepared.extensions)
   try {
     db.exec('PRAGMA foreign_keys = ON')
     const history = readHistory(db)
@@ -92,6 +91,24 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
     return { fromVersion: history.version, toVersion: Number(db.selectValue('PRAGMA user_version')), applied, backup }
   } finally {
     db.close()
+  }
+}
+
+/**
+ * Checks a file's bytes as untrusted (see `inspectUntrustedFile`: header, no app code, `trusted_schema=OFF`, the history
+ * table's shape, a deadline) and returns its history; an empty file is a new database. Throws
+ * `InvalidDatabaseFileError` naming the file. A WAL-mode header is accepted: the CLI writes it back as it found it.
+ *
+ * @example
+ * const history = inspectDatabaseFile(sqlite3, 'app.sqlite', (await readDatabaseFile('app.sqlite')).bytes, extensions)
+ */
+export function inspectDatabaseFile(sqlite3: Sqlite3, file: string, bytes: Uint8Array, extensions: SqlExtensions | undefined): StoredHistory {
+  if (bytes.byteLength === 0) return { version: 0, hasTable: false, hasSchema: false, applied: [] }
+  try {
+    return inspectUntrustedFile(sqlite3, bytes, { quickCheck: false, extensions, allowWal: true })
+  } catch (error) {
+    if (!(error instanceof InvalidDatabaseFileError)) throw error
+    throw new InvalidDatabaseFileError(error.reason, `${file} is not a SQLite database this library can use (${error.reason}): ${error.message}`, { cause: error })
   }
 }
 

@@ -4,13 +4,12 @@ import { SqliteOpfsMigrateError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { planUpgrade, type Baseline } from '../worker/baseline'
 import { dryRun } from '../worker/dry-run'
-import { HISTORY_TABLE, readHistory } from '../worker/history'
-import { openMemoryCopy } from '../worker/memory-copy'
+import { HISTORY_TABLE } from '../worker/history'
 import { readMigrationFolder } from '../worker/migration-files'
 import { migrationFromEntry } from '../worker/migrations-from-glob'
 import { prepareMigrations, type MigrationSetOptions } from '../worker/runner'
 import { stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
-import { applyToFile, readDatabaseFile } from './apply-file'
+import { applyToFile, inspectDatabaseFile, readDatabaseFile } from './apply-file'
 import { checkMigrationFiles, formatDiagnostic } from './check-migrations'
 import { loadNodeSqlite } from './node-sqlite'
 import { progressBar } from './progress-bar'
@@ -143,35 +142,30 @@ async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise
 async function status(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print): Promise<number> {
   const sqlite3 = await loadNodeSqlite()
   const prepared = await prepareMigrations(migrations, options)
-  const db = openMemoryCopy(sqlite3, await readDatabase(file), prepared.extensions)
+  const history = inspectDatabaseFile(sqlite3, file, await readDatabase(file), prepared.extensions)
+  const byVersion = new Map(migrations.map((m) => [m.version, m]))
+  const applied = history.applied.map((row) => {
+    const current = prepared.checksums.get(row.version)
+    const state = !byVersion.has(row.version) ? 'missing' : row.baseline ? 'baseline' : row.checksum === null || current === undefined ? 'unchecked' : row.checksum === current ? 'ok' : 'edited'
+    return { ...row, state }
+  })
+  let problem: { code: string; message: string } | null = null
+  let pending: Migration[] = []
   try {
-    const history = readHistory(db)
-    const byVersion = new Map(migrations.map((m) => [m.version, m]))
-    const applied = history.applied.map((row) => {
-      const current = prepared.checksums.get(row.version)
-      const state = !byVersion.has(row.version) ? 'missing' : row.baseline ? 'baseline' : row.checksum === null || current === undefined ? 'unchecked' : row.checksum === current ? 'ok' : 'edited'
-      return { ...row, state }
-    })
-    let problem: { code: string; message: string } | null = null
-    let pending: Migration[] = []
-    try {
-      pending = planUpgrade(history, prepared, args.acceptEdited).pending
-    } catch (error) {
-      if (!(error instanceof SqliteOpfsMigrateError)) throw error
-      problem = { code: error.code, message: error.message }
-    }
-    const latest = migrations.at(-1)?.version ?? 0
-    const human = [
-      `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${HISTORY_TABLE} table)`}`,
-      ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
-      ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
-      ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
-    ].join('\n')
-    print(human, { ok: !problem, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), problem })
-    return problem || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
-  } finally {
-    db.close()
+    pending = planUpgrade(history, prepared, args.acceptEdited).pending
+  } catch (error) {
+    if (!(error instanceof SqliteOpfsMigrateError)) throw error
+    problem = { code: error.code, message: error.message }
   }
+  const latest = migrations.at(-1)?.version ?? 0
+  const human = [
+    `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${HISTORY_TABLE} table)`}`,
+    ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
+    ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
+    ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
+  ].join('\n')
+  print(human, { ok: !problem, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), problem })
+  return problem || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
 }
 
 async function plan(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print, io: CliIo): Promise<number> {
@@ -179,7 +173,9 @@ async function plan(file: string, migrations: Migration[], options: MigrationSet
   const prepared = await prepareMigrations(migrations, options)
   const bar = progressBar(io.stderr)
   bar.update(0, 1, 'dry run')
-  const result = dryRun(sqlite3, await readDatabase(file), prepared, { acceptEditedMigrations: args.acceptEdited, foreignKeys: true, verify: 'quick_check' }, { schemaPerStep: true })
+  const bytes = await readDatabase(file)
+  inspectDatabaseFile(sqlite3, file, bytes, prepared.extensions)
+  const result = dryRun(sqlite3, bytes, prepared, { acceptEditedMigrations: args.acceptEdited, foreignKeys: true, verify: 'quick_check' }, { schemaPerStep: true })
   bar.done()
   const human = [
     `${file}: version ${result.fromVersion} → ${result.reachedVersion} (latest ${result.latestVersion}), on an in-memory copy; the file was not written`,

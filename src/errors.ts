@@ -114,10 +114,14 @@ export class InsufficientStorageError extends SqliteOpfsMigrateError {
   }
 }
 
-/** A snapshot could not be written, read, found or verified. */
+/**
+ * A snapshot could not be written, read, found, verified or restored. `SNAPSHOT_NOT_RESTORABLE`: its bytes are intact
+ * but are not a database this library can put back (e.g. the kept copy of a damaged file, or a file whose history is
+ * not this library's); refused before anything was touched, and `cause` is the `InvalidDatabaseFileError` saying why.
+ */
 export class SnapshotError extends SqliteOpfsMigrateError {
   override name = 'SnapshotError'
-  override readonly code: 'SNAPSHOT_WRITE_FAILED' | 'SNAPSHOT_NOT_FOUND' | 'SNAPSHOT_CORRUPT' | 'RESTORE_FAILED'
+  override readonly code: 'SNAPSHOT_WRITE_FAILED' | 'SNAPSHOT_NOT_FOUND' | 'SNAPSHOT_CORRUPT' | 'SNAPSHOT_NOT_RESTORABLE' | 'RESTORE_FAILED'
   constructor(
     code: SnapshotError['code'],
     message: string,
@@ -198,7 +202,8 @@ export class TransactionOpenError extends SqliteOpfsMigrateError {
 }
 
 /**
- * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed; the call did not run),
+ * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed, or its worker had to close
+ * the connection after a restore failed, until the handle is opened again; the call did not run),
  * `WORKER_DIED` (this tab's worker died or was terminated; the call may or may not have run), or `OUTCOME_UNKNOWN`
  * (another tab owned the database and closed or crashed while running this tab's call: it may or may not have been
  * committed — read before retrying a write). Calls that the owner had not started yet are never rejected this way:
@@ -242,10 +247,12 @@ export class DatabaseCorruptError extends SqliteOpfsMigrateError {
 }
 
 /**
- * A file given to `importDatabase` was refused; the current database is untouched. `reason` says why:
+ * A file given to `importDatabase` (or to the CLI) was refused; the current database is untouched. `reason` says why:
  * `empty`, `not-sqlite` (no SQLite header), `corrupt` (truncated, unreadable or failing `quick_check`), `unsupported`
- * (WAL mode, which this build cannot open), `too-new` (a version above the app's latest migration) or
- * `history-mismatch` (its `schema_migrations` does not match the app's migrations).
+ * (WAL mode, which this build cannot keep, or file format versions above 2), `unexpected-schema` (its
+ * `schema_migrations` is not this library's history table: a view, another definition, or hooked by a trigger, index,
+ * view or foreign key), `timed-out` (checking it took too long: a file built to hang the check), `too-new` (a version
+ * above the app's latest migration) or `history-mismatch` (its `schema_migrations` does not match the app's migrations).
  *
  * @example
  * try { await db.importDatabase(file) } catch (e) {
@@ -256,7 +263,7 @@ export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
   override name = 'InvalidDatabaseFileError'
   override readonly code = 'INVALID_DATABASE_FILE'
   constructor(
-    readonly reason: 'empty' | 'not-sqlite' | 'corrupt' | 'unsupported' | 'too-new' | 'history-mismatch',
+    readonly reason: 'empty' | 'not-sqlite' | 'corrupt' | 'unsupported' | 'unexpected-schema' | 'timed-out' | 'too-new' | 'history-mismatch',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -3,8 +3,7 @@ import { DatabaseCorruptError, DatabaseTooNewError, SnapshotError } from '../src
 import type { SnapshotInfo } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
-import { readVerifiedBytes } from './snapshot-chunks'
-import { findSnapshot, listSnapshots } from './snapshot-store'
+import { listSnapshots } from './snapshot-store'
 import { clearMarker, type UpgradeMarker } from './upgrade-marker'
 import { sqliteCodeOf } from './sqlite'
 
@@ -61,17 +60,26 @@ export async function corruptError(
  * await restoreAtOpen(file, request.restoreFrom, latestVersion)
  */
 export async function restoreAtOpen(file: DatabaseFile, snapshotId: string, latestVersion: number): Promise<SnapshotInfo> {
-  const target = await findSnapshot(file.store, file.name, snapshotId)
-  if (target.fromVersion > latestVersion)
+  // Every chunk checked, and the bytes checked as a database, first: a refused restore must not leave a new snapshot behind.
+  const loaded = await file.loadRestorable(snapshotId)
+  ensureNotTooNew(snapshotId, Math.max(loaded.info.fromVersion, loaded.version), latestVersion)
+  await file.snapshotAsIs('before-restore')
+  return file.restore(snapshotId, 'requested', loaded)
+}
+
+/**
+ * Refuses a snapshot newer than the app (by its listing or by its own bytes) with `DatabaseTooNewError`.
+ *
+ * @example
+ * ensureNotTooNew(id, Math.max(loaded.info.fromVersion, loaded.version), latestVersion)
+ */
+export function ensureNotTooNew(snapshotId: string, version: number, latestVersion: number): void {
+  if (version > latestVersion)
     throw new DatabaseTooNewError(
-      `snapshot ${snapshotId} holds version ${target.fromVersion}, newer than this app's latest migration ${latestVersion}`,
-      target.fromVersion,
+      `snapshot ${snapshotId} holds version ${version}, newer than this app's latest migration ${latestVersion}`,
+      version,
       latestVersion,
     )
-  // Check the target's every chunk first: a refused restore must not leave a new snapshot behind.
-  await readVerifiedBytes(file.store, target)
-  await file.snapshotAsIs('before-restore')
-  return file.restore(snapshotId, 'requested')
 }
 
 /** `restoreFrom` value that keeps the file as it is instead of restoring the interrupted operation's snapshot. */
@@ -85,7 +93,8 @@ export async function recoverInterrupted(file: DatabaseFile, marker: UpgradeMark
   try {
     return await file.restore(marker.snapshotId, 'interrupted-upgrade')
   } catch (error) {
-    if (!(error instanceof SnapshotError) || (error.code !== 'SNAPSHOT_NOT_FOUND' && error.code !== 'SNAPSHOT_CORRUPT')) throw error
+    const lost = ['SNAPSHOT_NOT_FOUND', 'SNAPSHOT_CORRUPT', 'SNAPSHOT_NOT_RESTORABLE']
+    if (!(error instanceof SnapshotError) || !lost.includes(error.code)) throw error
     const others = (await listSnapshots(file.store, file.name).catch((): SnapshotInfo[] => [])).filter((s) => s.id !== marker.snapshotId)
     throw new SnapshotError(
       error.code,

@@ -1,5 +1,5 @@
 import type { UseStore } from 'idb-keyval'
-import { SnapshotError, TransactionOpenError } from '../src/errors'
+import { DatabaseClosedError, InvalidDatabaseFileError, SnapshotError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
@@ -7,7 +7,16 @@ import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from '
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
+import { checkReadable, inspectUntrustedFile } from './untrusted-file'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
+
+/** A snapshot read whole, its chunks verified and its bytes checked as a database this library can restore. */
+export interface RestorableSnapshot {
+  info: SnapshotInfo
+  bytes: Uint8Array
+  /** `user_version` of the bytes themselves (0 for an empty file). */
+  version: number
+}
 
 /**
  * The database file of one worker: its connection, and the two operations that copy the whole file, snapshot (file →
@@ -15,6 +24,8 @@ import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
  */
 export class DatabaseFile {
   #db: Database | null = null
+  /** Why the connection is closed when it should not be (a failed restore), for the error of the calls that follow. */
+  #closedBecause: string | null = null
 
   constructor(
     readonly sqlite3: Sqlite3,
@@ -27,9 +38,13 @@ export class DatabaseFile {
     readonly extensions: SqlExtensions = {},
   ) {}
 
-  /** The open connection. */
+  /** The open connection; a typed `DATABASE_CLOSED` when there is none (never a plain `Error`). */
   get db(): Database {
-    if (!this.#db) throw new Error(`database ${this.name} is not open`)
+    if (!this.#db)
+      throw new DatabaseClosedError(
+        'DATABASE_CLOSED',
+        `database ${this.name} is not open in its worker${this.#closedBecause ? ` (${this.#closedBecause})` : ''}; close the handle and open it again`,
+      )
     return this.#db
   }
 
@@ -49,6 +64,7 @@ export class DatabaseFile {
         throw error
       }
       this.#db = db
+      this.#closedBecause = null
     }
     if (this.foreignKeys) this.#db.exec('PRAGMA foreign_keys = ON')
     return this.#db
@@ -83,7 +99,8 @@ export class DatabaseFile {
       try {
         this.open()
       } catch {
-        /* the save's error is the one to report; the next call reopens or says why */
+        // The save's error is the one to report; the calls that follow say why they cannot run.
+        this.#closedBecause = 'a save failed and the last saved file could not be reopened'
       }
       throw error
     }
@@ -184,14 +201,49 @@ export class DatabaseFile {
   }
 
   /**
-   * Puts the file back exactly as the snapshot holds it (after checking its sha-256) and reopens it. A marker is kept
-   * while the file is being written; if the write fails the marker stays, so the next open restores again.
+   * Reads a snapshot for a restore: every chunk checked against its sha-256, then the bytes checked as an untrusted file
+   * (see `inspectUntrustedFile`: a header the storage keeps, readable by SQLite without running anything of the file, a
+   * history table of this library's shape). Throws `SNAPSHOT_NOT_FOUND`, `SNAPSHOT_CORRUPT`, or
+   * `SNAPSHOT_NOT_RESTORABLE` (e.g. the kept copy of a damaged file) with the `InvalidDatabaseFileError` as `cause`.
+   * Touches nothing.
+   *
+   * @example
+   * const loaded = await file.loadRestorable(id) // before taking an undo snapshot
+   * await file.restore(id, 'requested', loaded)
    */
-  async restore(snapshotId: string, reason: RestoreReason): Promise<SnapshotInfo> {
-    this.#ensureNoOpenTransaction('restore')
+  async loadRestorable(snapshotId: string, options: { ownUpgrade?: boolean } = {}): Promise<RestorableSnapshot> {
     const info = await findSnapshot(this.store, this.name, snapshotId)
-    // Every chunk is checked before a byte of the file is written; the file is then held once, and written from there.
     const bytes = await readVerifiedBytes(this.store, info)
+    // A database that was never written is a 0-byte file: restoring it means emptying the file.
+    if (bytes.byteLength === 0) return { info, bytes, version: 0 }
+    try {
+      const check = { quickCheck: false, extensions: this.extensions }
+      // An upgrade's own snapshot is the app's file as it was opened: only proven readable (the app's own schema may
+      // name the history table, and refusing it would leave a failed upgrade in place).
+      const ownUpgrade = options.ownUpgrade && info.reason === 'upgrade'
+      const version = ownUpgrade ? checkReadable(this.sqlite3, bytes, check) : inspectUntrustedFile(this.sqlite3, bytes, check).version
+      return { info, bytes, version }
+    } catch (cause) {
+      if (!(cause instanceof InvalidDatabaseFileError)) throw cause
+      throw new SnapshotError(
+        'SNAPSHOT_NOT_RESTORABLE',
+        `snapshot ${snapshotId} of ${this.name} cannot be restored, so nothing was changed: ${cause.message}` +
+          (info.reason === 'before-restore' ? ' (it is the copy kept of the file as it was before a restore: export it to inspect it)' : ''),
+        snapshotId,
+        { cause },
+      )
+    }
+  }
+
+  /**
+   * Puts the file back exactly as the snapshot holds it (read and checked by `loadRestorable`, unless `loaded` is given)
+   * and reopens it. A marker is kept while the file is being written, and only for bytes that passed the check; if the
+   * write fails the marker stays, so the next open restores again, and calls fail with `DATABASE_CLOSED` meanwhile.
+   */
+  async restore(snapshotId: string, reason: RestoreReason, loaded?: RestorableSnapshot): Promise<SnapshotInfo> {
+    this.#ensureNoOpenTransaction('restore')
+    const ownUpgrade = reason === 'upgrade-failed' || reason === 'interrupted-upgrade'
+    const { info, bytes } = loaded ?? (await this.loadRestorable(snapshotId, { ownUpgrade }))
     const marker = await readMarker(this.store, this.name)
     if (!marker || marker.snapshotId !== snapshotId)
       await writeMarker(this.store, this.name, {
@@ -209,6 +261,7 @@ export class DatabaseFile {
       await this.storage.replace(bytes)
       this.open()
     } catch (cause) {
+      this.#closedBecause = `restoring it from snapshot ${snapshotId} failed; the next open finishes the restore`
       throw new SnapshotError(
         'RESTORE_FAILED',
         `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`,

@@ -1,4 +1,4 @@
-import { DatabaseCorruptError, DatabaseTooNewError, InvalidOptionsError, SqliteError } from '../src/errors'
+import { DatabaseCorruptError, InvalidOptionsError, SqliteError } from '../src/errors'
 import { DATABASE_NAME, type BatchStatement, type WorkerApi } from '../src/worker-api'
 import type {
   AppliedMigration,
@@ -18,7 +18,7 @@ import type {
   SqlValue,
   StorageInfo,
 } from '../src/types'
-import { corruptError, damageOf, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
+import { corruptError, damageOf, ensureNotTooNew, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
 import { DatabaseFile } from './database-file'
 import { dryRun } from './dry-run'
 import { planUpgrade, type UpgradePlan } from './baseline'
@@ -97,7 +97,8 @@ export async function openHost(
     try {
       file.open()
       // Only when nothing was restored just now: a restore may rightly leave an empty file (a new database's snapshot).
-      if (state?.bytes && !recoveredFrom && !request.restoreFrom && file.size() === 0)
+      // 'current-file' restores nothing: keeping an emptied file would migrate it from scratch over the record of the loss.
+      if (state?.bytes && !recoveredFrom && (!request.restoreFrom || request.restoreFrom === KEEP_CURRENT_FILE) && file.size() === 0)
         throw await corruptError(store, request.name, { reason: 'emptied', sqliteCode: null }, `its file is empty, but it had ${state.bytes} bytes when this library last changed it`)
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match
@@ -223,15 +224,11 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async restoreSnapshot(id: string, options: { snapshotCurrent: boolean }) {
-    const target = (await this.snapshots()).find((s) => s.id === id)
-    if (target && target.fromVersion > this.latestVersion)
-      throw new DatabaseTooNewError(
-        `snapshot ${id} holds version ${target.fromVersion}, newer than this app's latest migration ${this.latestVersion}`,
-        target.fromVersion,
-        this.latestVersion,
-      )
-    const undoSnapshot = options.snapshotCurrent && target ? await this.file.snapshot('before-restore', target.fromVersion) : null
-    const restored = await this.file.restore(id, 'requested')
+    // Refused (not found, damaged, not a database, too new) before the undo snapshot or anything else is written.
+    const loaded = await this.file.loadRestorable(id)
+    ensureNotTooNew(id, Math.max(loaded.info.fromVersion, loaded.version), this.latestVersion)
+    const undoSnapshot = options.snapshotCurrent ? await this.file.snapshot('before-restore', loaded.info.fromVersion) : null
+    const restored = await this.file.restore(id, 'requested', loaded)
     return { restored, undoSnapshot, version: this.file.version() }
   }
 

@@ -5,14 +5,26 @@ import type { Database } from './sqlite'
 /** Name of the history table. */
 export const HISTORY_TABLE = 'schema_migrations'
 
-const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
+const HISTORY_COLUMNS = `
   version INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   checksum TEXT,
   applied_at TEXT NOT NULL,
-  duration_ms REAL NOT NULL,
+  duration_ms REAL NOT NULL`
+
+const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${HISTORY_COLUMNS},
   baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))
 ) STRICT`
+
+/**
+ * Every definition of the history table this library has written, as SQLite stores it in `sqlite_schema` (0.1's had
+ * no `baseline` column). A file whose history table is anything else was not made by this library (see
+ * `untrusted-file.ts`).
+ */
+export const HISTORY_TABLE_SQL: readonly string[] = [
+  CREATE_HISTORY.replace('IF NOT EXISTS ', ''),
+  `CREATE TABLE ${HISTORY_TABLE} (${HISTORY_COLUMNS}\n) STRICT`,
+]
 
 /** What the file says about itself: `PRAGMA user_version` and the history rows (oldest first). */
 export interface StoredHistory {

@@ -10,10 +10,22 @@ import type { Database, Sqlite3 } from './sqlite'
  * const copy = openMemoryCopy(sqlite3, file.exportBytes())
  * try { copy.exec('DROP TABLE notes') } finally { copy.close() }
  */
-export function openMemoryCopy(sqlite3: Sqlite3, bytes: Uint8Array, extensions?: SqlExtensions): Database {
+export function openMemoryCopy(
+  sqlite3: Sqlite3,
+  bytes: Uint8Array,
+  extensions?: SqlExtensions,
+  /** Runs on the empty connection before the bytes are attached (e.g. settings for an untrusted file). */
+  configure?: (db: Database) => void,
+): Database {
   const { capi, wasm } = sqlite3
   const db = new sqlite3.oo1.DB(':memory:')
-  registerExtensions(sqlite3, db, extensions)
+  try {
+    configure?.(db)
+    registerExtensions(sqlite3, db, extensions)
+  } catch (error) {
+    db.close()
+    throw error
+  }
   if (bytes.byteLength === 0) return db
   try {
     // sqlite3_deserialize takes ownership of the allocation (FREEONCLOSE), even when it fails.

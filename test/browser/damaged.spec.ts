@@ -209,3 +209,78 @@ test('a damaged IndexedDB image (a chunk lost): DATABASE_CORRUPT; restoreFrom ke
   ok(await open(page, name, inIndexedDb))
   expect(await digest(page, name)).toEqual(atV5)
 })
+
+test('restoring the kept copy of a damaged file is refused before anything is touched; the handle and other tabs keep working', async ({ context }) => {
+  const page = await openApp(context)
+  const { atV5, snapshot } = await upgraded(page, 'kept.db')
+  await tamper(page, 'kept.db', { kind: 'replace', text: 'not the bytes of a database '.repeat(300) })
+  ok(await open(page, 'kept.db', { restoreFrom: snapshot.id }))
+  const status = async () => ok(await page.evaluate(() => window.harness.status('kept.db')))
+  const kept = (await status()).snapshots.find((s) => s.reason === 'before-restore')!
+  const other = await openApp(context)
+  expect(ok(await open(other, 'kept.db')).servedBy).toBe('another-tab')
+  const before = ok(await page.evaluate(() => window.harness.fileSha256('kept.db')))
+  const snapshots = (await status()).snapshots
+
+  // What the inspector offers: restore it (the current file snapshotted first), from this tab and from the other one.
+  for (const tab of [page, other]) {
+    const error = failed(await tab.evaluate((id) => window.harness.restore('kept.db', id), kept.id))
+    expect(error).toMatchObject({ className: 'SnapshotError', code: 'SNAPSHOT_NOT_RESTORABLE', fields: { snapshotId: kept.id } })
+    expect(error.message).toMatch(/cannot be restored, so nothing was changed: not an SQLite database/)
+    expect((await status()).snapshots).toEqual(snapshots) // no undo snapshot taken
+    expect(ok(await page.evaluate(() => window.harness.fileSha256('kept.db')))).toEqual(before)
+  }
+  // Every call still works, in both tabs, and writes stay.
+  expect(await digest(page, 'kept.db')).toEqual(atV5)
+  ok(await other.evaluate(() => window.harness.exec('kept.db', `INSERT INTO items (id, name, payload) VALUES (1000, 'after', 'x')`)))
+  expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT name FROM items WHERE id = 1000')))).toEqual([{ name: 'after' }])
+  ok(await other.evaluate(() => window.harness.close('kept.db')))
+  ok(await page.evaluate(() => window.harness.close('kept.db')))
+
+  // At open too: refused before the current file is kept as a snapshot, and the next plain open is fine.
+  expect(failed(await open(page, 'kept.db', { restoreFrom: kept.id }))).toMatchObject({ code: 'SNAPSHOT_NOT_RESTORABLE' })
+  ok(await open(page, 'kept.db'))
+  expect((await status()).snapshots).toEqual(snapshots)
+  expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT count(*) AS n FROM items')))).toEqual([{ n: 201 }])
+  ok(await page.evaluate(() => window.harness.close('kept.db')))
+
+  // A database bricked by an earlier version (a restore marker naming those bytes): the open says the way out, which works.
+  await page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('sqlite-opfs-migrate')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const marker = { kind: 'restore', snapshotId: id, fromVersion: 5, toVersion: 0, startedAt: new Date().toISOString() }
+    await new Promise((resolve, reject) => {
+      const transaction = db.transaction('snapshots', 'readwrite')
+      transaction.objectStore('snapshots').put(marker, ['marker', 'kept.db'])
+      transaction.oncomplete = resolve
+      transaction.onerror = () => reject(transaction.error)
+    })
+    db.close()
+  }, kept.id)
+  const bricked = failed(await open(page, 'kept.db'))
+  expect(bricked).toMatchObject({ code: 'SNAPSHOT_NOT_RESTORABLE' })
+  expect(bricked.message).toContain(`restoreFrom: 'current-file'`)
+  ok(await open(page, 'kept.db', { restoreFrom: 'current-file' }))
+  expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT count(*) AS n FROM items')))).toEqual([{ n: 201 }])
+})
+
+test("'current-file' with no interrupted operation does not take an emptied file for a new database: DATABASE_CORRUPT, nothing applied", async ({ context }) => {
+  const page = await openApp(context)
+  const { atV5, snapshot } = await upgraded(page, 'blank.db')
+  await tamper(page, 'blank.db', { kind: 'empty' })
+  let listed: string[] | undefined
+  for (const options of [{ restoreFrom: 'current-file' }, { restoreFrom: 'current-file' }, {}]) {
+    const error = failed(await open(page, 'blank.db', options))
+    expect(error, JSON.stringify(options)).toMatchObject({ code: 'DATABASE_CORRUPT', fields: { reason: 'emptied', sqliteCode: null } })
+    // The record of what was lost is intact: the size it had is still known, and the snapshots are all there.
+    expect(error.message).toMatch(/file is empty, but it had \d+ bytes/)
+    const ids = (error.fields.snapshots as { id: string }[]).map((s) => s.id)
+    expect(ids).toContain(snapshot.id)
+    expect(ids).toEqual((listed ??= ids))
+  }
+  expect(ok(await open(page, 'blank.db', { restoreFrom: snapshot.id })).version).toBe(5)
+  expect(await digest(page, 'blank.db')).toEqual(atV5)
+})

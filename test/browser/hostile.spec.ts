@@ -118,3 +118,48 @@ test("the site's IndexedDB cleared while the upgrade's snapshot is being written
   // With IndexedDB back to normal the upgrade simply runs.
   expect(ok(await h.open(page, { name: 'cleared.db', set: 'v2' })).appliedNow.map((m) => m.version)).toEqual([3, 4, 5])
 })
+
+test("an import whose history is a VIEW (with a trigger that eats rows, or recursive) is refused unrun; nothing changes, other tabs are served", async ({ context }) => {
+  const page = await openApp(context)
+  // Files built the way an attacker would: the app's own file, its history swapped for a view over a copy of it.
+  ok(await h.open(page, { name: 'eater.db', set: 'v1' }))
+  ok(await h.exec(page, 'eater.db', `INSERT INTO notes (title) VALUES ('bait')`))
+  ok(await h.exec(page, 'eater.db', `CREATE TABLE hist_copy AS SELECT * FROM schema_migrations;
+    DROP TABLE schema_migrations;
+    CREATE VIEW schema_migrations AS SELECT * FROM hist_copy;
+    CREATE TRIGGER eat INSTEAD OF INSERT ON schema_migrations BEGIN DELETE FROM notes; END;`))
+  ok(await h.open(page, { name: 'loop.db', set: 'v1' }))
+  ok(await h.exec(page, 'loop.db', `DROP TABLE schema_migrations;
+    CREATE VIEW schema_migrations AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r)
+      SELECT i AS version, 'x' AS name, NULL AS checksum, '' AS applied_at, 0.0 AS duration_ms, 0 AS baseline FROM r;`))
+  ok(await h.open(page, { name: 'hooked.db', set: 'v1' }))
+  ok(await h.exec(page, 'hooked.db', `CREATE TRIGGER forget AFTER INSERT ON notes BEGIN DELETE FROM schema_migrations; END;`))
+
+  ok(await h.open(page, { name: 'target.db', set: 'v2' }))
+  ok(await h.exec(page, 'target.db', `INSERT INTO notes (title) VALUES ('mine'), ('also mine')`))
+  const other = await openApp(context)
+  expect(ok(await h.open(other, { name: 'target.db', set: 'v2' })).servedBy).toBe('another-tab')
+  const before = ok(await page.evaluate(() => window.harness.fileSha256('target.db')))
+  const rows = ok(await h.query(page, 'target.db', NOTES))
+  const snapshots = ok(await h.status(page, 'target.db')).snapshots.length
+
+  for (const source of ['eater.db', 'loop.db', 'hooked.db']) {
+    const error = failed(await page.evaluate((s) => window.harness.importFrom('target.db', s), source))
+    expect(error, source).toMatchObject({ className: 'InvalidDatabaseFileError', code: 'INVALID_DATABASE_FILE', fields: { reason: 'unexpected-schema' } })
+    expect(error.message).toMatch(/schema_migrations is not this library's history table/)
+    // The other tab is still served by the owner that checked the file.
+    expect(ok(await h.query(other, 'target.db', 'SELECT count(*) AS n FROM notes'))).toEqual([{ n: rows.length }])
+  }
+  // Headers the storage would rewrite: WAL (18/19 = 2), file format versions above 2.
+  for (const patches of [[[18, 2], [19, 2]], [[18, 3]], [[19, 3]]] as [number, number][][]) {
+    const error = failed(await page.evaluate(([p]) => window.harness.importPatched('target.db', 'hooked.db', p), [patches] as const))
+    expect(error, JSON.stringify(patches)).toMatchObject({ code: 'INVALID_DATABASE_FILE', fields: { reason: 'unsupported' } })
+  }
+  expect(ok(await page.evaluate(() => window.harness.fileSha256('target.db'))).sha256).toBe(before.sha256)
+  expect(ok(await h.query(page, 'target.db', NOTES))).toEqual(rows)
+  expect(ok(await h.status(page, 'target.db')).snapshots).toHaveLength(snapshots)
+  // Writes from both tabs still land, and stay.
+  ok(await h.exec(other, 'target.db', `INSERT INTO notes (title) VALUES ('from the other tab')`))
+  ok(await h.exec(page, 'target.db', `INSERT INTO notes (title) VALUES ('from this tab')`))
+  expect(ok(await h.query(page, 'target.db', 'SELECT count(*) AS n FROM notes'))).toEqual([{ n: rows.length + 2 }])
+})

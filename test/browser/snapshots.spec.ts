@@ -1,4 +1,4 @@
-import { expect, failed, h, ok, openApp, test } from './fixtures'
+import { expect, failed, h, limitQuota, ok, openApp, test } from './fixtures'
 
 // Snapshots are stored in 8 MiB chunks, each with its sha-256 (see worker/snapshot-chunks.ts). These tests use files of
 // several chunks, and the layout 0.1 wrote (one Blob, one sha-256), which must stay restorable.
@@ -124,4 +124,30 @@ test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed
   ok(await page.evaluate(() => window.harness.restore('old.db', 'legacy-1')))
   expect(await fileDigest(page, 'old.db')).toEqual(wanted)
   expect(ok(await h.query(page, 'old.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from 0.1' }])
+})
+
+test('a restore that fails while writing (disk full): every call after it is a typed DATABASE_CLOSED, and the next open finishes it', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'grow.db', set: 'v2' }))
+  ok(await h.exec(page, 'grow.db', `INSERT INTO notes (title, body) SELECT 'n' || value, zeroblob(200000) FROM json_each('[1,2,3,4,5,6]')`))
+  const wanted = await fileDigest(page, 'grow.db')
+  const big = ok(await page.evaluate(() => window.harness.snapshot('grow.db')))
+  ok(await h.exec(page, 'grow.db', 'DELETE FROM notes'))
+  ok(await h.exec(page, 'grow.db', 'VACUUM'))
+  // Chromium enforces the override on OPFS writes only: the undo snapshot (IndexedDB) fits, the restored file does not.
+  const unlimit = await limitQuota(page, 100_000)
+  const error = failed(await page.evaluate((id) => window.harness.restore('grow.db', id), big.id))
+  expect(error).toMatchObject({ className: 'SnapshotError', code: 'RESTORE_FAILED' })
+  for (const closed of [
+    failed(await h.query(page, 'grow.db', 'SELECT count(*) AS n FROM notes')),
+    failed(await h.exec(page, 'grow.db', `INSERT INTO notes (title) VALUES ('lost?')`)),
+    failed(await h.status(page, 'grow.db')),
+  ]) {
+    expect(closed).toMatchObject({ isLibraryError: true, className: 'DatabaseClosedError', code: 'DATABASE_CLOSED' })
+    expect(closed.message).toMatch(/restoring it from snapshot .* failed; the next open finishes the restore/)
+  }
+  await unlimit()
+  ok(await h.close(page, 'grow.db'))
+  expect(ok(await h.open(page, { name: 'grow.db', set: 'v2' })).recoveredFrom).toMatchObject({ id: big.id })
+  expect(await fileDigest(page, 'grow.db')).toEqual(wanted)
 })

@@ -112,6 +112,47 @@ describe('sqlite-opfs-migrate apply', () => {
     expect(await readFile(db)).toEqual(before)
   })
 
+  it('treats the file as untrusted: a history VIEW (row-eating trigger, or recursive), a hooked history, an odd header are refused by status, plan and apply, untouched', async () => {
+    await write('0001_notes.sql', V1)
+    await cli('apply', db, migrations)
+    await write('0002_done.sql', V2)
+    const legit = await readFile(db)
+    /** The legit file with `sql` run on it (as an attacker would), written over db. */
+    const tampered = async (sql: string) => {
+      const sqlite3 = await sqlite()
+      const copy = openMemoryCopy(sqlite3, new Uint8Array(legit))
+      copy.exec(sql)
+      await writeFile(db, sqlite3.capi.sqlite3_js_db_export(copy))
+      copy.close()
+      return readFile(db)
+    }
+    const files = {
+      eater: `CREATE TABLE hist_copy AS SELECT * FROM schema_migrations; DROP TABLE schema_migrations;
+        CREATE VIEW schema_migrations AS SELECT * FROM hist_copy;
+        CREATE TRIGGER eat INSTEAD OF INSERT ON schema_migrations BEGIN DELETE FROM notes; END;`,
+      loop: `DROP TABLE schema_migrations; CREATE VIEW schema_migrations AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r)
+        SELECT i AS version, 'x' AS name, NULL AS checksum, '' AS applied_at, 0.0 AS duration_ms, 0 AS baseline FROM r;`,
+      hooked: `CREATE TRIGGER forget AFTER UPDATE ON notes BEGIN DELETE FROM schema_migrations; END;`,
+    }
+    for (const [name, sql] of Object.entries(files)) {
+      const before = await tampered(sql)
+      for (const command of ['status', 'plan', 'apply']) {
+        const result = await cli(command, db, migrations)
+        expect(result.code, `${name} ${command}`).toBe(1)
+        expect(result.stderr).toMatch(/error \[INVALID_DATABASE_FILE\] .*app\.sqlite is not a SQLite database this library can use \(unexpected-schema\)/)
+      }
+      expect(await readFile(db)).toEqual(before)
+      expect(await rowsIn(db, 'SELECT title FROM notes')).toEqual([{ title: 'first' }, { title: 'second' }])
+    }
+    // A header the CLI would have to rewrite to read: a file format version above 2.
+    const future = Buffer.from(legit)
+    future[18] = 3
+    await writeFile(db, future)
+    expect((await cli('apply', db, migrations)).stderr).toMatch(/INVALID_DATABASE_FILE.*\(unsupported\).*file format versions/)
+    expect(await readFile(db)).toEqual(future)
+    expect((await readdir(dir)).filter((f) => f.includes('.backup-') || f.includes('.tmp-'))).toEqual([])
+  })
+
   it('adopts a database made by hand-rolled code with --baseline user_version, keeping every row', async () => {
     const sqlite3 = await sqlite()
     const legacy = new sqlite3.oo1.DB(':memory:')

@@ -120,6 +120,13 @@ const harness = {
   /** Imports the current file of database `source` into database `target`. */
   importFrom: (target: string, source: string) =>
     attempt(async () => harness.handle(target).importDatabase(await harness.handle(source).exportDatabase())),
+  /** Imports the current file of `source` into `target` with some header bytes changed (`[offset, value]` pairs). */
+  importPatched: (target: string, source: string, patches: [number, number][]) =>
+    attempt(async () => {
+      const bytes = new Uint8Array(await (await harness.handle(source).exportDatabase()).arrayBuffer())
+      for (const [offset, value] of patches) bytes[offset] = value
+      return harness.handle(target).importDatabase(new Blob([bytes]))
+    }),
   /**
    * Inserts `count` notes titled `<prefix> <i>`, one call after the other, and reports each call's outcome (for
    * exactly-once checks across a failover).
