@@ -41,6 +41,33 @@ export class InvalidMigrationsError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * A migration sets a connection setting that would take away crash safety or that ROLLBACK cannot undo
+ * (`journal_mode` OFF/MEMORY/WAL, `synchronous = OFF`, `locking_mode`, `writable_schema = ON`). A SQL migration is
+ * refused at open, before anything is written (and by the build-time check); a code migration (`up(db)`) when it
+ * prepares the statement, which then fails its upgrade (`MigrationFailedError` with this error as `cause`; restored).
+ *
+ * @example
+ * try { db = await openDatabase({ name: 'app.db', worker }) } catch (e) {
+ *   if (e instanceof UnsafePragmaError) console.error(`remove PRAGMA ${e.pragma} from migration ${e.version}`)
+ * }
+ */
+export class UnsafePragmaError extends SqliteOpfsMigrateError {
+  override readonly code = 'UNSAFE_PRAGMA'
+  constructor(
+    message: string,
+    readonly version: number,
+    readonly migrationName: string,
+    /** The PRAGMA statement (`null` inside a code migration, where only SQLite's view of it is known). */
+    readonly statement: string | null,
+    /** Lowercase name of the pragma, and the value it was given. */
+    readonly pragma: string,
+    readonly value: string,
+  ) {
+    super(message)
+  }
+}
+
 /** OPFS (with sync access handles) is not available in this browser/context. Nothing was opened; no fallback is used. */
 export class OpfsUnavailableError extends SqliteOpfsMigrateError {
   override readonly code = 'OPFS_UNAVAILABLE'
@@ -308,6 +335,7 @@ export const errorClasses = {
   InvalidDatabaseFileError,
   WriteNotSavedError,
   StorageMismatchError,
+  UnsafePragmaError,
 } as const
 
 // Names are set from the literal keys above, not from `constructor.name`, which a minifier may rename.

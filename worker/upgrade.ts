@@ -1,4 +1,4 @@
-import { MigrationFailedError, SnapshotError } from '../src/errors'
+import { MigrationFailedError, SnapshotError, UnsafePragmaError } from '../src/errors'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
@@ -204,6 +204,7 @@ async function restoreAfterFailure(
       restoredToVersion: file.version(),
       snapshotId: snapshot.id,
     },
-    { cause: error },
+    // A refused pragma is the reason the app must act on (`cause.code === 'UNSAFE_PRAGMA'`), not the step's wrapper.
+    { cause: step?.cause instanceof UnsafePragmaError ? step.cause : error },
   )
 }
