@@ -125,3 +125,42 @@ test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed
   expect(await fileDigest(page, 'old.db')).toEqual(wanted)
   expect(ok(await h.query(page, 'old.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from 0.1' }])
 })
+
+test('pruning by keepSnapshots never deletes a way back: the undo of a restore (as the kept damaged file is) or of an import', async ({ context }) => {
+  const page = await openApp(context)
+  const options = { keepSnapshots: 1 }
+  ok(await h.open(page, { name: 'keep.db', set: 'v1', options }))
+  ok(await h.exec(page, 'keep.db', `INSERT INTO notes (title) VALUES ('first')`))
+  const manual = ok(await page.evaluate(() => window.harness.snapshot('keep.db')))
+  ok(await h.exec(page, 'keep.db', `INSERT INTO notes (title) VALUES ('after the snapshot')`))
+  // Restoring keeps the current file as a snapshot first: the way back from the restore.
+  const restored = ok(await page.evaluate((id) => window.harness.restore('keep.db', id), manual.id))
+  const undoRestore = restored.undoSnapshot!
+  expect(undoRestore.reason).toBe('before-restore')
+  // Importing another file keeps the current one too.
+  ok(await h.open(page, { name: 'other.db', set: 'v1' }))
+  ok(await h.exec(page, 'other.db', `INSERT INTO notes (title) VALUES ('imported')`))
+  const imported = ok(await page.evaluate(() => window.harness.importFrom('keep.db', 'other.db')))
+  const undoImport = imported.undoSnapshot
+  expect(undoImport.reason).toBe('before-import')
+  const undoBytes = {
+    restore: ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoRestore.id] as const)),
+    import: ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoImport.id] as const)),
+  }
+  ok(await h.close(page, 'keep.db'))
+
+  // Two upgrades with keepSnapshots: 1 prune what counts (upgrade, manual, import snapshots) down to one.
+  const upgraded = ok(await h.open(page, { name: 'keep.db', set: 'v2', options }))
+  expect(upgraded.appliedNow.length).toBeGreaterThan(0)
+  const ids = ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)
+  expect(ids).toContain(undoRestore.id)
+  expect(ids).toContain(undoImport.id)
+  expect(ids).not.toContain(manual.id)
+  expect(ids).not.toContain(imported.imported.id)
+  // Still whole, byte for byte.
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoRestore.id] as const))).toEqual(undoBytes.restore)
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoImport.id] as const))).toEqual(undoBytes.import)
+  // Only deleteSnapshot removes them.
+  expect(ok(await page.evaluate((id) => window.harness.handle('keep.db').deleteSnapshot(id).then((value) => ({ ok: true as const, value })), undoImport.id))).toBe(true)
+  expect(ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)).not.toContain(undoImport.id)
+})
