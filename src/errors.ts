@@ -315,6 +315,32 @@ export class StorageMismatchError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * A change of the file could not be finished: restoring the snapshot after a failed upgrade failed
+ * (`what: 'restore-failed'`), or the file is right but its upgrade or restore marker could not be cleared
+ * (`'marker-not-cleared'`). The marker stays, so the next open restores `snapshotId`; until then every write is refused
+ * with this error (reads and `exportDatabase` still work), because a write now would be overwritten by that restore.
+ * Close the database and open it again: the open finishes the recovery (`recoveredFrom` names the snapshot) and runs
+ * the pending migrations again.
+ *
+ * @example
+ * try { await db.exec('INSERT INTO notes (title) VALUES (?)', [title]) } catch (e) {
+ *   if (e instanceof RecoveryPendingError) { await db.close(); db = await openDatabase({ name, worker }) }
+ * }
+ */
+export class RecoveryPendingError extends SqliteOpfsMigrateError {
+  override readonly code = 'RECOVERY_PENDING'
+  constructor(
+    message: string,
+    readonly what: 'restore-failed' | 'marker-not-cleared',
+    /** The snapshot the next open restores. */
+    readonly snapshotId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 /** Every exported error class, by name; used to rebuild errors that crossed the worker boundary. */
 export const errorClasses = {
   DatabaseCorruptError,
@@ -336,6 +362,7 @@ export const errorClasses = {
   WriteNotSavedError,
   StorageMismatchError,
   UnsafePragmaError,
+  RecoveryPendingError,
 } as const
 
 // Names are set from the literal keys above, not from `constructor.name`, which a minifier may rename.

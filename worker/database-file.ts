@@ -1,5 +1,5 @@
 import type { UseStore } from 'idb-keyval'
-import { SnapshotError, TransactionOpenError } from '../src/errors'
+import { RecoveryPendingError, SnapshotError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
@@ -15,6 +15,7 @@ import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
  */
 export class DatabaseFile {
   #db: Database | null = null
+  #recoveryPending: RecoveryPendingError | null = null
 
   constructor(
     readonly sqlite3: Sqlite3,
@@ -29,8 +30,33 @@ export class DatabaseFile {
 
   /** The open connection. */
   get db(): Database {
-    if (!this.#db) throw new Error(`database ${this.name} is not open`)
+    if (!this.#db) throw this.#recoveryPending ?? new Error(`database ${this.name} is not open`)
     return this.#db
+  }
+
+  /** Set once a change of the file could not be finished (see `holdForRecovery`); writes are refused from then on. */
+  get recoveryPending(): RecoveryPendingError | null {
+    return this.#recoveryPending
+  }
+
+  /**
+   * Refuses every write from now until the database is reopened: the marker of an unfinished change is still there,
+   * so the next open restores its snapshot, and a write made meanwhile would be lost under it. The connection (if open)
+   * becomes `query_only`, so SQLite itself refuses writes; reads and copies still work. Returns the error for chaining.
+   */
+  holdForRecovery(error: RecoveryPendingError): RecoveryPendingError {
+    this.#recoveryPending ??= error
+    this.#readOnlyIfHeld()
+    return this.#recoveryPending
+  }
+
+  #readOnlyIfHeld(): void {
+    if (!this.#recoveryPending || !this.#db) return
+    try {
+      this.#db.exec('PRAGMA query_only = ON')
+    } catch {
+      /* the host refuses writes on its own too (see DatabaseHost) */
+    }
   }
 
   /** Whether the connection is open. */
@@ -51,6 +77,7 @@ export class DatabaseFile {
       this.#db = db
     }
     if (this.foreignKeys) this.#db.exec('PRAGMA foreign_keys = ON')
+    this.#readOnlyIfHeld()
     return this.#db
   }
 
@@ -209,14 +236,23 @@ export class DatabaseFile {
       await this.storage.replace(bytes)
       this.open()
     } catch (cause) {
-      throw new SnapshotError(
-        'RESTORE_FAILED',
-        `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`,
-        snapshotId,
-        { cause },
+      const message = `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`
+      this.holdForRecovery(new RecoveryPendingError(`${message} (writes are refused until then)`, 'restore-failed', snapshotId, { cause }))
+      throw new SnapshotError('RESTORE_FAILED', message, snapshotId, { cause })
+    }
+    try {
+      await clearMarker(this.store, this.name, info.bytes, this.storage.kind)
+    } catch (cause) {
+      throw this.holdForRecovery(
+        new RecoveryPendingError(
+          `${this.name} was restored from snapshot ${snapshotId}, but the marker of the restore could not be cleared ` +
+            `(${String(cause)}): writes are refused until the database is reopened, which restores that snapshot again`,
+          'marker-not-cleared',
+          snapshotId,
+          { cause },
+        ),
       )
     }
-    await clearMarker(this.store, this.name, info.bytes, this.storage.kind)
     progress(info.bytes, true)
     return info
   }

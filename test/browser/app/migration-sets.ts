@@ -131,6 +131,19 @@ UPDATE notes SET title = title || ' (6)';`,
       },
     },
   ],
+  /** v2 plus one simple migration. */
+  next: [...demo, { version: 6, name: 'colours', sql: `CREATE TABLE colours (id INTEGER PRIMARY KEY, label TEXT NOT NULL);` }],
+  /** v2 plus a migration that fails after making the restore of its snapshot fail (see arm_idb_failure in test.worker.ts). */
+  'fail-restore': [
+    ...demo,
+    {
+      version: 6,
+      name: 'fails_and_breaks_its_restore',
+      sql: `SELECT arm_idb_failure('get', 'snapshot');
+CREATE TABLE doomed (id INTEGER PRIMARY KEY);
+INSERT INTO no_such_table VALUES (1);`,
+    },
+  ],
   /** v2 plus a code migration that writes rows for ~1.5 s (to be interrupted). */
   slow: [
     ...demo,
