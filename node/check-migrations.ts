@@ -169,21 +169,11 @@ function applyToScratch(
             return 'run'
           })
         } else {
-          // As the runner does: an unsafe pragma is refused when SQLite prepares it, even if up() catches that.
-          const guard = pragmaGuard(sqlite3)
-          let result: unknown
-          try {
-            result = withTimeLimit(sqlite3, db, 0, () => migration.up!(db), guard.authorize)
-          } catch (error) {
-            if (!guard.refused()) throw error
-          }
-          const refused = guard.refused()
+          const refused = runCode(sqlite3, db, migration)
           if (refused) {
-            report({ ...at(null), rule: 'unsafe-pragma', message: `${file}: up() sets a pragma: ${refused.reason}` })
+            report({ ...at(null), rule: 'unsafe-pragma', message: `${file}: up() sets a pragma: ${refused}` })
             throw REPORTED
           }
-          if (result && typeof (result as PromiseLike<unknown>).then === 'function')
-            throw new Error('up() returned a promise; migrations must be synchronous')
         }
         const violations = db.selectObjects('PRAGMA foreign_key_check')
         if (violations.length)
@@ -214,6 +204,24 @@ function applyToScratch(
   } finally {
     db.close()
   }
+}
+
+/**
+ * Runs a code migration on the scratch database as the runner does: an unsafe pragma is refused when SQLite prepares
+ * it, even if `up()` catches that. Returns the refusal's reason, or `null`; throws what `up()` throws.
+ */
+function runCode(sqlite3: Sqlite3, db: Database, migration: Migration): string | null {
+  const guard = pragmaGuard(sqlite3)
+  let result: unknown
+  try {
+    result = withTimeLimit(sqlite3, db, 0, () => migration.up!(db), guard.authorize)
+  } catch (error) {
+    if (!guard.refused()) throw error
+  }
+  const refused = guard.refused()
+  if (refused) return refused.reason
+  if (result && typeof (result as PromiseLike<unknown>).then === 'function') throw new Error('up() returned a promise; migrations must be synchronous')
+  return null
 }
 
 function shapeOf(db: Database): SchemaShape {

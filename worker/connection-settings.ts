@@ -7,6 +7,9 @@ import type { Database } from './sqlite'
  * migration and undone with it. Settings that are refused outright are listed in `unsafePragmaReason`; `journal_mode`,
  * `synchronous`, `locking_mode` and `writable_schema` are still put back here, in case a code migration sets a safe
  * value of them.
+ *
+ * @example
+ * for (const name of CONNECTION_SETTINGS) console.log(name, db.selectValue(`PRAGMA ${name}`))
  */
 export const CONNECTION_SETTINGS = [
   'analysis_limit',
@@ -41,7 +44,12 @@ export const CONNECTION_SETTINGS = [
 /** `case_sensitive_like` cannot be read with a PRAGMA: LIKE's behaviour tells it. 1 = case-insensitive (the default). */
 const CASE_INSENSITIVE_LIKE = `SELECT 'a' LIKE 'A'`
 
-/** Every setting above and `case_sensitive_like`, as SQLite reports them now. */
+/**
+ * Every setting above and `case_sensitive_like`, as SQLite reports them now.
+ *
+ * @example
+ * readConnectionSettings(db).cache_size // → -16384
+ */
 export function readConnectionSettings(db: Database): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const name of CONNECTION_SETTINGS) values[name] = db.selectValue(`PRAGMA ${name}`)

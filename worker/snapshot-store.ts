@@ -132,6 +132,9 @@ export async function deleteSnapshot(store: UseStore, database: string, id: stri
  * Snapshots the API handed out as a way back: the copy of the file taken before a restore (`restoreSnapshot`'s
  * `undoSnapshot`, and the damaged file kept by `restoreFrom`) and before an import (`importDatabase`'s `undoSnapshot`).
  * Never pruned by count: only `deleteSnapshot` removes them.
+ *
+ * @example
+ * const counted = snapshots.filter((s) => !WAY_BACK_REASONS.includes(s.reason))
  */
 export const WAY_BACK_REASONS: readonly SnapshotReason[] = ['before-restore', 'before-import']
 

@@ -113,13 +113,13 @@ const unquote = (token: string): string =>
 export function splitStatements(sql: string): { sql: string; line: number }[] {
   const statements: { sql: string; line: number }[] = []
   let start = 0
+  let line = 1 // of `start`: counted piece by piece, so a large seed file stays linear
+  const newlines = (text: string) => text.split('\n').length - 1
   const flush = (end: number) => {
     const text = sql.slice(start, end)
     const body = withoutLeadingComments(text)
-    if (body.replace(/;/g, '').trim() !== '') {
-      const lead = text.length - body.length
-      statements.push({ sql: body.trim(), line: 1 + (sql.slice(0, start + lead).match(/\n/g)?.length ?? 0) })
-    }
+    if (body.replace(/;/g, '').trim() !== '') statements.push({ sql: body.trim(), line: line + newlines(text.slice(0, text.length - body.length)) })
+    line += newlines(text)
     start = end
   }
   scan(sql, (at) => flush(at + 1))
