@@ -6,7 +6,9 @@ import { migrationFromEntry } from '../worker/migrations-from-glob'
 import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import type { Database, Sqlite3 } from '../worker/sqlite'
 import { messageOf } from '../worker/sqlite'
-import { ROLLBACK_REFUSED, runnerTreatment, statementKind } from '../worker/statement-kind'
+import { pragmaGuard } from '../worker/pragma-guard'
+import { refusalOf, runnerTreatment, statementKind } from '../worker/statement-kind'
+import { withTimeLimit } from '../worker/time-limit'
 import { runStatements, StatementError } from '../worker/statements'
 import { isBlankSql, validateMigrations } from '../worker/validate-migrations'
 import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
@@ -23,6 +25,7 @@ export type ErrorRule =
   | 'code-error'
   | 'needs-no-transaction'
   | 'rollback'
+  | 'unsafe-pragma'
   | 'foreign-key'
   | 'unknown-rule'
 
@@ -113,6 +116,9 @@ export async function checkMigrationFiles(
   return { ok: !final.some((d) => d.severity === 'error'), diagnostics: final, migrations, ignored: folder.ignored }
 }
 
+/** Thrown (and caught) once a failure has its own diagnostic. */
+const REPORTED = Symbol('reported')
+
 /** Applies each migration to an empty in-memory database, stopping at the first that fails. */
 function applyToScratch(
   sqlite3: Sqlite3,
@@ -142,7 +148,8 @@ function applyToScratch(
             // The runner's own rule for each statement, then what only a check adds.
             const treatment = runnerTreatment(statement.sql, inTransaction)
             if (treatment === 'refuse') {
-              report({ ...at(statement.line), rule: 'rollback', message: `${file}:${statement.line}: ${ROLLBACK_REFUSED}` })
+              const refusal = refusalOf(statement.sql, inTransaction)!
+              report({ ...at(statement.line), rule: refusal.rule, message: `${file}:${statement.line}: ${refusal.reason}` })
               return 'skip'
             }
             if (treatment === 'skip') return 'skip'
@@ -162,16 +169,20 @@ function applyToScratch(
             return 'run'
           })
         } else {
-          const result: unknown = migration.up!(db)
-          if (result && typeof (result as PromiseLike<unknown>).then === 'function')
-            throw new Error('up() returned a promise; migrations must be synchronous')
+          const refused = runCode(sqlite3, db, migration)
+          if (refused) {
+            report({ ...at(null), rule: 'unsafe-pragma', message: `${file}: up() sets a pragma: ${refused}` })
+            throw REPORTED
+          }
         }
         const violations = db.selectObjects('PRAGMA foreign_key_check')
         if (violations.length)
           report({ ...at(null), rule: 'foreign-key', message: `${file}: leaves ${violations.length} row(s) pointing at missing parents (in ${String(violations[0]!.table)})` })
       } catch (error) {
         failed = true
-        if (error instanceof StatementError)
+        if (error === REPORTED) {
+          /* already reported */
+        } else if (error instanceof StatementError)
           report({ ...at(error.line), rule: 'sql-error', message: `${file}:${error.line}: ${error.sqliteMessage}\n  in: ${error.statement.slice(0, 300)}` })
         else report({ ...at(null), rule: typeof sql === 'string' ? 'sql-error' : 'code-error', message: `${file}: ${messageOf(error)}` })
       } finally {
@@ -193,6 +204,24 @@ function applyToScratch(
   } finally {
     db.close()
   }
+}
+
+/**
+ * Runs a code migration on the scratch database as the runner does: an unsafe pragma is refused when SQLite prepares
+ * it, even if `up()` catches that. Returns the refusal's reason, or `null`; throws what `up()` throws.
+ */
+function runCode(sqlite3: Sqlite3, db: Database, migration: Migration): string | null {
+  const guard = pragmaGuard(sqlite3)
+  let result: unknown
+  try {
+    result = withTimeLimit(sqlite3, db, 0, () => migration.up!(db), guard.authorize)
+  } catch (error) {
+    if (!guard.refused()) throw error
+  }
+  const refused = guard.refused()
+  if (refused) return refused.reason
+  if (result && typeof (result as PromiseLike<unknown>).then === 'function') throw new Error('up() returned a promise; migrations must be synchronous')
+  return null
 }
 
 function shapeOf(db: Database): SchemaShape {

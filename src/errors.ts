@@ -46,6 +46,33 @@ export class InvalidMigrationsError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * A migration sets a connection setting that would take away crash safety or that ROLLBACK cannot undo
+ * (`journal_mode` OFF/MEMORY/WAL, `synchronous = OFF`, `locking_mode`, `writable_schema = ON`). A SQL migration is
+ * refused at open, before anything is written (and by the build-time check); a code migration (`up(db)`) when it
+ * prepares the statement, which then fails its upgrade (`MigrationFailedError` with this error as `cause`; restored).
+ *
+ * @example
+ * try { db = await openDatabase({ name: 'app.db', worker }) } catch (e) {
+ *   if (e instanceof UnsafePragmaError) console.error(`remove PRAGMA ${e.pragma} from migration ${e.version}`)
+ * }
+ */
+export class UnsafePragmaError extends SqliteOpfsMigrateError {
+  override readonly code = 'UNSAFE_PRAGMA'
+  constructor(
+    message: string,
+    readonly version: number,
+    readonly migrationName: string,
+    /** The PRAGMA statement (`null` inside a code migration, where only SQLite's view of it is known). */
+    readonly statement: string | null,
+    /** Lowercase name of the pragma, and the value it was given. */
+    readonly pragma: string,
+    readonly value: string,
+  ) {
+    super(message)
+  }
+}
+
 /** OPFS (with sync access handles) is not available in this browser/context. Nothing was opened; no fallback is used. */
 export class OpfsUnavailableError extends SqliteOpfsMigrateError {
   override name = 'OpfsUnavailableError'
@@ -315,6 +342,33 @@ export class StorageMismatchError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * A change of the file could not be finished: restoring the snapshot after a failed upgrade failed
+ * (`what: 'restore-failed'`), or the file is right but its upgrade or restore marker could not be cleared
+ * (`'marker-not-cleared'`). The marker stays, so the next open restores `snapshotId`; until then every write is refused
+ * with this error (reads and `exportDatabase` still work), because a write now would be overwritten by that restore.
+ * Close the database and open it again: the open finishes the recovery (`recoveredFrom` names the snapshot) and runs
+ * the pending migrations again.
+ *
+ * @example
+ * try { await db.exec('INSERT INTO notes (title) VALUES (?)', [title]) } catch (e) {
+ *   if (e instanceof RecoveryPendingError) { await db.close(); db = await openDatabase({ name, worker }) }
+ * }
+ */
+export class RecoveryPendingError extends SqliteOpfsMigrateError {
+  override name = 'RecoveryPendingError'
+  override readonly code = 'RECOVERY_PENDING'
+  constructor(
+    message: string,
+    readonly what: 'restore-failed' | 'marker-not-cleared',
+    /** The snapshot the next open restores. */
+    readonly snapshotId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 /** Every exported error class, by its `name`; used to rebuild errors that crossed the worker boundary. */
 export const errorClasses = {
   DatabaseCorruptError,
@@ -335,4 +389,6 @@ export const errorClasses = {
   InvalidDatabaseFileError,
   WriteNotSavedError,
   StorageMismatchError,
+  UnsafePragmaError,
+  RecoveryPendingError,
 } as const

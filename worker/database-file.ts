@@ -1,5 +1,5 @@
 import type { UseStore } from 'idb-keyval'
-import { DatabaseClosedError, InvalidDatabaseFileError, SnapshotError, TransactionOpenError } from '../src/errors'
+import { DatabaseClosedError, InvalidDatabaseFileError, RecoveryPendingError, SnapshotError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
@@ -26,6 +26,7 @@ export class DatabaseFile {
   #db: Database | null = null
   /** Why the connection is closed when it should not be (a failed restore), for the error of the calls that follow. */
   #closedBecause: string | null = null
+  #recoveryPending: RecoveryPendingError | null = null
 
   constructor(
     readonly sqlite3: Sqlite3,
@@ -41,11 +42,39 @@ export class DatabaseFile {
   /** The open connection; a typed `DATABASE_CLOSED` when there is none (never a plain `Error`). */
   get db(): Database {
     if (!this.#db)
-      throw new DatabaseClosedError(
-        'DATABASE_CLOSED',
-        `database ${this.name} is not open in its worker${this.#closedBecause ? ` (${this.#closedBecause})` : ''}; close the handle and open it again`,
+      throw (
+        this.#recoveryPending ??
+        new DatabaseClosedError(
+          'DATABASE_CLOSED',
+          `database ${this.name} is not open in its worker${this.#closedBecause ? ` (${this.#closedBecause})` : ''}; close the handle and open it again`,
+        )
       )
     return this.#db
+  }
+
+  /** Set once a change of the file could not be finished (see `holdForRecovery`); writes are refused from then on. */
+  get recoveryPending(): RecoveryPendingError | null {
+    return this.#recoveryPending
+  }
+
+  /**
+   * Refuses every write from now until the database is reopened: the marker of an unfinished change is still there,
+   * so the next open restores its snapshot, and a write made meanwhile would be lost under it. The connection (if open)
+   * becomes `query_only`, so SQLite itself refuses writes; reads and copies still work. Returns the error for chaining.
+   */
+  holdForRecovery(error: RecoveryPendingError): RecoveryPendingError {
+    this.#recoveryPending ??= error
+    this.#readOnlyIfHeld()
+    return this.#recoveryPending
+  }
+
+  #readOnlyIfHeld(): void {
+    if (!this.#recoveryPending || !this.#db) return
+    try {
+      this.#db.exec('PRAGMA query_only = ON')
+    } catch {
+      /* the host refuses writes on its own too (see DatabaseHost) */
+    }
   }
 
   /** Whether the connection is open. */
@@ -67,6 +96,7 @@ export class DatabaseFile {
       this.#closedBecause = null
     }
     if (this.foreignKeys) this.#db.exec('PRAGMA foreign_keys = ON')
+    this.#readOnlyIfHeld()
     return this.#db
   }
 
@@ -262,14 +292,23 @@ export class DatabaseFile {
       this.open()
     } catch (cause) {
       this.#closedBecause = `restoring it from snapshot ${snapshotId} failed; the next open finishes the restore`
-      throw new SnapshotError(
-        'RESTORE_FAILED',
-        `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`,
-        snapshotId,
-        { cause },
+      const message = `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`
+      this.holdForRecovery(new RecoveryPendingError(`${message} (writes are refused until then)`, 'restore-failed', snapshotId, { cause }))
+      throw new SnapshotError('RESTORE_FAILED', message, snapshotId, { cause })
+    }
+    try {
+      await clearMarker(this.store, this.name, info.bytes, this.storage.kind)
+    } catch (cause) {
+      throw this.holdForRecovery(
+        new RecoveryPendingError(
+          `${this.name} was restored from snapshot ${snapshotId}, but the marker of the restore could not be cleared ` +
+            `(${String(cause)}): writes are refused until the database is reopened, which restores that snapshot again`,
+          'marker-not-cleared',
+          snapshotId,
+          { cause },
+        ),
       )
     }
-    await clearMarker(this.store, this.name, info.bytes, this.storage.kind)
     progress(info.bytes, true)
     return info
   }

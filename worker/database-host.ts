@@ -165,6 +165,7 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async batch(statements: readonly BatchStatement[]): Promise<RunResult[]> {
+    this.#ensureWritable()
     const db = this.file.db
     db.exec('BEGIN IMMEDIATE')
     try {
@@ -198,7 +199,8 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     return dryRun(this.file.sqlite3, this.file.exportBytes(), this.prepared, this.request)
   }
 
-  importDatabase(blob: Blob): Promise<ImportResult> {
+  async importDatabase(blob: Blob): Promise<ImportResult> {
+    this.#ensureWritable()
     return importDatabase(this.file, this.prepared, this.request, blob)
   }
 
@@ -224,6 +226,7 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async restoreSnapshot(id: string, options: { snapshotCurrent: boolean }) {
+    this.#ensureWritable()
     // Refused (not found, damaged, not a database, too new) before the undo snapshot or anything else is written.
     const loaded = await this.file.loadRestorable(id)
     ensureNotTooNew(id, Math.max(loaded.info.fromVersion, loaded.version), this.latestVersion)
@@ -232,12 +235,19 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     return { restored, undoSnapshot, version: this.file.version() }
   }
 
-  deleteSnapshot(id: string) {
+  async deleteSnapshot(id: string) {
+    this.#ensureWritable() // the snapshot the pending recovery needs must stay
     return deleteSnapshot(this.file.store, this.file.name, id)
   }
 
-  migrate() {
+  async migrate() {
+    this.#ensureWritable()
     return this.upgradeIfPending()
+  }
+
+  /** Throws the `RecoveryPendingError` of a change that could not be finished (see `DatabaseFile.holdForRecovery`). */
+  #ensureWritable(): void {
+    if (this.file.recoveryPending) throw this.file.recoveryPending
   }
 
   async exportDatabase(): Promise<Blob> {
@@ -275,11 +285,17 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
       return run()
     } catch (error) {
       const code = sqliteCodeOf(error)
+      // Held for recovery, the connection is query_only: reads run, a write fails SQLITE_READONLY (8) and says why.
+      const held = this.file.recoveryPending
+      if (held && (error === held || (code !== null && (code & 0xff) === SQLITE_READONLY))) throw held
       if (code === null && !(error instanceof Error && /sqlite/i.test(error.name))) throw error
       throw new SqliteError(messageOf(error), code, sql)
     }
   }
 }
+
+/** SQLite's primary result code for a write refused on a read-only (here: `query_only`) connection. */
+const SQLITE_READONLY = 8
 
 /** sqlite-wasm binds arrays and plain objects; an empty list means "no parameters". */
 function bindable(params: SqlParams | undefined): never {

@@ -1,16 +1,21 @@
+import { UnsafePragmaError } from '../src/errors'
 import type { AppliedMigration, Migration } from '../src/types'
 import { checksumSql } from './checksum'
 import { planUpgrade, validateBaseline, type Baseline } from './baseline'
+import { saveConnectionSettings } from './connection-settings'
 import { ensureHistoryTable, readHistory, recordApplied } from './history'
+import { pragmaGuard, refuseUnsafePragmas } from './pragma-guard'
 import { registerExtensions, validateExtensions, type SqlExtensions } from './sql-extensions'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
-import { ROLLBACK_REFUSED, runnerTreatment } from './statement-kind'
+import { refusalOf, runnerTreatment } from './statement-kind'
 import { runStatements, StatementError } from './statements'
 import { checkTimeLimit, SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from './time-limit'
 import { validateMigrations } from './validate-migrations'
 
 /** SQLITE_CONSTRAINT_FOREIGNKEY */
 const FOREIGN_KEY_CODE = 787
+/** SQLITE_AUTH: what SQLite answers when the authorizer refuses a statement. */
+const AUTH_CODE = 23
 
 /**
  * One migration step failed; its transaction was rolled back. The upgrade turns this into a `MigrationFailedError`
@@ -55,14 +60,16 @@ export interface PreparedMigrations {
 }
 
 /**
- * Validates the list (throws `InvalidMigrationsError`) and options (`InvalidOptionsError`), and computes checksums
- * (or takes those the Vite plugin computed at build time). Touches no database.
+ * Validates the list (throws `InvalidMigrationsError`, or `UnsafePragmaError` for a SQL migration that sets an unsafe
+ * pragma) and options (`InvalidOptionsError`), and computes checksums (or takes those the Vite plugin computed at build
+ * time). Touches no database.
  *
  * @example
  * const prepared = await prepareMigrations(migrations, { baseline: 'user_version' })
  */
 export async function prepareMigrations(migrations: readonly Migration[], options: MigrationSetOptions = {}): Promise<PreparedMigrations> {
   validateMigrations(migrations)
+  refuseUnsafePragmas(migrations)
   validateBaseline(options.baseline)
   const extensions = { functions: options.functions, collations: options.collations }
   validateExtensions(extensions)
@@ -77,9 +84,9 @@ export async function prepareMigrations(migrations: readonly Migration[], option
 /**
  * Applies one migration atomically: `foreign_keys` is switched off outside the transaction (so table rebuilds cannot
  * cascade), the body runs in `BEGIN IMMEDIATE`, `PRAGMA foreign_key_check` must come back empty (when the connection
- * enforces foreign keys), and the history row and `user_version` are written in the same transaction. Connection
- * settings a migration may change and ROLLBACK does not undo (`foreign_keys`, `legacy_alter_table`,
- * `ignore_check_constraints`) are put back.
+ * enforces foreign keys), and the history row and `user_version` are written in the same transaction. Every connection
+ * setting a migration may change (ROLLBACK undoes none) is put back, success or failure (see `connection-settings.ts`);
+ * a pragma that would take away crash safety is refused before it runs (see `unsafePragmaReason`).
  *
  * A migration with `transaction: false` runs statement by statement in autocommit mode (for `VACUUM`); its history row
  * is written in a transaction of its own afterwards.
@@ -105,7 +112,7 @@ export function applyMigration(
     return staged.row
   }
   const started = performance.now()
-  const restoreSettings = saveSettings(db)
+  const restoreSettings = saveConnectionSettings(db)
   try {
     runBody(sqlite3, db, migration, timeLimitMs)
     let row: AppliedMigration | undefined
@@ -149,7 +156,7 @@ export function stageMigration(
   timeLimitMs = 0,
 ): StagedMigration {
   const started = performance.now()
-  const restoreSettings = saveSettings(db)
+  const restoreSettings = saveConnectionSettings(db)
   const rollback = () => {
     // SQLite may already have rolled back (e.g. on SQLITE_FULL); a second ROLLBACK would throw.
     if (!sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec('ROLLBACK')
@@ -196,22 +203,6 @@ function inTransaction(sqlite3: Sqlite3, db: Database, body: () => void): void {
   }
 }
 
-/**
- * Remembers the connection settings a migration may change and ROLLBACK does not undo (`foreign_keys`,
- * `legacy_alter_table`, `ignore_check_constraints`); calling the result puts them back.
- */
-function saveSettings(db: Database): (() => void) & { enforceForeignKeys: boolean } {
-  const enforceForeignKeys = db.selectValue('PRAGMA foreign_keys') === 1
-  const legacyAlterTable = db.selectValue('PRAGMA legacy_alter_table') === 1
-  const ignoreChecks = db.selectValue('PRAGMA ignore_check_constraints') === 1
-  const restore = () => {
-    db.exec(`PRAGMA foreign_keys = ${enforceForeignKeys ? 'ON' : 'OFF'}`)
-    db.exec(`PRAGMA legacy_alter_table = ${legacyAlterTable ? 'ON' : 'OFF'}`)
-    db.exec(`PRAGMA ignore_check_constraints = ${ignoreChecks ? 'ON' : 'OFF'}`)
-  }
-  return Object.assign(restore, { enforceForeignKeys })
-}
-
 /** Writes the history row (and `user_version`) inside the migration's transaction, after the foreign-key check. */
 function record(
   db: Database,
@@ -241,14 +232,36 @@ function asStepError(migration: Migration, error: unknown, statement: string | n
   return new MigrationStepError(migration, statement, sqliteCodeOf(error), messageOf(error), { cause: error })
 }
 
-/** Runs the migration's SQL or `up()` within `timeLimitMs` (0: none): the one place where both kinds run. */
+/**
+ * Runs the migration's SQL or `up()` within `timeLimitMs` (0: none), with unsafe pragmas refused as SQLite prepares
+ * them: the one place where both kinds run. A refused pragma fails the step even when `up()` caught SQLite's refusal.
+ */
 function runBody(sqlite3: Sqlite3, db: Database, migration: Migration, timeLimitMs: number): void {
+  const guard = pragmaGuard(sqlite3)
   try {
-    withTimeLimit(sqlite3, db, timeLimitMs, () => runUnlimited(sqlite3, db, migration))
+    withTimeLimit(sqlite3, db, timeLimitMs, () => runUnlimited(sqlite3, db, migration), guard.authorize)
   } catch (error) {
+    const refused = guard.refused()
+    if (refused) throw unsafeStep(migration, refused, error)
     if (error instanceof TimeLimitError) throw timedOut(migration, error)
     throw error
   }
+  const refused = guard.refused()
+  if (refused) throw unsafeStep(migration, refused, null)
+}
+
+/** The step error of a migration that tried to set an unsafe pragma; its `cause` is the `UnsafePragmaError`. */
+function unsafeStep(migration: Migration, refused: { pragma: string; value: string; reason: string }, error: unknown): MigrationStepError {
+  const statement = error instanceof MigrationStepError || error instanceof StatementError ? error.statement : null
+  const cause = new UnsafePragmaError(
+    `migration ${migration.version} ("${migration.name}"): ${refused.reason}`,
+    migration.version,
+    migration.name,
+    statement,
+    refused.pragma,
+    refused.value,
+  )
+  return new MigrationStepError(migration, statement, AUTH_CODE, refused.reason, { cause })
 }
 
 /** The step error of a body stopped by its time limit, naming the statement SQLite was running if there was one. */
@@ -290,7 +303,7 @@ function runUnlimited(sqlite3: Sqlite3, db: Database, migration: Migration): voi
     runStatements(sqlite3, db, migration.sql!, (statement) => {
       const treatment = runnerTreatment(statement.sql, inTransaction)
       if (treatment === 'refuse')
-        throw new MigrationStepError(migration, statement.sql, null, ROLLBACK_REFUSED)
+        throw new MigrationStepError(migration, statement.sql, null, refusalOf(statement.sql, inTransaction)!.reason)
       return treatment
     })
   } catch (error) {

@@ -1,4 +1,4 @@
-import { delMany, get, keys, promisifyRequest, update, type UseStore } from 'idb-keyval'
+import { delMany, get, getMany, keys, promisifyRequest, update, type UseStore } from 'idb-keyval'
 import { SnapshotError } from '../src/errors'
 import type { SnapshotInfo, SnapshotReason } from '../src/types'
 import { createDurableStore } from './durable-store'
@@ -129,13 +129,28 @@ export async function deleteSnapshot(store: UseStore, database: string, id: stri
 }
 
 /**
- * Keeps the newest `keep` snapshots of a database (never `protect`, the one an unfinished upgrade relies on) and deletes
- * the rest, plus any Blob no index entry points at. Returns the ids deleted.
+ * Snapshots the API handed out as a way back: the copy of the file taken before a restore (`restoreSnapshot`'s
+ * `undoSnapshot`, and the damaged file kept by `restoreFrom`) and before an import (`importDatabase`'s `undoSnapshot`).
+ * Never pruned by count: only `deleteSnapshot` removes them.
+ *
+ * @example
+ * const counted = snapshots.filter((s) => !WAY_BACK_REASONS.includes(s.reason))
+ */
+export const WAY_BACK_REASONS: readonly SnapshotReason[] = ['before-restore', 'before-import']
+
+/**
+ * Keeps the newest `keep` snapshots of a database among those that count (upgrade, manual and import snapshots) and
+ * deletes the rest, plus any Blob no index entry points at. Never deleted by count: the ways back (`WAY_BACK_REASONS`),
+ * `protect` (the snapshot the upgrade just took), and the snapshots the marker or the last failure name (a recovery
+ * or the failure report still needs them). Returns the ids deleted.
  */
 export async function pruneSnapshots(store: UseStore, database: string, keep: number, protect?: string): Promise<string[]> {
+  const [marker, failure] = await getMany<{ snapshotId?: string | null } | undefined>([markerKey(database), lastFailureKey(database)], store)
+  const named = new Set([protect, marker?.snapshotId, failure?.snapshotId].filter((id): id is string => typeof id === 'string'))
   let dropped: SnapshotInfo[] = []
   await update<SnapshotInfo[]>(indexKey(database), (list = []) => {
-    const kept = list.filter((s, i) => i < keep || s.id === protect)
+    const counted = list.filter((s) => !WAY_BACK_REASONS.includes(s.reason))
+    const kept = list.filter((s) => !counted.includes(s) || counted.indexOf(s) < keep || named.has(s.id))
     dropped = list.filter((s) => !kept.includes(s))
     return kept
   }, store)

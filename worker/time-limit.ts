@@ -50,11 +50,22 @@ export class TimeLimitError extends Error {
  *   throw e
  * }
  */
-export function withTimeLimit<T>(sqlite3: Sqlite3, db: Database, limitMs: number | undefined, body: () => T): T {
-  if (!limitMs) return body()
+export function withTimeLimit<T>(
+  sqlite3: Sqlite3,
+  db: Database,
+  limitMs: number | undefined,
+  body: () => T,
+  /**
+   * Also asked by the authorizer, before the deadline is: SQLite's action code and its first two arguments (pointers to
+   * C strings, or 0); return 1 (SQLITE_DENY) to refuse the statement. SQLite allows one authorizer per connection, so
+   * whoever else needs one during `body` goes through here. Installed even without a limit.
+   */
+  authorize?: (action: number, arg1: number, arg2: number) => number,
+): T {
+  if (!limitMs && !authorize) return body()
   const { capi, wasm } = sqlite3
   const started = performance.now()
-  const deadline = started + limitMs
+  const deadline = limitMs ? started + limitMs : Infinity
   const late = () => performance.now() > deadline
   let interrupted = false
   // 1 means "interrupt" to the progress handler and SQLITE_DENY to the authorizer.
@@ -63,6 +74,8 @@ export function withTimeLimit<T>(sqlite3: Sqlite3, db: Database, limitMs: number
     interrupted = true
     return 1
   }
+  const authorizeStatement = (_: number, action: number, arg1: number, arg2: number): number =>
+    authorize?.(action, arg1, arg2) || refuseWhenLate()
   // Our own function pointers, freed below: sqlite-wasm's wrapper of a JS authorizer decodes four C strings per call
   // (13 % slower on a loop of tiny statements, against 3 % this way).
   let progress: number | undefined
@@ -70,12 +83,12 @@ export function withTimeLimit<T>(sqlite3: Sqlite3, db: Database, limitMs: number
   let result: T
   try {
     progress = wasm.installFunction('i(p)', refuseWhenLate) as number
-    authorizer = wasm.installFunction('i(pipppp)', refuseWhenLate) as number
-    capi.sqlite3_progress_handler(db.pointer!, STEPS_PER_CHECK, progress, 0)
+    authorizer = wasm.installFunction('i(pipppp)', authorizeStatement) as number
+    if (limitMs) capi.sqlite3_progress_handler(db.pointer!, STEPS_PER_CHECK, progress, 0)
     capi.sqlite3_set_authorizer(db.pointer!, authorizer as never, 0) // its typing only admits a JS function
     result = body()
   } catch (error) {
-    if (interrupted || late()) throw new TimeLimitError(limitMs, performance.now() - started, interrupted, { cause: error })
+    if (interrupted || late()) throw new TimeLimitError(limitMs!, performance.now() - started, interrupted, { cause: error })
     throw error
   } finally {
     capi.sqlite3_progress_handler(db.pointer!, 0, 0, 0)
@@ -83,7 +96,7 @@ export function withTimeLimit<T>(sqlite3: Sqlite3, db: Database, limitMs: number
     if (progress !== undefined) wasm.uninstallFunction(progress)
     if (authorizer !== undefined) wasm.uninstallFunction(authorizer)
   }
-  if (interrupted || late()) throw new TimeLimitError(limitMs, performance.now() - started, interrupted)
+  if (interrupted || late()) throw new TimeLimitError(limitMs!, performance.now() - started, interrupted)
   return result
 }
 

@@ -1,5 +1,5 @@
 import { del, get, set, type UseStore } from 'idb-keyval'
-import { MigrationFailedError, SnapshotError, SqliteOpfsMigrateError } from '../src/errors'
+import { MigrationFailedError, RecoveryPendingError, SnapshotError, SqliteOpfsMigrateError } from '../src/errors'
 import type { UpgradeFailure } from '../src/types'
 import { lastFailureKey } from './snapshot-store'
 
@@ -37,7 +37,7 @@ export function clearLastFailure(store: UseStore, database: string): Promise<voi
 export function describeFailure(error: unknown, { fromVersion, toVersion }: { fromVersion: number; toVersion: number }): UpgradeFailure {
   const e = error instanceof Error ? error : new Error(String(error))
   const failed = error instanceof MigrationFailedError ? error.details : null
-  const snapshotId = failed?.snapshotId ?? (error instanceof SnapshotError ? error.snapshotId : null)
+  const snapshotId = failed?.snapshotId ?? (error instanceof SnapshotError || error instanceof RecoveryPendingError ? error.snapshotId : null)
   return {
     at: new Date().toISOString(),
     code: error instanceof SqliteOpfsMigrateError ? error.code : 'UNKNOWN',

@@ -1,4 +1,4 @@
-import { MigrationFailedError, SnapshotError } from '../src/errors'
+import { MigrationFailedError, RecoveryPendingError, SnapshotError, UnsafePragmaError } from '../src/errors'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
@@ -117,14 +117,35 @@ async function upgradeSteps(
     await file.persist()
   } catch (error) {
     // Not saved: the connection is back on the saved image, which is the pre-upgrade file. The marker must go too, or a
-    // later open would "recover" that snapshot over the writes the app makes from now on.
-    await clearMarker(file.store, file.name, file.size(), file.storage.kind).catch(() => {})
+    // later open would "recover" that snapshot over the writes the app makes from now on; if it cannot, writes stop.
+    await clearMarker(file.store, file.name, file.size(), file.storage.kind).catch((cause: unknown) =>
+      file.holdForRecovery(markerNotCleared(file, snapshot!, `the upgrade could not be saved (${messageOf(error)})`, cause)),
+    )
     throw error
   }
-  await clearMarker(file.store, file.name, file.size(), file.storage.kind)
+  try {
+    await clearMarker(file.store, file.name, file.size(), file.storage.kind)
+  } catch (cause) {
+    throw file.holdForRecovery(markerNotCleared(file, snapshot, `the upgrade to version ${toVersion} was applied`, cause))
+  }
   // The upgrade is done and durable: a failed prune only leaves old snapshots for the next one.
   await pruneSnapshots(file.store, file.name, options.keepSnapshots, snapshot.id).catch(() => [])
   return { applied, snapshot }
+}
+
+/**
+ * The upgrade's marker is still there although the file no longer needs it: the next open will restore the snapshot,
+ * so nothing may be written before it (see `DatabaseFile.holdForRecovery`).
+ */
+function markerNotCleared(file: DatabaseFile, snapshot: SnapshotInfo, what: string, cause: unknown): RecoveryPendingError {
+  return new RecoveryPendingError(
+    `${what}, but its marker could not be cleared (${messageOf(cause)}). Writes to ${file.name} are refused until it is ` +
+      `reopened; the open restores snapshot ${snapshot.id} (version ${snapshot.fromVersion}, reported as recoveredFrom) ` +
+      `and runs the pending migrations again`,
+    'marker-not-cleared',
+    snapshot.id,
+    { cause },
+  )
 }
 
 /** Emits migration-start / migration-end progress events. */
@@ -164,13 +185,14 @@ async function restoreAfterFailure(
     // A failed step has rolled back already; a failed verification leaves no transaction open either.
     await file.restore(snapshot.id, 'upgrade-failed')
   } catch (restoreError) {
-    return new SnapshotError(
-      'RESTORE_FAILED',
+    const message =
       `migration ${migration.version} ("${migration.name}") failed (${messageOf(error)}) and restoring the snapshot ` +
-        `failed too (${messageOf(restoreError)}); the marker is kept, so the next open restores it again`,
-      snapshot.id,
-      { cause: error },
+      `failed too (${messageOf(restoreError)}); the marker is kept, so the next open restores it again`
+    // The file may hold committed migrations, under a marker that will restore the snapshot over anything written now.
+    file.holdForRecovery(
+      new RecoveryPendingError(`${message}. Writes are refused until the database is reopened`, 'restore-failed', snapshot.id, { cause: restoreError }),
     )
+    return new SnapshotError('RESTORE_FAILED', message, snapshot.id, { cause: error })
   }
   const step = error instanceof MigrationStepError ? error : null
   const phase = error instanceof VerificationError ? 'verification' : 'migration'
@@ -204,6 +226,7 @@ async function restoreAfterFailure(
       restoredToVersion: file.version(),
       snapshotId: snapshot.id,
     },
-    { cause: error },
+    // A refused pragma is the reason the app must act on (`cause.code === 'UNSAFE_PRAGMA'`), not the step's wrapper.
+    { cause: step?.cause instanceof UnsafePragmaError ? step.cause : error },
   )
 }

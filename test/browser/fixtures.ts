@@ -42,6 +42,7 @@ export function failed(result: { ok: boolean; error?: unknown; value?: unknown }
     code: string
     message: string
     fields: Record<string, unknown> & { details?: Record<string, unknown> }
+    cause?: Record<string, unknown>
   }
 }
 

@@ -126,7 +126,7 @@ test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed
   expect(ok(await h.query(page, 'old.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from 0.1' }])
 })
 
-test('a restore that fails while writing (disk full): every call after it is a typed DATABASE_CLOSED, and the next open finishes it', async ({ context }) => {
+test('a restore that fails while writing (disk full): every call after it is a typed RECOVERY_PENDING, and the next open finishes it', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'grow.db', set: 'v2' }))
   ok(await h.exec(page, 'grow.db', `INSERT INTO notes (title, body) SELECT 'n' || value, zeroblob(200000) FROM json_each('[1,2,3,4,5,6]')`))
@@ -143,11 +143,51 @@ test('a restore that fails while writing (disk full): every call after it is a t
     failed(await h.exec(page, 'grow.db', `INSERT INTO notes (title) VALUES ('lost?')`)),
     failed(await h.status(page, 'grow.db')),
   ]) {
-    expect(closed).toMatchObject({ isLibraryError: true, className: 'DatabaseClosedError', code: 'DATABASE_CLOSED' })
-    expect(closed.message).toMatch(/restoring it from snapshot .* failed; the next open finishes the restore/)
+    // The file could not be written, so the connection stays closed: reads are refused too, with the same way out.
+    expect(closed).toMatchObject({ isLibraryError: true, className: 'RecoveryPendingError', code: 'RECOVERY_PENDING', fields: { what: 'restore-failed', snapshotId: big.id } })
+    expect(closed.message).toMatch(/could not restore grow.db from snapshot .*; it will be retried at the next open/)
   }
   await unlimit()
   ok(await h.close(page, 'grow.db'))
   expect(ok(await h.open(page, { name: 'grow.db', set: 'v2' })).recoveredFrom).toMatchObject({ id: big.id })
   expect(await fileDigest(page, 'grow.db')).toEqual(wanted)
+})
+
+test('pruning by keepSnapshots never deletes a way back: the undo of a restore (as the kept damaged file is) or of an import', async ({ context }) => {
+  const page = await openApp(context)
+  const options = { keepSnapshots: 1 }
+  ok(await h.open(page, { name: 'keep.db', set: 'v1', options }))
+  ok(await h.exec(page, 'keep.db', `INSERT INTO notes (title) VALUES ('first')`))
+  const manual = ok(await page.evaluate(() => window.harness.snapshot('keep.db')))
+  ok(await h.exec(page, 'keep.db', `INSERT INTO notes (title) VALUES ('after the snapshot')`))
+  // Restoring keeps the current file as a snapshot first: the way back from the restore.
+  const restored = ok(await page.evaluate((id) => window.harness.restore('keep.db', id), manual.id))
+  const undoRestore = restored.undoSnapshot!
+  expect(undoRestore.reason).toBe('before-restore')
+  // Importing another file keeps the current one too.
+  ok(await h.open(page, { name: 'other.db', set: 'v1' }))
+  ok(await h.exec(page, 'other.db', `INSERT INTO notes (title) VALUES ('imported')`))
+  const imported = ok(await page.evaluate(() => window.harness.importFrom('keep.db', 'other.db')))
+  const undoImport = imported.undoSnapshot
+  expect(undoImport.reason).toBe('before-import')
+  const undoBytes = {
+    restore: ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoRestore.id] as const)),
+    import: ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoImport.id] as const)),
+  }
+  ok(await h.close(page, 'keep.db'))
+
+  // Two upgrades with keepSnapshots: 1 prune what counts (upgrade, manual, import snapshots) down to one.
+  const upgraded = ok(await h.open(page, { name: 'keep.db', set: 'v2', options }))
+  expect(upgraded.appliedNow.length).toBeGreaterThan(0)
+  const ids = ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)
+  expect(ids).toContain(undoRestore.id)
+  expect(ids).toContain(undoImport.id)
+  expect(ids).not.toContain(manual.id)
+  expect(ids).not.toContain(imported.imported.id)
+  // Still whole, byte for byte.
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoRestore.id] as const))).toEqual(undoBytes.restore)
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoImport.id] as const))).toEqual(undoBytes.import)
+  // Only deleteSnapshot removes them.
+  expect(ok(await page.evaluate((id) => window.harness.handle('keep.db').deleteSnapshot(id).then((value) => ({ ok: true as const, value })), undoImport.id))).toBe(true)
+  expect(ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)).not.toContain(undoImport.id)
 })

@@ -75,6 +75,24 @@ describe('checkMigrationFiles: errors', () => {
     expect(managed.diagnostics).toEqual([])
   })
 
+  it('refuses pragmas that take away crash safety, in SQL (file:line) and in code, but not in strings or comments', async () => {
+    const sql = await check({
+      ...notes,
+      'm/0002_fast.sql': "-- speed up the backfill\nINSERT INTO notes (title) VALUES ('PRAGMA journal_mode = OFF');\nPRAGMA journal_mode = OFF;\nUPDATE notes SET title = title WHERE id > 0;",
+    })
+    expect(brief(sql.diagnostics)).toEqual([['error', 'unsafe-pragma', 'm/0002_fast.sql', 3]])
+    expect(sql.diagnostics[0]!.message).toMatch(/m\/0002_fast\.sql:3: PRAGMA journal_mode = OFF is refused in a migration/)
+    const noTx = await check({ 'm/1_a.sql': '-- sqlite-opfs-migrate: no-transaction\nPRAGMA synchronous = OFF;\nVACUUM;' })
+    expect(brief(noTx.diagnostics).filter((d) => d[0] === 'error')).toEqual([['error', 'unsafe-pragma', 'm/1_a.sql', 2]])
+    const code = await check({
+      ...notes,
+      'm/0002_code.ts': { up: (db: { exec: (s: string) => void }) => { try { db.exec('PRAGMA locking_mode = EXCLUSIVE') } catch { /* ignored */ } } },
+    })
+    expect(brief(code.diagnostics)).toEqual([['error', 'unsafe-pragma', 'm/0002_code.ts', null]])
+    const safe = await check({ 'm/1_a.sql': "/* PRAGMA writable_schema = ON; */ PRAGMA journal_mode = DELETE;\nPRAGMA cache_size = 100; -- PRAGMA synchronous = OFF" })
+    expect(safe.diagnostics).toEqual([])
+  })
+
   it('reports seed rows that break a foreign key', async () => {
     const result = await check({ 'm/1_a.sql': 'CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p(id));\nINSERT INTO c VALUES (7);' })
     expect(brief(result.diagnostics)).toEqual([['error', 'foreign-key', 'm/1_a.sql', null]])

@@ -77,6 +77,21 @@ describe('sqlite-opfs-migrate apply', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([])
   })
 
+  it('refuses a migration that turns the rollback journal off before anything is written (apply and check)', async () => {
+    await write('0001_notes.sql', V1)
+    await cli('apply', db, migrations)
+    const before = await readFile(db)
+    await write('0002_fast.sql', "-- bulk\nPRAGMA journal_mode = OFF;\nUPDATE notes SET title = title || '!';")
+    const result = await cli('apply', db, migrations)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/UNSAFE_PRAGMA.*migration 2 \("fast"\), line 2: PRAGMA journal_mode = OFF is refused/)
+    expect(await readFile(db)).toEqual(before)
+    expect((await readdir(dir)).filter((f) => f !== 'migrations' && f !== 'app.sqlite')).toEqual([])
+    const check = await cli('check', migrations)
+    expect(check.code).toBe(1)
+    expect(check.stdout + check.stderr).toMatch(/error \[unsafe-pragma\] .*0002_fast\.sql:2: PRAGMA journal_mode = OFF/)
+  })
+
   it('keeps the file’s permissions, and upgrades a WAL-mode file written by a native app, leaving it in WAL mode', async () => {
     await write('0001_notes.sql', V1)
     await cli('apply', db, migrations)

@@ -4,6 +4,7 @@ import {
   HistoryMismatchError,
   InvalidMigrationsError,
   MigrationEditedError,
+  UnsafePragmaError,
 } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { readHistory } from '../../worker/history'
@@ -261,5 +262,134 @@ describe('stageMigration', () => {
     expect((error as MigrationStepError).statement).toBe('INSERT INTO nope VALUES (1);')
     expect(sqlite3.capi.sqlite3_get_autocommit(db.pointer!)).not.toBe(0)
     expect(tables(db)).toEqual([])
+  })
+})
+
+describe('connection settings a migration changes', () => {
+  // Every setting of the connection that a migration can change and ROLLBACK does not undo, read as SQLite reports it
+  // (listed here independently of the library's own list). case_sensitive_like has no getter: LIKE tells it.
+  const PRAGMAS = [
+    'analysis_limit', 'automatic_index', 'busy_timeout', 'cache_size', 'cache_spill', 'cell_size_check', 'defer_foreign_keys',
+    'foreign_keys', 'ignore_check_constraints', 'journal_mode', 'journal_size_limit', 'legacy_alter_table', 'locking_mode',
+    'max_page_count', 'query_only', 'read_uncommitted', 'recursive_triggers', 'reverse_unordered_selects', 'secure_delete',
+    'soft_heap_limit', 'synchronous', 'temp_store', 'threads', 'trusted_schema', 'writable_schema',
+  ]
+  const settings = (db: Awaited<ReturnType<typeof memoryDb>>['db']) => ({
+    ...Object.fromEntries(PRAGMAS.map((p) => [p, db.selectValue(`PRAGMA ${p}`)])),
+    like_is_case_insensitive: db.selectValue(`SELECT 'a' LIKE 'A'`),
+  })
+  const CHANGES = `PRAGMA cache_size = 77;
+PRAGMA recursive_triggers = ON;
+PRAGMA case_sensitive_like = ON;
+PRAGMA busy_timeout = 1234;
+PRAGMA temp_store = MEMORY;
+PRAGMA defer_foreign_keys = ON;
+PRAGMA legacy_alter_table = ON;
+PRAGMA ignore_check_constraints = ON;
+PRAGMA secure_delete = ON;
+PRAGMA automatic_index = OFF;
+PRAGMA reverse_unordered_selects = ON;
+PRAGMA cell_size_check = ON;
+PRAGMA trusted_schema = OFF;
+PRAGMA journal_size_limit = 4096;
+PRAGMA analysis_limit = 50;
+PRAGMA cache_spill = 10;
+PRAGMA read_uncommitted = ON;
+PRAGMA soft_heap_limit = 1000000;
+PRAGMA threads = 1;
+PRAGMA writable_schema = OFF;`
+
+  it('are all put back after a SQL or code migration, committed or failed', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const before = settings(db)
+    const changeAll = (d: typeof db) => d.exec(CHANGES)
+    const cases: { migration: Migration; fails: boolean }[] = [
+      { migration: { version: 1, name: 'sql_settings', sql: `CREATE TABLE t (a);\n${CHANGES}` }, fails: false },
+      { migration: { version: 2, name: 'code_settings', up: (d) => changeAll(d) }, fails: false },
+      { migration: { version: 3, name: 'sql_fails', sql: `${CHANGES}\nINSERT INTO nope VALUES (1);` }, fails: true },
+      { migration: { version: 3, name: 'code_fails', up: (d) => { changeAll(d); throw new Error('after the settings') } }, fails: true },
+      // query_only makes the history row fail to write: the step fails, and query_only must not stay on.
+      { migration: { version: 3, name: 'query_only', up: (d) => d.exec('PRAGMA query_only = ON') }, fails: true },
+      { migration: { version: 3, name: 'no_tx', sql: `${CHANGES}\nPRAGMA synchronous = NORMAL;\nVACUUM;`, transaction: false }, fails: false },
+    ]
+    const list: Migration[] = []
+    for (const { migration, fails } of cases) {
+      const error = await runMigrations(sqlite3, db, [...list, migration]).catch((e: unknown) => e)
+      expect(error instanceof MigrationStepError, `${migration.name}: ${String(error)}`).toBe(fails)
+      expect(settings(db), migration.name).toEqual(before)
+      if (!fails) list.push(migration)
+    }
+    expect(readHistory(db).version).toBe(3)
+  })
+
+  it('refuses a SQL migration that sets an unsafe pragma before anything is written, naming it', async () => {
+    const unsafe: [string, string, string][] = [
+      ['PRAGMA journal_mode = OFF;', 'journal_mode', 'OFF'],
+      ["pragma main.journal_mode('memory');", 'journal_mode', 'memory'],
+      ['PRAGMA /* fast */ journal_mode=WAL;', 'journal_mode', 'WAL'],
+      ['PRAGMA synchronous = 0;', 'synchronous', '0'],
+      ['PRAGMA "synchronous" = OFF;', 'synchronous', 'OFF'],
+      ['PRAGMA locking_mode = EXCLUSIVE;', 'locking_mode', 'EXCLUSIVE'],
+      ['PRAGMA writable_schema = ON;', 'writable_schema', 'ON'],
+    ]
+    for (const [statement, pragma, value] of unsafe) {
+      const { sqlite3, db } = await memoryDb()
+      const before = settings(db)
+      const list: Migration[] = [
+        base[0]!,
+        { version: 2, name: 'speedup', sql: `-- bulk load\nINSERT INTO notes (title) VALUES ('x');\n${statement}\nUPDATE notes SET title = title || '!';` },
+      ]
+      const error = await runMigrations(sqlite3, db, list).catch((e: unknown) => e)
+      expect(error, statement).toBeInstanceOf(UnsafePragmaError)
+      expect(error).toMatchObject({ code: 'UNSAFE_PRAGMA', version: 2, migrationName: 'speedup', statement, pragma, value })
+      expect((error as Error).message).toMatch(/migration 2 \("speedup"\), line 3: PRAGMA/)
+      expect(tables(db), statement).toEqual([]) // not even migration 1 ran
+      expect(settings(db)).toEqual(before)
+    }
+  })
+
+  it('accepts safe pragmas, and PRAGMA text inside strings and comments', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const list: Migration[] = [
+      base[0]!,
+      {
+        version: 2,
+        name: 'texts',
+        sql: `INSERT INTO notes (title) VALUES ('PRAGMA journal_mode = OFF;'); -- PRAGMA synchronous = OFF;
+/* PRAGMA locking_mode = EXCLUSIVE; */ PRAGMA journal_mode = DELETE; PRAGMA writable_schema = RESET;
+PRAGMA journal_mode; PRAGMA locking_mode;`,
+      },
+    ]
+    expect((await runMigrations(sqlite3, db, list)).map((r) => r.version)).toEqual([1, 2])
+    expect(rows(db, 'notes')).toEqual([{ id: 1, title: 'PRAGMA journal_mode = OFF;' }])
+  })
+
+  it('refuses an unsafe pragma in a code migration as SQLite prepares it, even when up() catches the refusal', async () => {
+    const { sqlite3, db } = await memoryDb()
+    await runMigrations(sqlite3, db, base.slice(0, 1))
+    db.exec(`INSERT INTO notes (title) VALUES ('kept')`)
+    const before = settings(db)
+    for (const pragma of ['PRAGMA journal_mode = OFF', 'PRAGMA synchronous = OFF', 'PRAGMA locking_mode = EXCLUSIVE']) {
+      const sneaky: Migration = {
+        version: 2,
+        name: 'sneaky',
+        up(d) {
+          d.exec(`UPDATE notes SET title = 'changed'`)
+          try {
+            d.exec(pragma)
+          } catch {
+            /* carries on without it */
+          }
+        },
+      }
+      const error = (await runMigrations(sqlite3, db, [base[0]!, sneaky]).catch((e: unknown) => e)) as MigrationStepError
+      expect(error, pragma).toBeInstanceOf(MigrationStepError)
+      expect(error.sqliteCode).toBe(23)
+      expect(error.cause).toBeInstanceOf(UnsafePragmaError)
+      expect(error.cause).toMatchObject({ code: 'UNSAFE_PRAGMA', version: 2, pragma: pragma.split(' ')[1] })
+      expect(rows(db, 'notes')).toEqual([{ id: 1, title: 'kept' }])
+      expect(readHistory(db).version).toBe(1)
+      expect(settings(db)).toEqual(before)
+    }
   })
 })

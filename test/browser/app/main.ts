@@ -55,6 +55,7 @@ function describeError(error: unknown) {
     code: e?.code,
     message: e?.message,
     fields: JSON.parse(JSON.stringify({ ...e, details: e?.details })),
+    cause: e?.cause instanceof Error ? JSON.parse(JSON.stringify({ ...e.cause, name: e.cause.name, message: e.cause.message })) : undefined,
   }
 }
 

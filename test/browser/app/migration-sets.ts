@@ -86,6 +86,64 @@ UPDATE notes SET done = 7;`,
       },
     },
   ],
+  /** v2 plus a SQL and a code migration that change connection settings (all must be put back afterwards). */
+  settings: [
+    ...demo,
+    {
+      version: 6,
+      name: 'settings_in_sql',
+      sql: `PRAGMA cache_size = 77;
+PRAGMA recursive_triggers = ON;
+PRAGMA case_sensitive_like = ON;
+PRAGMA busy_timeout = 1234;
+PRAGMA temp_store = MEMORY;
+PRAGMA legacy_alter_table = ON;
+PRAGMA secure_delete = ON;
+PRAGMA journal_size_limit = 4096;
+PRAGMA trusted_schema = OFF;
+PRAGMA journal_mode = PERSIST;
+UPDATE notes SET title = title || ' (6)';`,
+    },
+    {
+      version: 7,
+      name: 'settings_in_code',
+      up(db) {
+        db.exec(`PRAGMA cache_size = 99; PRAGMA defer_foreign_keys = ON; PRAGMA reverse_unordered_selects = ON;
+          PRAGMA automatic_index = OFF; PRAGMA ignore_check_constraints = ON; PRAGMA journal_mode = TRUNCATE`)
+        db.exec(`UPDATE notes SET title = title || ' (7)'`)
+      },
+    },
+  ],
+  /** v2 plus a migration that turns the rollback journal off before a non-idempotent UPDATE: refused at open. */
+  'unsafe-journal': [
+    ...demo,
+    { version: 6, name: 'fast_bulk_update', sql: `PRAGMA journal_mode = OFF;\nUPDATE notes SET title = title || ' (6)';` },
+  ],
+  /** The same in a code migration, which can only be refused as it runs (the upgrade then fails and is undone). */
+  'unsafe-code': [
+    ...demo,
+    {
+      version: 6,
+      name: 'fast_bulk_update_in_code',
+      up(db) {
+        db.exec(`UPDATE notes SET title = title || ' (6)'`)
+        db.exec('PRAGMA synchronous = OFF')
+      },
+    },
+  ],
+  /** v2 plus one simple migration. */
+  next: [...demo, { version: 6, name: 'colours', sql: `CREATE TABLE colours (id INTEGER PRIMARY KEY, label TEXT NOT NULL);` }],
+  /** v2 plus a migration that fails after making the restore of its snapshot fail (see arm_idb_failure in test.worker.ts). */
+  'fail-restore': [
+    ...demo,
+    {
+      version: 6,
+      name: 'fails_and_breaks_its_restore',
+      sql: `SELECT arm_idb_failure('get', 'snapshot');
+CREATE TABLE doomed (id INTEGER PRIMARY KEY);
+INSERT INTO no_such_table VALUES (1);`,
+    },
+  ],
   /** v2 plus a code migration that writes rows for ~1.5 s (to be interrupted). */
   slow: [
     ...demo,

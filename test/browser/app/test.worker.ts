@@ -20,6 +20,27 @@ if (params.has('failSaves')) {
     return put.call(this, value, key)
   }
 }
+// arm_idb_failure(method, head): the next IDBObjectStore `method` ('get', 'delete', 'put') on a key whose first part is
+// `head` ('snapshot', 'marker', …) throws, as a failing disk or a cleared site would. Patched on first use only.
+const armed = new Map<string, string>()
+function armIdbFailure(method: unknown, head: unknown): number {
+  const name = String(method) as 'get' | 'delete' | 'put'
+  const proto = IDBObjectStore.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
+  if (!armed.has(`patched:${name}`)) {
+    armed.set(`patched:${name}`, '')
+    const original = proto[name]!
+    proto[name] = function (this: IDBObjectStore, ...args: unknown[]) {
+      const key = name === 'put' ? args[1] : args[0]
+      if (Array.isArray(key) && armed.get(name) === key[0]) {
+        armed.delete(name)
+        throw new DOMException(`the test made this ${name} fail`, 'UnknownError')
+      }
+      return original.apply(this, args)
+    }
+  }
+  armed.set(name, String(head))
+  return 1
+}
 const set = migrationSets[params.get('set') ?? 'v2']
 if (!set) throw new Error(`unknown migration set ${params.get('set')}`)
 const baseline = params.get('baseline')
@@ -34,6 +55,7 @@ serveDatabase({
   functions: {
     fault_point: { fn: (id) => faults.faultPoint(id), arity: 1 },
     arm_save_failure: { fn: () => Number((failNextSave = true)), arity: 0 },
+    arm_idb_failure: { fn: (method, head) => armIdbFailure(method, head), arity: 2 },
   },
   onProgress: faults.onProgress,
 })
