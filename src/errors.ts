@@ -58,6 +58,7 @@ export class InvalidMigrationsError extends SqliteOpfsMigrateError {
  * }
  */
 export class UnsafePragmaError extends SqliteOpfsMigrateError {
+  override name = 'UnsafePragmaError'
   override readonly code = 'UNSAFE_PRAGMA'
   constructor(
     message: string,
