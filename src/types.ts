@@ -136,8 +136,12 @@ export interface UpgradeFailure {
   message: string
   fromVersion: number
   toVersion: number
-  /** `preparation`: before any change (quota, snapshot); `migration` / `verification`: see `MigrationFailedError`. */
-  phase: 'preparation' | 'migration' | 'verification'
+  /**
+   * `preparation`: before any change (quota, snapshot); `migration` / `verification`: see `MigrationFailedError`;
+   * `completion`: every migration committed but the marker could not be cleared (`RECOVERY_PENDING`: the next open
+   * restores the snapshot and upgrades again).
+   */
+  phase: 'preparation' | 'migration' | 'verification' | 'completion'
   /** The migration that failed, when one did. */
   version: number | null
   migrationName: string | null

@@ -45,7 +45,7 @@ export function describeFailure(error: unknown, { fromVersion, toVersion }: { fr
     message: e.message,
     fromVersion,
     toVersion,
-    phase: failed?.phase ?? (error instanceof SnapshotError && error.code === 'RESTORE_FAILED' ? 'migration' : 'preparation'),
+    phase: failed?.phase ?? phaseOf(error),
     version: failed?.version ?? null,
     migrationName: failed?.migrationName ?? null,
     statement: failed?.statement ?? null,
@@ -54,4 +54,11 @@ export function describeFailure(error: unknown, { fromVersion, toVersion }: { fr
     restoredToVersion: failed?.restoredToVersion ?? null,
     snapshotId,
   }
+}
+
+/** Where an upgrade that did not end in `MigrationFailedError` stopped. */
+function phaseOf(error: unknown): UpgradeFailure['phase'] {
+  if (error instanceof SnapshotError && error.code === 'RESTORE_FAILED') return 'migration'
+  if (error instanceof RecoveryPendingError && error.what === 'marker-not-cleared') return 'completion'
+  return 'preparation'
 }

@@ -37,7 +37,7 @@ test('an upgrade whose marker cannot be cleared refuses writes until reopened, a
   expect(failed(await page.evaluate(() => window.harness.migrate('held.db'))).code).toBe('RECOVERY_PENDING')
   expect(ok(await h.query(page, 'held.db', NOTES))).toEqual(rowsBefore)
   expect(ok(await h.query(page, 'held.db', 'PRAGMA user_version'))).toEqual([{ user_version: 6 }])
-  expect(ok(await h.status(page, 'held.db')).lastFailure).toMatchObject({ code: 'RECOVERY_PENDING', snapshotId })
+  expect(ok(await h.status(page, 'held.db')).lastFailure).toMatchObject({ code: 'RECOVERY_PENDING', phase: 'completion', snapshotId })
   ok(await h.close(page, 'held.db'))
 
   // The reopen finishes the recovery (the snapshot named by the error), then upgrades again: nothing lost.
