@@ -64,9 +64,12 @@ export function checkReadable(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit
 /** Checks the header, opens a distrusting in-memory copy and runs `body` on it under the deadline; refusals typed. */
 function withUntrustedCopy<T>(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>, body: (copy: Database) => T): T {
   checkHeader(bytes, options.allowWal ?? false)
+  // A WAL-mode header is read as the rollback-journal file it becomes when kept (memdb cannot open WAL mode).
+  const readable = bytes[18] === 2 || bytes[19] === 2 ? bytes.slice() : bytes
+  if (readable !== bytes) readable.set([1, 1], 18)
   let copy: Database
   try {
-    copy = openMemoryCopy(sqlite3, bytes, undefined, (db) => {
+    copy = openMemoryCopy(sqlite3, readable, undefined, (db) => {
       distrust(sqlite3, db)
       registerStandIns(sqlite3, db, options.extensions)
     })
