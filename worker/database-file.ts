@@ -247,7 +247,9 @@ export class DatabaseFile {
     // A database that was never written is a 0-byte file: restoring it means emptying the file.
     if (bytes.byteLength === 0) return { info, bytes, version: 0 }
     try {
-      const check = { quickCheck: false, extensions: this.extensions }
+      // WAL's header bytes are accepted in OPFS: the app may run its own file in WAL mode (exclusive locking), and
+      // sahpool restores it in rollback-journal mode, which SQLite reads alike. IndexedDB storage (memdb) cannot open it.
+      const check = { quickCheck: false, extensions: this.extensions, allowWal: this.storage.kind === 'opfs' }
       // An upgrade's own snapshot is the app's file as it was opened: only proven readable (the app's own schema may
       // name the history table, and refusing it would leave a failed upgrade in place).
       const ownUpgrade = options.ownUpgrade && info.reason === 'upgrade'

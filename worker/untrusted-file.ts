@@ -20,13 +20,19 @@ export interface UntrustedCheckOptions {
   quickCheck: boolean
   /** Deadline of the whole check; default `checkTimeLimitMs(bytes)`. */
   timeLimitMs?: number
-  /** Header bytes 18/19 = 2 (WAL) are accepted: the CLI writes a WAL-mode file back as it found it. */
+  /**
+   * Header bytes 18/19 = 2 (WAL) are accepted, and the file is read as the rollback-journal file it is without its WAL:
+   * the CLI writes such a file back in WAL mode; sahpool restores a snapshot with them as a rollback-journal file.
+   */
   allowWal?: boolean
 }
 
 /**
  * How long checking a file may take: 10 s plus 1 s per 4 MiB (`quick_check` reads every page; ~1 s per 64 MiB here).
  * A hostile file cannot hold the worker (and every tab it serves) longer than this.
+ *
+ * @example
+ * checkTimeLimitMs(64 * 1024 * 1024) // 26000
  */
 export const checkTimeLimitMs = (bytes: number): number => 10_000 + Math.ceil(bytes / (4 * 1024 * 1024)) * 1000
 
@@ -35,7 +41,7 @@ export const checkTimeLimitMs = (bytes: number): number => 10_000 + Math.ceil(by
  * trusting it: the header first, then an in-memory copy opened with `trusted_schema=OFF`, defensive mode, views and
  * triggers disabled and no app code, under a deadline. The history must be this library's own table, with nothing
  * else of the file touching it. Returns `user_version` and the history; throws `InvalidDatabaseFileError` (`reason`:
- * `empty`, `not-sqlite`, `corrupt`, `unsupported`, `unexpected-schema`, `timed-out`). Reads nothing of the app's data.
+ * `empty`, `not-sqlite`, `corrupt`, `unsupported`, `unexpected-schema`, `timed-out`).
  *
  * @example
  * const history = inspectUntrustedFile(sqlite3, bytes, { quickCheck: true, extensions: prepared.extensions })
@@ -64,9 +70,12 @@ export function checkReadable(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit
 /** Checks the header, opens a distrusting in-memory copy and runs `body` on it under the deadline; refusals typed. */
 function withUntrustedCopy<T>(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>, body: (copy: Database) => T): T {
   checkHeader(bytes, options.allowWal ?? false)
+  // A WAL-mode header is read as the rollback-journal file it becomes when kept (memdb cannot open WAL mode).
+  const readable = bytes[18] === 2 || bytes[19] === 2 ? bytes.slice() : bytes
+  if (readable !== bytes) readable.set([1, 1], 18)
   let copy: Database
   try {
-    copy = openMemoryCopy(sqlite3, bytes, undefined, (db) => {
+    copy = openMemoryCopy(sqlite3, readable, undefined, (db) => {
       distrust(sqlite3, db)
       registerStandIns(sqlite3, db, options.extensions)
     })
@@ -90,6 +99,9 @@ function withUntrustedCopy<T>(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit
  * Checks the 100-byte header: SQLite's, a power-of-two page size, whole pages, and file format numbers the storage
  * keeps as they are (bytes 18/19: 1, or 2 for WAL where allowed; sahpool's import would silently rewrite a 2, and a
  * version above 2 means SQLite may not read or write it). Throws `InvalidDatabaseFileError`.
+ *
+ * @example
+ * checkHeader(bytes) // throws InvalidDatabaseFileError('unsupported') for a WAL-mode file
  */
 export function checkHeader(bytes: Uint8Array, allowWal = false): void {
   if (bytes.byteLength === 0) throw new InvalidDatabaseFileError('empty', 'the file is empty')
@@ -163,7 +175,7 @@ function quickCheck(db: Database): void {
 }
 
 /** SQLite quotes names from a damaged file's schema in its messages: keep them readable and short. */
-export const printable = (text: string): string => {
+const printable = (text: string): string => {
   const clean = text.replace(/[^\x20-\x7E]+/g, '�')
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean
 }

@@ -114,6 +114,11 @@ describe('inspectUntrustedFile', () => {
       bytes.set([write!, read!], 18)
       expect(await refusal(bytes), `${write}/${read}`).toMatchObject({ reason: 'unsupported' })
     }
+    // Where WAL is allowed (the CLI, a snapshot restored to OPFS), it is read as the rollback-journal file it becomes.
+    const wal = good.slice()
+    wal.set([2, 2], 18)
+    const { sqlite3 } = await memoryDb()
+    expect(inspectUntrustedFile(sqlite3, wal, { quickCheck: true, allowWal: true })).toMatchObject({ version: 0 })
   })
 
   it('stops a check that runs past its deadline (a CHECK constraint made slow), as timed-out', async () => {
