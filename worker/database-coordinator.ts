@@ -8,6 +8,7 @@ import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
 import { TabChannel, type RemoteMethod, type TabMessage } from './tab-channel'
 import { connectedTabs, takeLock, tabLockName, type Release } from './tab-locks'
+import { TabTransaction, type CallAnswer } from './tab-transaction'
 
 /** Where the page's calls go. */
 export interface CoordinatorEvents {
@@ -52,6 +53,10 @@ export class DatabaseCoordinator {
   #openEvents: { seq: number; event: ProgressEvent }[] = []
   #seq = 0
   readonly #progress: ProgressRelay
+  /** Where this tab's page holds a transaction open, if it does (see `tab-transaction.ts`). */
+  readonly #tx = new TabTransaction()
+  /** Counts this tab's ownerships, to name each one's session. */
+  #sessions = 0
 
   private constructor(
     readonly request: OpenRequest,
@@ -62,7 +67,13 @@ export class DatabaseCoordinator {
     this.knows = app.migrations.at(-1)?.version ?? 0
     this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
-    this.#link = new OwnerLink(request.tabId, (message) => this.#channel.post(message), request.ownerTimeoutMs, request.name)
+    this.#link = new OwnerLink({
+      tabId: request.tabId,
+      post: (message) => this.#channel.post(message),
+      waitMs: request.ownerTimeoutMs,
+      database: request.name,
+      expected: () => this.#tx.expected,
+    })
   }
 
   get tabId(): string {
@@ -91,8 +102,21 @@ export class DatabaseCoordinator {
   async call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
     if (this.#role === 'closed') throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
     if (this.#broken) throw this.#broken
-    const result = this.#role === 'owner' && this.#owner ? await this.#owner.run(this.tabId, method, args) : await this.#link.call(method, args)
-    return method === 'status' ? this.#withTabs(result as Omit<DatabaseStatus, 'tabs'>) : result
+    let answer: CallAnswer
+    try {
+      answer = this.#role === 'owner' && this.#owner ? await this.#runHere(this.#owner, method, args) : await this.#link.call(method, args)
+    } catch (error) {
+      if ((error as { code?: unknown })?.code === 'OUTCOME_UNKNOWN') this.#tx.outcomeUnknown(method, args)
+      throw error
+    }
+    this.#tx.update(answer.tx)
+    if (!answer.ok) throw answer.error
+    return method === 'status' ? this.#withTabs(answer.value as Omit<DatabaseStatus, 'tabs'>) : answer.value
+  }
+
+  /** Runs one of this page's calls on this tab's own ownership, expecting its transaction where it last was. */
+  #runHere(owner: OwnerRole, method: RemoteMethod, args: unknown[]): Promise<CallAnswer> {
+    return owner.run(this.tabId, method, args, { expect: this.#tx.expected })
   }
 
   /**
@@ -193,7 +217,8 @@ export class DatabaseCoordinator {
       await this.#announceFailure(error)
       throw error
     }
-    const owner = new OwnerRole(opened.host, this.#channel, this.tabId, () => this.#announce(null))
+    const session = `${this.tabId}#${++this.#sessions}`
+    const owner = new OwnerRole({ host: opened.host, channel: this.#channel, tabId: this.tabId, session, announce: () => this.#announce(null) })
     this.#owner = owner
     this.#opened = opened.result
     if (this.#isClosed()) {
@@ -203,7 +228,7 @@ export class DatabaseCoordinator {
     this.#role = 'owner'
     this.#announce(opened.result)
     // Calls this tab's page made while no tab owned the database run here now.
-    this.#link.runWaiting((method, args) => owner.run(this.tabId, method, args))
+    this.#link.runWaiting((method, args) => this.#runHere(owner, method, args))
     void this.#handOverIfNewerTab()
     return opened.result
   }

@@ -22,11 +22,13 @@ export type TabMessage =
   | { type: 'failed-ack'; from: string; to: string }
   /** The owner's progress; `seq` counts its events, so a replay to a tab that joined late (`to`) is not seen twice. */
   | { type: 'progress'; from: string; to?: string; seq: number; event: ProgressEvent }
-  | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: unknown[] }
+  /** `tx`: the ownership session in which the caller holds a transaction open (see `tab-transaction.ts`), or `null`. */
+  | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: unknown[]; tx: string | null }
   /** The owner started running call `id` (from now on its outcome is decided by the owner's file). */
   | { type: 'accepted'; from: string; to: string; id: number }
-  | { type: 'result'; from: string; to: string; id: number; ok: true; value: unknown }
-  | { type: 'result'; from: string; to: string; id: number; ok: false; error: SerializedError }
+  /** `tx`: where the caller holds a transaction after the call (`CallAnswer.tx`; absent: unchanged). */
+  | { type: 'result'; from: string; to: string; id: number; ok: true; value: unknown; tx?: string | null }
+  | { type: 'result'; from: string; to: string; id: number; ok: false; error: SerializedError; tx?: string | null }
   /** The owner is letting go and did not run call `id`: send it to the next owner. */
   | { type: 'redirect'; from: string; to: string; id: number }
   /** A tab whose code knows `newVersion` takes over; tabs that know less should tell their user to reload. */

@@ -240,3 +240,49 @@ test('an older tab following a newer one is told when that tab’s migrate() mov
   expect(failed(await h.query(old, 'later.db', 'SELECT 1'))).toMatchObject({ className: 'DatabaseTooNewError', fields: { databaseVersion: 5 } })
   expect(ok(await h.query(newer, 'later.db', 'SELECT name FROM tags'))).toEqual([{ name: 'from' }])
 })
+
+test('a transaction that spans an owner change is never committed in part: TRANSACTION_LOST until the tab ends it', async ({ context }) => {
+  const [a, b, c] = await Promise.all([openApp(context), openApp(context), openApp(context)])
+  for (const tab of [a, b, c]) ok(await h.open(tab, { name: 'lost.db', set: 'v2' }))
+  const batch = (page: Page, titles: string[]) =>
+    page.evaluate(([list]) => window.harness.batch('lost.db', list.map((t) => ({ sql: 'INSERT INTO notes (title) VALUES (?)', params: [t] }))), [titles] as const)
+  const insert = (page: Page, title: string) => h.exec(page, 'lost.db', 'INSERT INTO notes (title) VALUES (?)', [title])
+  const isLost = (result: { ok: boolean; error?: unknown; value?: unknown }) =>
+    expect(failed(result)).toMatchObject({ isLibraryError: true, className: 'TransactionLostError', code: 'TRANSACTION_LOST' })
+
+  // Follower b is inside a transaction when the owner's page closes: its connection rolls b's transaction back.
+  ok(await h.exec(b, 'lost.db', 'BEGIN'))
+  ok(await insert(b, 'x1'))
+  await a.close()
+  isLost(await insert(b, 'x2'))
+  isLost(await batch(b, ['x3', 'x4']))
+  isLost(await h.query(b, 'lost.db', 'SELECT 1'))
+  // COMMIT cannot commit anything: it rejects too, and ends the transaction.
+  isLost(await h.exec(b, 'lost.db', 'COMMIT'))
+  ok(await insert(b, 'b after commit'))
+  expect(await titles(c, 'lost.db')).toEqual(['b after commit'])
+
+  // The owner's own page is inside a transaction when it is frozen and hands over.
+  const bOwns = ok(await h.status(b, 'lost.db')).tabs.isOwner
+  const [owner, follower] = bOwns ? [b, c] : [c, b]
+  ok(await h.exec(owner, 'lost.db', 'BEGIN'))
+  ok(await insert(owner, 'o1'))
+  await owner.evaluate(() => document.dispatchEvent(new Event('freeze')))
+  await expect.poll(async () => ok(await h.status(follower, 'lost.db')).tabs.isOwner).toBe(true)
+  isLost(await insert(owner, 'o2'))
+  // ROLLBACK is the acknowledgment: it resolves, and the tab goes on normally.
+  ok(await h.exec(owner, 'lost.db', 'ROLLBACK'))
+  ok(await insert(owner, 'o3'))
+
+  // The owner crashes while the other tab is inside a transaction; that tab becomes the owner itself.
+  ok(await h.exec(owner, 'lost.db', 'BEGIN'))
+  ok(await insert(owner, 'c1'))
+  await follower.evaluate(() => window.harness.terminate('lost.db'))
+  isLost(await insert(owner, 'c2'))
+  isLost(await batch(owner, ['c3', 'c4']))
+  ok(await h.exec(owner, 'lost.db', 'ROLLBACK'))
+  expect(ok(await h.status(owner, 'lost.db')).tabs.isOwner).toBe(true)
+  ok(await batch(owner, ['c5', 'c6']))
+  expect(await titles(owner, 'lost.db')).toEqual(['b after commit', 'c5', 'c6', 'o3'])
+  expect(ok(await h.query(owner, 'lost.db', 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
+})

@@ -73,7 +73,7 @@ describe('OwnerLink', () => {
 
   const setup = (waitMs = 1000) => {
     const sent: TabMessage[] = []
-    const link = new OwnerLink('me', (m) => sent.push(m), waitMs, 'app.db')
+    const link = new OwnerLink({ tabId: 'me', post: (m) => sent.push(m), waitMs, database: 'app.db' })
     const calls = () => sent.filter((m): m is Extract<TabMessage, { type: 'call' }> => m.type === 'call')
     return { link, sent, calls }
   }
@@ -90,7 +90,7 @@ describe('OwnerLink', () => {
     ])
   })
 
-  it('resolves with results and rejects with the owner’s error, class and fields intact', async () => {
+  it('resolves with the owner’s answer: results, and errors with class and fields intact', async () => {
     const { link, calls } = setup()
     link.ownerReady('owner-1')
     const ok = link.call('query', ['SELECT 1'])
@@ -98,8 +98,9 @@ describe('OwnerLink', () => {
     const [q, e] = calls()
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: q!.id, ok: true, value: [{ one: 1 }] })
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: e!.id, ok: false, error: serializeError(new SqliteError('syntax', 1, 'nope')) })
-    expect(await ok).toEqual([{ one: 1 }])
-    const error = await bad.catch((x: unknown) => x)
+    expect(await ok).toEqual({ ok: true, value: [{ one: 1 }] })
+    const answer = await bad
+    const error = answer.ok ? null : answer.error
     expect(error).toBeInstanceOf(SqliteError)
     expect(error).toMatchObject({ code: 'SQLITE_ERROR', sqliteCode: 1, sql: 'nope' })
   })
@@ -110,7 +111,7 @@ describe('OwnerLink', () => {
     const pending = link.call('query', ['SELECT 1'])
     link.receive({ type: 'result', from: 'impostor', to: 'me', id: calls()[0]!.id, ok: true, value: 'wrong' })
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: calls()[0]!.id, ok: true, value: 'right' })
-    expect(await pending).toBe('right')
+    expect(await pending).toEqual({ ok: true, value: 'right' })
   })
 
   it('when the owner is lost: unstarted calls go to the next owner once, a started write is OUTCOME_UNKNOWN, a started read runs again', async () => {
@@ -131,8 +132,8 @@ describe('OwnerLink', () => {
     const resent = calls().filter((c) => c.to === 'owner-2')
     expect(resent.map((c) => c.args)).toEqual([['INSERT a'], []])
     for (const c of resent) link.receive({ type: 'result', from: 'owner-2', to: 'me', id: c.id, ok: true, value: c.method })
-    expect(await unstarted).toBe('exec')
-    expect(await startedRead).toBe('status')
+    expect(await unstarted).toMatchObject({ value: 'exec' })
+    expect(await startedRead).toMatchObject({ value: 'status' })
     // Nothing was sent twice to the same owner, and the started write was never resent.
     expect(calls().filter((c) => c.args[0] === 'INSERT b')).toHaveLength(1)
   })
@@ -174,8 +175,8 @@ describe('OwnerLink', () => {
   it('runWaiting runs the calls that were waiting here, once this tab became the owner', async () => {
     const { link, calls } = setup()
     const waiting = link.call('exec', ['INSERT'])
-    link.runWaiting(async (method, args) => `${method} ${String(args[0])} ran here`)
-    expect(await waiting).toBe('exec INSERT ran here')
+    link.runWaiting(async (method, args) => ({ ok: true, value: `${method} ${String(args[0])} ran here` }))
+    expect(await waiting).toEqual({ ok: true, value: 'exec INSERT ran here' })
     expect(calls()).toEqual([])
   })
 })
