@@ -127,7 +127,10 @@ export class DatabaseCoordinator {
     await this.#handOver(null)
   }
 
-  /** Stops using the database; when this tab owns it, lets queued calls finish and hands it to the next tab. */
+  /**
+   * Stops using the database; when this tab owns it, lets this page's queued calls finish, sends the other tabs' queued
+   * calls to the next owner, and hands it over (see `OwnerRole.stop`).
+   */
   async close(): Promise<void> {
     if (this.#role === 'closed') return
     const owner = this.#role === 'owner' ? this.#owner : null

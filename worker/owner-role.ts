@@ -1,5 +1,5 @@
 import { serializeError } from '../src/error-transfer'
-import { CallScheduler } from './call-scheduler'
+import { CallDropped, CallScheduler } from './call-scheduler'
 import type { DatabaseHost } from './database-host'
 import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
 import { connectedTabs, whenTabGone } from './tab-locks'
@@ -89,6 +89,8 @@ export class OwnerRole {
       return
     }
     void this.run(from, method, args, { expect: tx, onStart: () => this.channel.post({ type: 'accepted', ...reply }) }).then((answer) => {
+      // Queued, not started, when this owner began to stop: the next owner runs it.
+      if (!answer.ok && answer.error instanceof CallDropped) return this.channel.post({ type: 'redirect', ...reply })
       const held = answer.tx === undefined ? {} : { tx: answer.tx }
       if (answer.ok) this.channel.post({ type: 'result', ...reply, ok: true, value: answer.value, ...held })
       else this.channel.post({ type: 'result', ...reply, ok: false, error: serializeError(answer.error), ...held })
@@ -96,15 +98,20 @@ export class OwnerRole {
   }
 
   /**
-   * Stops owning: refuses new calls, rolls back a transaction left open by a tab, lets queued calls finish, then closes
-   * the file and releases the OPFS handles and the owner lock.
+   * Stops owning, within the time the running call takes plus this tab's own queued calls: sends the other tabs' new
+   * and queued calls back to them (they run at the next owner), rolls back a transaction another tab holds (that tab's
+   * next call is refused with TRANSACTION_LOST), lets this tab's own queued calls finish, rolls back a transaction this
+   * tab's page left open, then closes the file and releases the OPFS handles and the owner lock.
    */
   async stop(): Promise<void> {
     this.#accepting = false
-    const holder = this.scheduler.holder
-    if (holder !== null) this.scheduler.releaseHolder(holder, () => this.#rollback())
-    await this.scheduler.idle()
+    await this.scheduler.stop(this.tabId, () => this.#rollback())
     this.#holderWatch?.abort()
+    try {
+      this.#rollback()
+    } catch {
+      /* closing the connection below rolls it back too */
+    }
     // A call that committed and then began a transaction (`exec('COMMIT; BEGIN')`) left its commit unsaved until now.
     await this.host.file.persist().catch(() => {})
     this.host.file.shutdown()

@@ -286,3 +286,36 @@ test('a transaction that spans an owner change is never committed in part: TRANS
   expect(await titles(owner, 'lost.db')).toEqual(['b after commit', 'c5', 'c6', 'o3'])
   expect(ok(await h.query(owner, 'lost.db', 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
 })
+
+for (const how of ['close', 'freeze'] as const) {
+  test(`an owner that stops (${how}) while a follower's BEGIN waits behind an awaiting call ends, and every call settles`, async ({ context }) => {
+    const [a, b] = await Promise.all([openApp(context), openApp(context)])
+    ok(await h.open(a, { name: 'stop.db', set: 'v2' }))
+    ok(await h.open(b, { name: 'stop.db', set: 'v2' }))
+    const seen = () => a.evaluate(() => window.harness.faults)
+    ok(await h.query(a, 'stop.db', `SELECT watch_calls('stop.db')`))
+
+    // b's status() runs at the owner and waits for IndexedDB, which the test holds; b's BEGIN queues behind it.
+    ok(await a.evaluate(() => window.harness.holdSnapshotStore()))
+    const statusB = h.status(b, 'stop.db')
+    await expect.poll(seen).toContain('call status')
+    const beginB = h.exec(b, 'stop.db', 'BEGIN')
+    await expect.poll(seen).toContain('call exec BEGIN')
+    // The owner's own page queues a write behind b's BEGIN, then the owner stops.
+    const insertA = h.exec(a, 'stop.db', `INSERT INTO notes (title) VALUES ('a')`)
+    const stopping = how === 'close' ? h.close(a, 'stop.db') : a.evaluate(() => document.dispatchEvent(new Event('freeze')))
+    await a.evaluate(() => window.harness.releaseSnapshotStore())
+
+    // Stopping ends; every call settles; b's BEGIN ran once, at the next owner, and its transaction works there.
+    if (how === 'close') ok(await (stopping as ReturnType<typeof h.close>))
+    else await stopping
+    expect(ok(await statusB).version).toBe(5)
+    ok(await insertA)
+    ok(await beginB)
+    await expect.poll(async () => ok(await h.status(b, 'stop.db')).tabs.isOwner).toBe(true)
+    ok(await h.exec(b, 'stop.db', `INSERT INTO notes (title) VALUES ('b')`))
+    ok(await h.exec(b, 'stop.db', 'COMMIT'))
+    expect(await titles(b, 'stop.db')).toEqual(['a', 'b'])
+    if (how === 'freeze') expect(await titles(a, 'stop.db')).toEqual(['a', 'b'])
+  })
+}

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { serializeError } from '../../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, SqliteError } from '../../src/errors'
-import { CallScheduler } from '../../worker/call-scheduler'
+import { CallDropped, CallScheduler } from '../../worker/call-scheduler'
 import { OwnerLink } from '../../worker/owner-link'
 import { ProgressRelay } from '../../worker/progress-relay'
 import type { TabMessage } from '../../worker/tab-channel'
+import { lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tab-transaction'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -65,6 +66,65 @@ describe('CallScheduler', () => {
     expect(await after).toBe('ok')
     await done
     expect(idle).toBe(true)
+  })
+})
+
+describe('CallScheduler.stop', () => {
+  it('drops the other tabs’ queued calls, rolls back a transaction one of them began meanwhile, runs its own, and goes idle', async () => {
+    let open = false
+    let release!: () => void
+    const scheduler = new CallScheduler(() => open)
+    const log: string[] = []
+    // An owner call that awaits (a snapshot, say) runs; tab b's BEGIN and the owner's own write queue behind it.
+    const awaiting = scheduler.submit('b', () => new Promise<void>((resolve) => (release = resolve)))
+    const begin = scheduler.submit('c', () => ((open = true), log.push('c BEGIN')))
+    const own = scheduler.submit('owner', () => log.push('owner INSERT'))
+    const stopped = scheduler.stop('owner', () => ((open = false), log.push('rollback')))
+    await expect(begin).rejects.toBeInstanceOf(CallDropped)
+    await expect(scheduler.submit('c', () => log.push('late'))).rejects.toBeInstanceOf(CallDropped)
+    release()
+    await awaiting
+    await own
+    await stopped
+    expect(log).toEqual(['owner INSERT'])
+  })
+
+  it('rolls back a transaction another tab holds, then lets the owner’s own calls run', async () => {
+    let open = false
+    const scheduler = new CallScheduler(() => open)
+    await scheduler.submit('b', () => (open = true))
+    const own = scheduler.submit('owner', () => 'ran after the rollback')
+    await scheduler.stop('owner', () => (open = false))
+    expect(await own).toBe('ran after the rollback')
+    expect(scheduler.holder).toBeNull()
+  })
+})
+
+describe('TabTransaction', () => {
+  it('follows the answers: a transaction is expected where the last answer said it is held', () => {
+    const tx = new TabTransaction()
+    tx.update('owner#1')
+    expect(tx.expected).toBe('owner#1')
+    tx.update(undefined) // a refused call changes nothing
+    expect(tx.expected).toBe('owner#1')
+    tx.update(null)
+    expect(tx.expected).toBeNull()
+    tx.outcomeUnknown('exec', ['INSERT INTO t VALUES (1)'])
+    expect(tx.expected).toBeNull()
+    tx.outcomeUnknown('exec', ['begin immediate'])
+    expect(tx.expected).not.toBeNull()
+  })
+
+  it('a lost transaction: ROLLBACK resolves and ends it, COMMIT rejects and ends it, anything else rejects', () => {
+    expect(transactionEnd(' -- done\nROLLBACK TRANSACTION;')).toBe('rollback')
+    expect(transactionEnd('ROLLBACK TO sp')).toBeNull()
+    expect(transactionEnd('end')).toBe('commit')
+    expect(transactionEnd('COMMIT; BEGIN')).toBeNull()
+    expect(lostTransactionAnswer('exec', ['ROLLBACK'], 'app.db')).toMatchObject({ ok: true, tx: null })
+    expect(lostTransactionAnswer('exec', ['COMMIT'], 'app.db')).toMatchObject({ ok: false, tx: null, error: { code: 'TRANSACTION_LOST' } })
+    const refused = lostTransactionAnswer('batch', [[]], 'app.db')
+    expect(refused).toMatchObject({ ok: false, error: { code: 'TRANSACTION_LOST' } })
+    expect('tx' in refused).toBe(false)
   })
 })
 

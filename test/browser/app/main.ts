@@ -20,6 +20,8 @@ const versionChanges: VersionChangeEvent[] = []
 /** Fault points reached by workers of this browser context (see fault-points.ts), and the workers to kill there. */
 const faults: string[] = []
 const killAtFault = new Set<Worker>()
+/** Whether `holdSnapshotStore()` keeps its IndexedDB transaction alive. */
+let storeHeld = false
 new BroadcastChannel(FAULT_CHANNEL).onmessage = (event: MessageEvent<{ point: string }>) => {
   faults.push(event.data.point)
   for (const worker of killAtFault) worker.terminate()
@@ -177,6 +179,38 @@ const harness = {
         idb.close()
       }
     }),
+  /**
+   * Holds a read-write transaction on the library's IndexedDB store (kept alive request after request) until
+   * `releaseSnapshotStore()`: every owner call that reads or writes snapshots (status, snapshot, migrate, import…)
+   * then waits, deterministically, for as long as the test wants. Resolves once the transaction is active.
+   */
+  holdSnapshotStore: () =>
+    attempt(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.open('sqlite-opfs-migrate')
+          request.onerror = () => reject(request.error)
+          request.onsuccess = () => {
+            const idb = request.result
+            idb.onversionchange = () => idb.close()
+            const store = idb.transaction('snapshots', 'readwrite').objectStore('snapshots')
+            let first = true
+            const spin = (): void => {
+              store.get('no such key').onsuccess = () => {
+                if (first) resolve()
+                first = false
+                if (storeHeld) spin()
+                else idb.close()
+              }
+            }
+            storeHeld = true
+            spin()
+          }
+        }),
+    ),
+  releaseSnapshotStore() {
+    storeHeld = false
+  },
   terminate(name: string) {
     workers.get(name)?.terminate()
   },
