@@ -2,10 +2,13 @@ import { deserializeError, serializeError } from '../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../src/errors'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
 import { lockName } from '../src/worker-api'
+import { planUpgrade } from './baseline'
 import { openHost, type AppMigrations } from './database-host'
+import { readHistory, type StoredHistory } from './history'
 import { OwnerLink } from './owner-link'
 import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
+import { prepareMigrations, type PreparedMigrations } from './runner'
 import { TabChannel, type RemoteMethod, type TabMessage } from './tab-channel'
 import { connectedTabs, takeLock, tabLockName, type Release } from './tab-locks'
 import { TabTransaction, type CallAnswer } from './tab-transaction'
@@ -63,6 +66,8 @@ export class DatabaseCoordinator {
     readonly app: AppMigrations,
     readonly events: CoordinatorEvents,
     readonly releaseTab: Release,
+    /** This tab's migrations, checked and hashed: an owner's history is checked against them before following it. */
+    readonly prepared: PreparedMigrations,
   ) {
     this.knows = app.migrations.at(-1)?.version ?? 0
     this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
@@ -87,9 +92,10 @@ export class DatabaseCoordinator {
     events: CoordinatorEvents,
   ): Promise<{ coordinator: DatabaseCoordinator; opened: OpenResult; tabLock: string }> {
     const knows = app.migrations.at(-1)?.version ?? 0
+    const prepared = await prepareMigrations(app.migrations, app)
     const tabLock = tabLockName(request.name, knows, request.tabId)
     const releaseTab = (await takeLock(tabLock, { ifAvailable: true })) ?? (() => {})
-    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab)
+    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab, prepared)
     try {
       return { coordinator, opened: await coordinator.#join(), tabLock }
     } catch (error) {
@@ -242,7 +248,13 @@ export class DatabaseCoordinator {
     // At open the version is known; after a call that may have moved it, read it again.
     const version = opened?.version ?? this.#owner.host.file.version()
     const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
-    this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result })
+    let history: StoredHistory | undefined
+    try {
+      history = readHistory(this.#owner.host.file.db)
+    } catch {
+      // The file is being replaced (a restore): the next announcement, after it, carries the history.
+    }
+    this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result, ...(history ? { history } : {}) })
   }
 
   /** Posts a failed open and gives the waiting tabs a moment to take it as theirs before the lock goes. */
@@ -354,10 +366,28 @@ export class DatabaseCoordinator {
       return this.#settleJoin(
         new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; another tab has it open now, nothing was restored`),
       )
+    // The same check as a lone open: a tab whose applied migrations were edited, renamed or removed is not served.
+    const mismatch = this.#historyMismatch(message.history)
+    if (mismatch) {
+      if (this.#joined) this.#settleJoin(mismatch)
+      else this.#break(mismatch)
+      return
+    }
     this.#link.ownerReady(message.from)
     if (this.#role === 'joining') this.#role = 'follower'
     const opened = message.to ? { ...message.opened, appliedNow: [], recoveredFrom: null } : message.opened
     this.#settleJoin(null, { ...opened, latestVersion: this.knows, servedBy: 'another-tab' })
+  }
+
+  /** What this tab's own open would throw at the owner's history (`planUpgrade`, as `DatabaseHost.plan`), or `null`. */
+  #historyMismatch(history: StoredHistory | undefined): unknown {
+    if (!history) return null
+    try {
+      planUpgrade(history, this.prepared, this.request.acceptEditedMigrations)
+      return null
+    } catch (error) {
+      return error
+    }
   }
 
   #onFailed(message: Extract<TabMessage, { type: 'failed' }>): void {

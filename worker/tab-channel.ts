@@ -1,6 +1,7 @@
 import type { SerializedError } from '../src/error-transfer'
 import type { OpenResult, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
+import type { StoredHistory } from './history'
 
 /** Methods a follower tab forwards to the owner (everything but the connection's own `open`, `suspend` and `close`). */
 export type RemoteMethod = Exclude<keyof WorkerApi, 'open' | 'close' | 'suspend'>
@@ -14,8 +15,11 @@ export type TabMessage =
   | { type: 'hello'; from: string; knows: number }
   /** The sender holds the owner lock and is opening (or upgrading) the database. */
   | { type: 'opening'; from: string; knows: number }
-  /** The sender owns the database and serves calls. `opened` is what its own open did (for tabs that waited on it). */
-  | { type: 'ready'; from: string; to?: string; knows: number; version: number; opened: OpenResult }
+  /**
+   * The sender owns the database and serves calls. `opened` is what its own open did (for tabs that waited on it);
+   * `history` is the file's version and history, which a tab checks against its own migrations before it follows.
+   */
+  | { type: 'ready'; from: string; to?: string; knows: number; version: number; opened: OpenResult; history?: StoredHistory }
   /** The sender's open failed with `error`; tabs that waited on it with the same code take it as theirs. */
   | { type: 'failed'; from: string; knows: number; error: SerializedError }
   /** A waiting tab took the failure as its own and left the owner queue, so the failed owner can let go. */

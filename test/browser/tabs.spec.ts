@@ -319,3 +319,26 @@ for (const how of ['close', 'freeze'] as const) {
     if (how === 'freeze') expect(await titles(a, 'stop.db')).toEqual(['a', 'b'])
   })
 }
+
+test('a tab whose applied migration was edited or renamed is refused when it joins an owner, as a lone open is', async ({ context }) => {
+  const [owner, edited, renamed] = await Promise.all([openApp(context), openApp(context), openApp(context)])
+  ok(await h.open(owner, { name: 'joined.db', set: 'v2' }))
+  ok(await h.exec(owner, 'joined.db', `INSERT INTO notes (title) VALUES ('kept')`))
+
+  const editedError = failed(await h.open(edited, { name: 'joined.db', set: 'edited' }))
+  expect(editedError).toMatchObject({ className: 'MigrationEditedError', code: 'MIGRATION_EDITED', fields: { version: 3, migrationName: 'add_done' } })
+  const renamedError = failed(await h.open(renamed, { name: 'joined.db', set: 'renamed' }))
+  expect(renamedError).toMatchObject({ className: 'HistoryMismatchError', code: 'HISTORY_MISMATCH', fields: { version: 3 } })
+  expect(renamedError.message).toContain('add_done_renamed')
+  // Accepting the edit works as it does for a lone open; the owner was never disturbed.
+  expect(ok(await h.open(edited, { name: 'joined.db', set: 'edited', options: { acceptEditedMigrations: [3] } }))).toMatchObject({
+    servedBy: 'another-tab',
+  })
+  expect(await titles(edited, 'joined.db')).toEqual(['kept'])
+
+  // The errors are exactly a lone open's.
+  ok(await h.close(owner, 'joined.db'))
+  ok(await h.close(edited, 'joined.db'))
+  expect(failed(await h.open(renamed, { name: 'joined.db', set: 'renamed' })).message).toBe(renamedError.message)
+  expect(failed(await h.open(owner, { name: 'joined.db', set: 'edited' })).message).toBe(editedError.message)
+})
