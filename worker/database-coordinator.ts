@@ -1,16 +1,16 @@
-import { deserializeError, serializeError } from '../src/error-transfer'
+import { deserializeError } from '../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../src/errors'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
 import { lockName } from '../src/worker-api'
-import { planUpgrade } from './baseline'
 import { openHost, type AppMigrations } from './database-host'
-import { readHistory, type StoredHistory } from './history'
+import { failureToTake, readyDecision, type FollowingTab } from './follow-decision'
 import { OwnerLink } from './owner-link'
 import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
 import { prepareMigrations, type PreparedMigrations } from './runner'
 import { TabChannel, type RemoteMethod, type TabMessage } from './tab-channel'
-import { connectedTabs, takeLock, tabLockName, type Release } from './tab-locks'
+import { FailureAnnouncement } from './failure-announcement'
+import { brokenLockName, connectedTabs, holdLock, takeLock, tabLockName, type Release } from './tab-locks'
 import { TabTransaction, type CallAnswer } from './tab-transaction'
 
 /** Where the page's calls go. */
@@ -19,8 +19,6 @@ export interface CoordinatorEvents {
   versionChange(event: VersionChangeEvent): void
 }
 
-/** How long a failed owner waits for the waiting tabs to take its error before it lets go of the lock. */
-const FAILURE_ACK_MS = 1000
 /** Pause before queueing again after deferring ownership to a tab with newer migrations. */
 const DEFER_MS = 100
 
@@ -48,8 +46,9 @@ export class DatabaseCoordinator {
   #joined: { resolve: (opened: OpenResult) => void; reject: (error: unknown) => void } | null = null
   /** Ends the wait for another tab (`ownerTimeoutMs`); cleared once this tab opens the database itself. */
   #joinTimer: ReturnType<typeof setTimeout> | undefined
-  #acks = new Set<string>()
-  #onAck: (() => void) | null = null
+  readonly #failure: FailureAnnouncement
+  /** Lets go of the lock that marks this tab as one the database is unusable for (`brokenLockName`). */
+  #releaseBroken: Release = () => {}
   #versionChangeSent = false
   #opened: OpenResult | null = null
   /** Progress of this tab's open as owner, replayed to tabs that join while it runs. */
@@ -72,6 +71,7 @@ export class DatabaseCoordinator {
     this.knows = app.migrations.at(-1)?.version ?? 0
     this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
+    this.#failure = new FailureAnnouncement(this.#channel, request.tabId, request.name)
     this.#link = new OwnerLink({
       tabId: request.tabId,
       post: (message) => this.#channel.post(message),
@@ -108,16 +108,9 @@ export class DatabaseCoordinator {
   async call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
     if (this.#role === 'closed') throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
     if (this.#broken) throw this.#broken
-    let answer: CallAnswer
-    try {
-      answer = this.#role === 'owner' && this.#owner ? await this.#runHere(this.#owner, method, args) : await this.#link.call(method, args)
-    } catch (error) {
-      if ((error as { code?: unknown })?.code === 'OUTCOME_UNKNOWN') this.#tx.outcomeUnknown(method, args)
-      throw error
-    }
-    this.#tx.update(answer.tx)
-    if (!answer.ok) throw answer.error
-    return method === 'status' ? this.#withTabs(answer.value as Omit<DatabaseStatus, 'tabs'>) : answer.value
+    const owner = this.#role === 'owner' ? this.#owner : null
+    const value = await this.#tx.track(method, args, () => (owner ? this.#runHere(owner, method, args) : this.#link.call(method, args)))
+    return method === 'status' ? this.#withTabs(value as Omit<DatabaseStatus, 'tabs'>) : value
   }
 
   /** Runs one of this page's calls on this tab's own ownership, expecting its transaction where it last was. */
@@ -177,8 +170,8 @@ export class DatabaseCoordinator {
       async (release) => {
         if (!release) return
         if (this.#role === 'closed' || this.#broken || wait.signal.aborted) return release()
-        // A tab whose code knows newer migrations is waiting: let it have the database first.
-        if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows)) {
+        // A tab whose code knows newer migrations is waiting: let it have the database first (unless it cannot use it).
+        if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows && !tab.broken)) {
           release()
           setTimeout(() => this.#role !== 'closed' && !this.#broken && this.#queueForOwnership(), DEFER_MS)
           return
@@ -212,20 +205,29 @@ export class DatabaseCoordinator {
       this.#channel.post({ type: 'progress', from: this.tabId, seq, event })
     }
     let opened: Awaited<ReturnType<typeof openHost>>
+    // A failed open closes the file but keeps the lock until the failure is announced and the waiting tabs with the
+    // same code took it: released earlier, one of them would be granted the lock and run the same failing upgrade.
+    let opening = true
+    const releaseOnceOpen = (): void => {
+      if (!opening) release()
+    }
     try {
       // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
       const request = this.#opened ? { ...this.request, restoreFrom: null } : this.request
-      if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId)) {
-        release()
+      if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId))
         throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
-      }
-      opened = await openHost(request, this.app, emit, release)
+      opened = await openHost(request, this.app, emit, releaseOnceOpen)
     } catch (error) {
       if (!this.#isClosed()) this.#role = 'follower'
       if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
-      await this.#announceFailure(error)
+      try {
+        await this.#failure.announce(this.knows, error)
+      } finally {
+        release()
+      }
       throw error
     }
+    opening = false
     const session = `${this.tabId}#${++this.#sessions}`
     const owner = new OwnerRole({ host: opened.host, channel: this.#channel, tabId: this.tabId, session, announce: () => this.#announce(null) })
     this.#owner = owner
@@ -248,31 +250,13 @@ export class DatabaseCoordinator {
     // At open the version is known; after a call that may have moved it, read it again.
     const version = opened?.version ?? this.#owner.host.file.version()
     const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
-    let history: StoredHistory | undefined
-    try {
-      history = readHistory(this.#owner.host.file.db)
-    } catch {
-      // The file is being replaced (a restore): the next announcement, after it, carries the history.
-    }
+    const history = this.#owner.history()
     this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result, ...(history ? { history } : {}) })
   }
 
-  /** Posts a failed open and gives the waiting tabs a moment to take it as theirs before the lock goes. */
-  async #announceFailure(error: unknown): Promise<void> {
-    const others = (await connectedTabs(this.request.name).catch(() => [])).filter((t) => t.tabId !== this.tabId)
-    if (others.length === 0) return
-    this.#acks.clear()
-    const acked = new Promise<void>((resolve) => {
-      this.#onAck = () => others.every((t) => this.#acks.has(t.tabId)) && resolve()
-      setTimeout(resolve, FAILURE_ACK_MS)
-    })
-    this.#channel.post({ type: 'failed', from: this.tabId, knows: this.knows, error: serializeError(error) })
-    await acked
-    this.#onAck = null
-  }
-
   async #handOverIfNewerTab(): Promise<void> {
-    const newest = Math.max(this.knows, ...(await connectedTabs(this.request.name)).map((t) => t.knows))
+    const tabs = (await connectedTabs(this.request.name)).filter((t) => !t.broken)
+    const newest = Math.max(this.knows, ...tabs.map((t) => t.knows))
     if (newest > this.knows) await this.#handOver(newest)
   }
 
@@ -324,8 +308,7 @@ export class DatabaseCoordinator {
       case 'failed':
         return this.#onFailed(message)
       case 'failed-ack':
-        this.#acks.add(message.from)
-        this.#onAck?.()
+        this.#failure.acked(message.from)
         return
       case 'progress':
         if (this.#role !== 'owner' && this.#role !== 'opening' && this.#role !== 'closed')
@@ -348,29 +331,12 @@ export class DatabaseCoordinator {
 
   #onReady(message: Extract<TabMessage, { type: 'ready' }>): void {
     if (this.#role === 'closed' || this.#role === 'owner' || this.#role === 'opening') return
-    if (message.version > this.knows) {
-      // The database is newer than this tab's code: refuse rather than show a schema it does not know.
-      const error = new DatabaseTooNewError(
-        `${this.request.name} is at version ${message.version}, newer than this tab's latest migration ${this.knows} (another tab upgraded it): reload`,
-        message.version,
-        this.knows,
-      )
-      this.#versionChange('database-newer', message.version)
-      if (this.#joined) this.#settleJoin(error)
-      else this.#break(error)
-      return
-    }
-    // An owner with older code is about to hand over to this tab (it heard our hello): wait for the lock instead.
-    if (this.#joined && message.knows < this.knows) return
-    if (this.#joined && this.request.restoreFrom)
-      return this.#settleJoin(
-        new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; another tab has it open now, nothing was restored`),
-      )
-    // The same check as a lone open: a tab whose applied migrations were edited, renamed or removed is not served.
-    const mismatch = this.#historyMismatch(message.history)
-    if (mismatch) {
-      if (this.#joined) this.#settleJoin(mismatch)
-      else this.#break(mismatch)
+    const decision = readyDecision(message, this.#asFollower())
+    if (decision.kind === 'wait') return
+    if (decision.kind === 'refuse') {
+      if (decision.tooNew) this.#versionChange('database-newer', message.version)
+      if (this.#joined) this.#settleJoin(decision.error)
+      else this.#break(decision.error)
       return
     }
     this.#link.ownerReady(message.from)
@@ -379,36 +345,21 @@ export class DatabaseCoordinator {
     this.#settleJoin(null, { ...opened, latestVersion: this.knows, servedBy: 'another-tab' })
   }
 
-  /** What this tab's own open would throw at the owner's history (`planUpgrade`, as `DatabaseHost.plan`), or `null`. */
-  #historyMismatch(history: StoredHistory | undefined): unknown {
-    if (!history) return null
-    try {
-      planUpgrade(history, this.prepared, this.request.acceptEditedMigrations)
-      return null
-    } catch (error) {
-      return error
-    }
-  }
-
+  /** Another tab's open failed (it still holds the lock): take its error if this tab would only fail the same way. */
   #onFailed(message: Extract<TabMessage, { type: 'failed' }>): void {
-    if (this.#joined) {
-      const error = deserializeError(message.error)
-      // The same code would fail the same way: take the owner's error instead of running the upgrade again.
-      const tooNewForUs = error instanceof DatabaseTooNewError && error.databaseVersion > this.knows
-      if (tooNewForUs || message.knows === this.knows) {
-        this.#lockWait?.abort()
-        this.#settleJoin(
-          tooNewForUs
-            ? new DatabaseTooNewError(
-                `${this.request.name} is at version ${(error as DatabaseTooNewError).databaseVersion}, newer than this app's latest migration ${this.knows}`,
-                (error as DatabaseTooNewError).databaseVersion,
-                this.knows,
-              )
-            : error,
-        )
-      }
+    const following = this.#role === 'follower' && !this.#broken
+    const error = failureToTake(deserializeError(message.error), message.knows, { ...this.#asFollower(), following })
+    if (error) {
+      this.#lockWait?.abort()
+      if (this.#joined) this.#settleJoin(error)
+      else this.#break(error)
     }
     this.#channel.post({ type: 'failed-ack', from: this.tabId, to: message.from })
+  }
+
+  #asFollower(): FollowingTab {
+    const { name: database, acceptEditedMigrations: acceptEdited, restoreFrom } = this.request
+    return { database, knows: this.knows, prepared: this.prepared, acceptEdited, restoreFrom, joining: this.#joined !== null }
   }
 
   #settleJoin(error: unknown, opened?: OpenResult): void {
@@ -427,6 +378,9 @@ export class DatabaseCoordinator {
     this.#broken = error
     this.#lockWait?.abort()
     this.#link.rejectAll(error)
+    // This tab stays connected (its page gets `error`), but must not be waited for: a newer-code tab whose takeover
+    // failed would otherwise have the older tabs defer to it forever.
+    holdLock(brokenLockName(this.request.name, this.tabId), (release) => this.#role !== 'closed' && ((this.#releaseBroken = release), true))
   }
 
   #versionChange(reason: VersionChangeEvent['reason'], newVersion: number): void {
@@ -451,6 +405,7 @@ export class DatabaseCoordinator {
     this.#lockWait?.abort()
     this.#link.rejectAll(new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`))
     this.#channel.close()
+    this.#releaseBroken()
     this.releaseTab()
   }
 }

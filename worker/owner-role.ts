@@ -1,6 +1,7 @@
 import { serializeError } from '../src/error-transfer'
 import { CallDropped, CallScheduler } from './call-scheduler'
 import type { DatabaseHost } from './database-host'
+import { readHistory, type StoredHistory } from './history'
 import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
 import { connectedTabs, whenTabGone } from './tab-locks'
 import { lostTransactionAnswer, type CallAnswer } from './tab-transaction'
@@ -77,6 +78,15 @@ export class OwnerRole {
       return { ok: true, value, tx }
     } catch (error) {
       return { ok: false, error, ...(tx === undefined ? {} : { tx }) }
+    }
+  }
+
+  /** The file's version and history (sent to the tabs in `ready`), or `undefined` while the file is being replaced. */
+  history(): StoredHistory | undefined {
+    try {
+      return readHistory(this.host.file.db)
+    } catch {
+      return undefined
     }
   }
 

@@ -43,6 +43,23 @@ export class TabTransaction {
   }
 
   /**
+   * Runs one call of this tab's page (`send`: to the owner, or here) and takes in its answer: resolves with its value,
+   * rejects with its error.
+   */
+  async track(method: RemoteMethod, args: unknown[], send: () => Promise<CallAnswer>): Promise<unknown> {
+    let answer: CallAnswer
+    try {
+      answer = await send()
+    } catch (error) {
+      if ((error as { code?: unknown })?.code === 'OUTCOME_UNKNOWN') this.outcomeUnknown(method, args)
+      throw error
+    }
+    this.update(answer.tx)
+    if (!answer.ok) throw answer.error
+    return answer.value
+  }
+
+  /**
    * A call whose owner went away after starting it (`OUTCOME_UNKNOWN`) may have begun a transaction that is now rolled
    * back: if it could have (an `exec` naming BEGIN or SAVEPOINT), the tab's calls are refused until it ends it.
    */

@@ -342,3 +342,40 @@ test('a tab whose applied migration was edited or renamed is refused when it joi
   expect(failed(await h.open(renamed, { name: 'joined.db', set: 'renamed' })).message).toBe(renamedError.message)
   expect(failed(await h.open(owner, { name: 'joined.db', set: 'edited' })).message).toBe(editedError.message)
 })
+
+test('a failed owner keeps the database until the waiting tabs took its error: nobody runs the failing upgrade again', async ({ context }) => {
+  const setup = await openApp(context)
+  ok(await h.open(setup, { name: 'order.db', set: 'v2' }))
+  ok(await h.close(setup, 'order.db'))
+  await setup.evaluate(() => window.harness.watchOwnerLock('order.db'))
+
+  const [x, w] = await Promise.all([openApp(context), openApp(context)])
+  const errors = (await Promise.all([h.open(x, { name: 'order.db', set: 'fail' }), h.open(w, { name: 'order.db', set: 'fail' })])).map(failed)
+  for (const error of errors) expect(error).toMatchObject({ code: 'MIGRATION_FAILED', fields: { details: { version: 6 } } })
+  const seen = await setup.evaluate(() => window.harness.ownerLockWatch)
+  // One tab took the lock and failed; it still held the lock when it said so, and the other never took it.
+  expect(seen.openings).toHaveLength(1)
+  expect(seen.heldAtFailure).toEqual([true])
+})
+
+test('a newer-code tab whose takeover failed does not hold the older tabs back, and same-code tabs take its error', async ({ context }) => {
+  const setup = await openApp(context)
+  ok(await h.open(setup, { name: 'defer.db', set: 'v2' }))
+  ok(await h.close(setup, 'defer.db'))
+  // The owner knows migration 6 but does not apply it; two tabs whose migration 6 fails and an older tab follow it.
+  const [owner, newer, newer2, older] = await Promise.all([openApp(context), openApp(context), openApp(context), openApp(context)])
+  ok(await h.open(owner, { name: 'defer.db', set: 'slow', options: { autoMigrate: false } }))
+  expect(ok(await h.open(newer, { name: 'defer.db', set: 'fail' }))).toMatchObject({ servedBy: 'another-tab', version: 5 })
+  ok(await h.open(newer2, { name: 'defer.db', set: 'fail' }))
+  ok(await h.open(older, { name: 'defer.db', set: 'v2', options: { ownerTimeoutMs: 20_000 } }))
+  ok(await h.exec(older, 'defer.db', `INSERT INTO notes (title) VALUES ('kept')`))
+
+  // The owner closes: a newer tab takes over, its upgrade to 6 fails and is undone; the older tab then serves.
+  await owner.close()
+  expect(await titles(older, 'defer.db')).toEqual(['kept'])
+  for (const tab of [newer, newer2]) expect(failed(await h.query(tab, 'defer.db', 'SELECT 1'))).toMatchObject({ code: 'MIGRATION_FAILED' })
+  const status = ok(await h.status(older, 'defer.db'))
+  expect(status).toMatchObject({ version: 5, tabs: { isOwner: true } })
+  // The failing upgrade ran once: one snapshot for it.
+  expect(status.snapshots.filter((s) => s.reason === 'upgrade' && s.toVersion === 6)).toHaveLength(1)
+})

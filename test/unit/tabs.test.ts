@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { serializeError } from '../../src/error-transfer'
-import { DatabaseClosedError, DatabaseLockedError, SqliteError } from '../../src/errors'
+import { DatabaseClosedError, DatabaseLockedError, InvalidOptionsError, MigrationFailedError, SqliteError } from '../../src/errors'
 import { CallDropped, CallScheduler } from '../../worker/call-scheduler'
+import { failureToTake, readyDecision, type FollowingTab } from '../../worker/follow-decision'
+import type { StoredHistory } from '../../worker/history'
 import { OwnerLink } from '../../worker/owner-link'
 import { ProgressRelay } from '../../worker/progress-relay'
+import { prepareMigrations } from '../../worker/runner'
 import type { TabMessage } from '../../worker/tab-channel'
 import { lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tab-transaction'
 
@@ -264,5 +267,47 @@ describe('ProgressRelay', () => {
     relay.receive('owner', 9, event(2), false) // a duplicate
     relay.receive('next-owner', 1, event(3), false)
     expect(seen).toEqual(['1', '2', '3'])
+  })
+})
+
+describe('follow decisions', () => {
+  const migrations = [
+    { version: 1, name: 'one', sql: 'CREATE TABLE a (x);' },
+    { version: 2, name: 'two', sql: 'CREATE TABLE b (x);' },
+  ]
+  const tab = async (overrides: Partial<FollowingTab> = {}): Promise<FollowingTab> => ({
+    database: 'app.db',
+    knows: 2,
+    prepared: await prepareMigrations(migrations),
+    acceptEdited: false,
+    restoreFrom: null,
+    joining: true,
+    ...overrides,
+  })
+  const ready = (history: StoredHistory, knows = 2) =>
+    ({ type: 'ready', from: 'owner', knows, version: history.version, opened: {} as never, history }) as const
+  const row = (version: number, name: string, checksum: string | null) => ({ version, name, checksum, appliedAt: '', durationMs: 0, baseline: false })
+
+  it('follows a matching history, refuses an edited or renamed one as a lone open does, waits out an older owner', async () => {
+    const prepared = await prepareMigrations(migrations)
+    const rows = [row(1, 'one', prepared.checksums.get(1)!), row(2, 'two', prepared.checksums.get(2)!)]
+    const history = { version: 2, hasTable: true, hasSchema: true, applied: rows }
+    expect(readyDecision(ready(history), await tab())).toEqual({ kind: 'follow' })
+    const edited = { ...history, applied: [rows[0]!, row(2, 'two', 'f'.repeat(64))] }
+    expect(readyDecision(ready(edited), await tab())).toMatchObject({ kind: 'refuse', error: { code: 'MIGRATION_EDITED' } })
+    expect(readyDecision(ready(edited), await tab({ acceptEdited: [2] }))).toEqual({ kind: 'follow' })
+    const renamed = { ...history, applied: [rows[0]!, { ...rows[1]!, name: 'deux' }] }
+    expect(readyDecision(ready(renamed), await tab())).toMatchObject({ kind: 'refuse', error: { code: 'HISTORY_MISMATCH' } })
+    expect(readyDecision(ready({ ...history, version: 3 }), await tab())).toMatchObject({ kind: 'refuse', tooNew: true })
+    expect(readyDecision(ready(history, 1), await tab())).toEqual({ kind: 'wait' })
+  })
+
+  it('a failed open’s error is taken by joining tabs with the same code, and by following ones only when it would recur', async () => {
+    const failedUpgrade = Object.create(MigrationFailedError.prototype) as MigrationFailedError
+    const ownOptions = new InvalidOptionsError('restoreFrom needs the database closed in every other tab')
+    expect(failureToTake(ownOptions, 2, { ...(await tab()), following: false })).toBe(ownOptions)
+    expect(failureToTake(ownOptions, 2, { ...(await tab({ joining: false })), following: true })).toBeNull()
+    expect(failureToTake(failedUpgrade, 2, { ...(await tab({ joining: false })), following: true })).toBe(failedUpgrade)
+    expect(failureToTake(failedUpgrade, 3, { ...(await tab()), following: false })).toBeNull()
   })
 })

@@ -208,6 +208,33 @@ const harness = {
           }
         }),
     ),
+  /** What `watchOwnerLock` saw: the tabs that took the owner lock, and at each failure whether it still held it. */
+  ownerLockWatch: { openings: [] as string[], heldAtFailure: [] as boolean[] },
+  /**
+   * Joins database `name`'s tabs as a silent observer (its tab lock, knowing version 0): records each tab that takes the
+   * owner lock (`opening`) and, when one announces a failed open, whether that tab still holds the lock; then takes
+   * the failure like a tab would (`failed-ack`). Messages are handled one after the other.
+   */
+  async watchOwnerLock(name: string) {
+    const lock = `sqlite-opfs-migrate:${name}`
+    await new Promise<void>((granted) => void navigator.locks.request(`${lock}:tab:0:observer`, () => (granted(), new Promise(() => {}))))
+    const holder = async () => (await navigator.locks.query()).held?.find((l) => l.name === lock)?.clientId
+    const channel = new BroadcastChannel(lock)
+    let opener: string | undefined
+    let queue = Promise.resolve()
+    channel.onmessage = ({ data }: MessageEvent<{ type: string; from: string }>) => {
+      queue = queue.then(async () => {
+        if (data.type === 'opening') {
+          harness.ownerLockWatch.openings.push(data.from)
+          opener = await holder()
+        } else if (data.type === 'failed') {
+          const current = await holder()
+          harness.ownerLockWatch.heldAtFailure.push(current !== undefined && current === opener)
+          channel.postMessage({ type: 'failed-ack', from: 'observer', to: data.from })
+        }
+      })
+    }
+  },
   releaseSnapshotStore() {
     storeHeld = false
   },
