@@ -201,6 +201,21 @@ describe('OwnerLink', () => {
     expect(calls().filter((c) => c.args[0] === 'INSERT b')).toHaveLength(1)
   })
 
+  it('each call carries the transaction its tab expects, read when it is sent (also when sent again)', () => {
+    const sent: TabMessage[] = []
+    let expected: string | null = null
+    const link = new OwnerLink({ tabId: 'me', post: (m) => sent.push(m), waitMs: 1000, database: 'app.db', expected: () => expected })
+    link.ownerReady('owner-1')
+    void link.call('exec', ['INSERT a'])
+    expected = 'owner-1#1'
+    link.ownerLost('owner-1')
+    link.ownerReady('owner-2')
+    expect(sent.filter((m) => m.type === 'call').map((m) => [m.to, (m as { tx: string | null }).tx])).toEqual([
+      ['owner-1', null],
+      ['owner-2', 'owner-1#1'],
+    ])
+  })
+
   it('a redirected call (the owner was letting go) waits for the next owner', () => {
     const { link, calls } = setup()
     link.ownerReady('owner-1')
