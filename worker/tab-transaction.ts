@@ -68,7 +68,13 @@ export class TabTransaction {
   }
 }
 
-/** How a statement text ends a transaction: `ROLLBACK` (not `ROLLBACK TO`), `COMMIT`/`END`, or not at all. */
+/**
+ * How a statement text ends a transaction: `ROLLBACK` (not `ROLLBACK TO`), `COMMIT`/`END`, or not at all (anything
+ * else, several statements included).
+ *
+ * @example
+ * transactionEnd('ROLLBACK;') // → 'rollback'
+ */
 export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
   const text = String(sql)
     .replace(/^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
