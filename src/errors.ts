@@ -230,6 +230,25 @@ export class TransactionOpenError extends SqliteOpfsMigrateError {
 }
 
 /**
+ * This tab's transaction was lost: it had one open (`exec('BEGIN')`, `SAVEPOINT`) when the tab that owned the database
+ * closed, crashed, was frozen or handed over to newer code, and that tab's connection rolled it back. Nothing of the
+ * transaction was committed, and nothing more of it will be: every call of this tab rejects with this error (nothing
+ * runs) until the tab ends the transaction. `exec('ROLLBACK')` is the acknowledgment: it resolves (there is nothing left
+ * to roll back) and the tab goes on normally. `exec('COMMIT')` (or `END`) rejects with this error, since nothing can be
+ * committed, and also ends it. Then start the transaction again from the beginning.
+ *
+ * @example
+ * try { await db.exec('INSERT INTO notes (title) VALUES (?)', [title]); await db.exec('COMMIT') } catch (e) {
+ *   if (e instanceof TransactionLostError) { await db.exec('ROLLBACK'); return retryWholeTransaction() }
+ *   throw e
+ * }
+ */
+export class TransactionLostError extends SqliteOpfsMigrateError {
+  override name = 'TransactionLostError'
+  override readonly code = 'TRANSACTION_LOST'
+}
+
+/**
  * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed, or its worker had to close
  * the connection after a restore failed, until the handle is opened again; the call did not run),
  * `WORKER_DIED` (this tab's worker died or was terminated; the call may or may not have run), or `OUTCOME_UNKNOWN`
@@ -386,6 +405,7 @@ export const errorClasses = {
   MigrationFailedError,
   SqliteError,
   TransactionOpenError,
+  TransactionLostError,
   DatabaseClosedError,
   InvalidDatabaseFileError,
   WriteNotSavedError,

@@ -7,6 +7,14 @@ interface Job {
   reject: (error: unknown) => void
 }
 
+/** Why a queued call of another tab was not run: the owner is stopping (the caller sends it to the next owner). */
+export class CallDropped extends Error {
+  constructor() {
+    super('the owner stopped before running this call')
+    this.name = 'CallDropped'
+  }
+}
+
 /**
  * Runs the owner's calls one at a time, for every tab, in arrival order, except that a tab that leaves a transaction
  * open (`exec('BEGIN')`) has the connection to itself until it commits or rolls back: calls of other tabs wait, so
@@ -23,6 +31,8 @@ export class CallScheduler {
   #running = false
   #holder: string | null = null
   #idle: (() => void)[] = []
+  /** Set by `stop()`: whose calls still run, and how a transaction of another tab is ended. */
+  #stopping: { keep: string; rollback: () => void } | null = null
 
   constructor(
     readonly inTransaction: () => boolean,
@@ -38,9 +48,25 @@ export class CallScheduler {
   /** Queues a call of `caller`; `onStart` runs just before it does. */
   submit<T>(caller: string, run: () => T | Promise<T>, onStart?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#stopping && caller !== this.#stopping.keep) return reject(new CallDropped())
       this.#queue.push({ caller, run, onStart, resolve: resolve as (value: unknown) => void, reject })
       this.#pump()
     })
+  }
+
+  /**
+   * Stops serving other tabs, so that stopping takes as long as the running call at most, plus `keep`'s own queued
+   * calls, whatever the queue holds: the other tabs' queued calls are dropped (they reject with `CallDropped`, to be
+   * sent to the next owner), a transaction another tab holds, now or once the running call ends, is rolled back at
+   * once (`rollback`), and `keep`'s calls run to the end. Resolves once nothing runs or waits.
+   */
+  stop(keep: string, rollback: () => void): Promise<void> {
+    this.#stopping = { keep, rollback }
+    const dropped = this.#queue.filter((job) => job.caller !== keep)
+    this.#queue = this.#queue.filter((job) => job.caller === keep)
+    for (const job of dropped) job.reject(new CallDropped())
+    this.#pump()
+    return this.idle()
   }
 
   /** Resolves once nothing is queued or running. */
@@ -65,6 +91,15 @@ export class CallScheduler {
 
   #pump(): void {
     if (this.#running) return
+    if (this.#stopping && this.#holder !== null && this.#holder !== this.#stopping.keep) {
+      // Its further calls would be dropped: waiting for its COMMIT would wait forever.
+      this.#holder = null
+      try {
+        this.#stopping.rollback()
+      } finally {
+        this.onHolderChange(null)
+      }
+    }
     const index = this.#holder === null ? 0 : this.#queue.findIndex((job) => job.caller === this.#holder)
     const job = index < 0 ? undefined : this.#queue.splice(index, 1)[0]
     if (!job) {

@@ -1,13 +1,17 @@
-import { deserializeError, serializeError } from '../src/error-transfer'
+import { deserializeError } from '../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../src/errors'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
 import { lockName } from '../src/worker-api'
 import { openHost, type AppMigrations } from './database-host'
+import { failureToTake, readyDecision, type FollowingTab } from './follow-decision'
 import { OwnerLink } from './owner-link'
 import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
+import { prepareMigrations, type PreparedMigrations } from './runner'
 import { TabChannel, type RemoteMethod, type TabMessage } from './tab-channel'
-import { connectedTabs, takeLock, tabLockName, type Release } from './tab-locks'
+import { FailureAnnouncement } from './failure-announcement'
+import { brokenLockName, connectedTabs, holdLock, takeLock, tabLockName, type Release } from './tab-locks'
+import { TabTransaction, type CallAnswer } from './tab-transaction'
 
 /** Where the page's calls go. */
 export interface CoordinatorEvents {
@@ -15,8 +19,6 @@ export interface CoordinatorEvents {
   versionChange(event: VersionChangeEvent): void
 }
 
-/** How long a failed owner waits for the waiting tabs to take its error before it lets go of the lock. */
-const FAILURE_ACK_MS = 1000
 /** Pause before queueing again after deferring ownership to a tab with newer migrations. */
 const DEFER_MS = 100
 
@@ -44,25 +46,39 @@ export class DatabaseCoordinator {
   #joined: { resolve: (opened: OpenResult) => void; reject: (error: unknown) => void } | null = null
   /** Ends the wait for another tab (`ownerTimeoutMs`); cleared once this tab opens the database itself. */
   #joinTimer: ReturnType<typeof setTimeout> | undefined
-  #acks = new Set<string>()
-  #onAck: (() => void) | null = null
+  readonly #failure: FailureAnnouncement
+  /** Lets go of the lock that marks this tab as one the database is unusable for (`brokenLockName`). */
+  #releaseBroken: Release = () => {}
   #versionChangeSent = false
   #opened: OpenResult | null = null
   /** Progress of this tab's open as owner, replayed to tabs that join while it runs. */
   #openEvents: { seq: number; event: ProgressEvent }[] = []
   #seq = 0
   readonly #progress: ProgressRelay
+  /** Where this tab's page holds a transaction open, if it does (see `tab-transaction.ts`). */
+  readonly #tx = new TabTransaction()
+  /** Counts this tab's ownerships, to name each one's session. */
+  #sessions = 0
 
   private constructor(
     readonly request: OpenRequest,
     readonly app: AppMigrations,
     readonly events: CoordinatorEvents,
     readonly releaseTab: Release,
+    /** This tab's migrations, checked and hashed: an owner's history is checked against them before following it. */
+    readonly prepared: PreparedMigrations,
   ) {
     this.knows = app.migrations.at(-1)?.version ?? 0
     this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
-    this.#link = new OwnerLink(request.tabId, (message) => this.#channel.post(message), request.ownerTimeoutMs, request.name)
+    this.#failure = new FailureAnnouncement(this.#channel, request.tabId, request.name)
+    this.#link = new OwnerLink({
+      tabId: request.tabId,
+      post: (message) => this.#channel.post(message),
+      waitMs: request.ownerTimeoutMs,
+      database: request.name,
+      expected: () => this.#tx.expected,
+    })
   }
 
   get tabId(): string {
@@ -76,9 +92,10 @@ export class DatabaseCoordinator {
     events: CoordinatorEvents,
   ): Promise<{ coordinator: DatabaseCoordinator; opened: OpenResult; tabLock: string }> {
     const knows = app.migrations.at(-1)?.version ?? 0
+    const prepared = await prepareMigrations(app.migrations, app)
     const tabLock = tabLockName(request.name, knows, request.tabId)
     const releaseTab = (await takeLock(tabLock, { ifAvailable: true })) ?? (() => {})
-    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab)
+    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab, prepared)
     try {
       return { coordinator, opened: await coordinator.#join(), tabLock }
     } catch (error) {
@@ -91,8 +108,14 @@ export class DatabaseCoordinator {
   async call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
     if (this.#role === 'closed') throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
     if (this.#broken) throw this.#broken
-    const result = this.#role === 'owner' && this.#owner ? await this.#owner.run(this.tabId, method, args) : await this.#link.call(method, args)
-    return method === 'status' ? this.#withTabs(result as Omit<DatabaseStatus, 'tabs'>) : result
+    const owner = this.#role === 'owner' ? this.#owner : null
+    const value = await this.#tx.track(method, args, () => (owner ? this.#runHere(owner, method, args) : this.#link.call(method, args)))
+    return method === 'status' ? this.#withTabs(value as Omit<DatabaseStatus, 'tabs'>) : value
+  }
+
+  /** Runs one of this page's calls on this tab's own ownership, expecting its transaction where it last was. */
+  #runHere(owner: OwnerRole, method: RemoteMethod, args: unknown[]): Promise<CallAnswer> {
+    return owner.run(this.tabId, method, args, { expect: this.#tx.expected })
   }
 
   /**
@@ -103,7 +126,10 @@ export class DatabaseCoordinator {
     await this.#handOver(null)
   }
 
-  /** Stops using the database; when this tab owns it, lets queued calls finish and hands it to the next tab. */
+  /**
+   * Stops using the database; when this tab owns it, lets this page's queued calls finish, sends the other tabs' queued
+   * calls to the next owner, and hands it over (see `OwnerRole.stop`).
+   */
   async close(): Promise<void> {
     if (this.#role === 'closed') return
     const owner = this.#role === 'owner' ? this.#owner : null
@@ -144,8 +170,8 @@ export class DatabaseCoordinator {
       async (release) => {
         if (!release) return
         if (this.#role === 'closed' || this.#broken || wait.signal.aborted) return release()
-        // A tab whose code knows newer migrations is waiting: let it have the database first.
-        if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows)) {
+        // A tab whose code knows newer migrations is waiting: let it have the database first (unless it cannot use it).
+        if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows && !tab.broken)) {
           release()
           setTimeout(() => this.#role !== 'closed' && !this.#broken && this.#queueForOwnership(), DEFER_MS)
           return
@@ -179,21 +205,31 @@ export class DatabaseCoordinator {
       this.#channel.post({ type: 'progress', from: this.tabId, seq, event })
     }
     let opened: Awaited<ReturnType<typeof openHost>>
+    // A failed open closes the file but keeps the lock until the failure is announced and the waiting tabs with the
+    // same code took it: released earlier, one of them would be granted the lock and run the same failing upgrade.
+    let opening = true
+    const releaseOnceOpen = (): void => {
+      if (!opening) release()
+    }
     try {
       // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
       const request = this.#opened ? { ...this.request, restoreFrom: null } : this.request
-      if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId)) {
-        release()
+      if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId))
         throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
-      }
-      opened = await openHost(request, this.app, emit, release)
+      opened = await openHost(request, this.app, emit, releaseOnceOpen)
     } catch (error) {
       if (!this.#isClosed()) this.#role = 'follower'
       if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
-      await this.#announceFailure(error)
+      try {
+        await this.#failure.announce(this.knows, error)
+      } finally {
+        release()
+      }
       throw error
     }
-    const owner = new OwnerRole(opened.host, this.#channel, this.tabId, () => this.#announce(null))
+    opening = false
+    const session = `${this.tabId}#${++this.#sessions}`
+    const owner = new OwnerRole({ host: opened.host, channel: this.#channel, tabId: this.tabId, session, announce: () => this.#announce(null) })
     this.#owner = owner
     this.#opened = opened.result
     if (this.#isClosed()) {
@@ -203,7 +239,7 @@ export class DatabaseCoordinator {
     this.#role = 'owner'
     this.#announce(opened.result)
     // Calls this tab's page made while no tab owned the database run here now.
-    this.#link.runWaiting((method, args) => owner.run(this.tabId, method, args))
+    this.#link.runWaiting((method, args) => this.#runHere(owner, method, args))
     void this.#handOverIfNewerTab()
     return opened.result
   }
@@ -214,25 +250,13 @@ export class DatabaseCoordinator {
     // At open the version is known; after a call that may have moved it, read it again.
     const version = opened?.version ?? this.#owner.host.file.version()
     const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
-    this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result })
-  }
-
-  /** Posts a failed open and gives the waiting tabs a moment to take it as theirs before the lock goes. */
-  async #announceFailure(error: unknown): Promise<void> {
-    const others = (await connectedTabs(this.request.name).catch(() => [])).filter((t) => t.tabId !== this.tabId)
-    if (others.length === 0) return
-    this.#acks.clear()
-    const acked = new Promise<void>((resolve) => {
-      this.#onAck = () => others.every((t) => this.#acks.has(t.tabId)) && resolve()
-      setTimeout(resolve, FAILURE_ACK_MS)
-    })
-    this.#channel.post({ type: 'failed', from: this.tabId, knows: this.knows, error: serializeError(error) })
-    await acked
-    this.#onAck = null
+    const history = this.#owner.history()
+    this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result, ...(history ? { history } : {}) })
   }
 
   async #handOverIfNewerTab(): Promise<void> {
-    const newest = Math.max(this.knows, ...(await connectedTabs(this.request.name)).map((t) => t.knows))
+    const tabs = (await connectedTabs(this.request.name)).filter((t) => !t.broken)
+    const newest = Math.max(this.knows, ...tabs.map((t) => t.knows))
     if (newest > this.knows) await this.#handOver(newest)
   }
 
@@ -284,8 +308,7 @@ export class DatabaseCoordinator {
       case 'failed':
         return this.#onFailed(message)
       case 'failed-ack':
-        this.#acks.add(message.from)
-        this.#onAck?.()
+        this.#failure.acked(message.from)
         return
       case 'progress':
         if (this.#role !== 'owner' && this.#role !== 'opening' && this.#role !== 'closed')
@@ -308,49 +331,35 @@ export class DatabaseCoordinator {
 
   #onReady(message: Extract<TabMessage, { type: 'ready' }>): void {
     if (this.#role === 'closed' || this.#role === 'owner' || this.#role === 'opening') return
-    if (message.version > this.knows) {
-      // The database is newer than this tab's code: refuse rather than show a schema it does not know.
-      const error = new DatabaseTooNewError(
-        `${this.request.name} is at version ${message.version}, newer than this tab's latest migration ${this.knows} (another tab upgraded it): reload`,
-        message.version,
-        this.knows,
-      )
-      this.#versionChange('database-newer', message.version)
-      if (this.#joined) this.#settleJoin(error)
-      else this.#break(error)
+    const decision = readyDecision(message, this.#asFollower())
+    if (decision.kind === 'wait') return
+    if (decision.kind === 'refuse') {
+      if (decision.tooNew) this.#versionChange('database-newer', message.version)
+      if (this.#joined) this.#settleJoin(decision.error)
+      else this.#break(decision.error)
       return
     }
-    // An owner with older code is about to hand over to this tab (it heard our hello): wait for the lock instead.
-    if (this.#joined && message.knows < this.knows) return
-    if (this.#joined && this.request.restoreFrom)
-      return this.#settleJoin(
-        new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; another tab has it open now, nothing was restored`),
-      )
     this.#link.ownerReady(message.from)
     if (this.#role === 'joining') this.#role = 'follower'
     const opened = message.to ? { ...message.opened, appliedNow: [], recoveredFrom: null } : message.opened
     this.#settleJoin(null, { ...opened, latestVersion: this.knows, servedBy: 'another-tab' })
   }
 
+  /** Another tab's open failed (it still holds the lock): take its error if this tab would only fail the same way. */
   #onFailed(message: Extract<TabMessage, { type: 'failed' }>): void {
-    if (this.#joined) {
-      const error = deserializeError(message.error)
-      // The same code would fail the same way: take the owner's error instead of running the upgrade again.
-      const tooNewForUs = error instanceof DatabaseTooNewError && error.databaseVersion > this.knows
-      if (tooNewForUs || message.knows === this.knows) {
-        this.#lockWait?.abort()
-        this.#settleJoin(
-          tooNewForUs
-            ? new DatabaseTooNewError(
-                `${this.request.name} is at version ${(error as DatabaseTooNewError).databaseVersion}, newer than this app's latest migration ${this.knows}`,
-                (error as DatabaseTooNewError).databaseVersion,
-                this.knows,
-              )
-            : error,
-        )
-      }
+    const following = this.#role === 'follower' && !this.#broken
+    const error = failureToTake(deserializeError(message.error), message.knows, { ...this.#asFollower(), following })
+    if (error) {
+      this.#lockWait?.abort()
+      if (this.#joined) this.#settleJoin(error)
+      else this.#break(error)
     }
     this.#channel.post({ type: 'failed-ack', from: this.tabId, to: message.from })
+  }
+
+  #asFollower(): FollowingTab {
+    const { name: database, acceptEditedMigrations: acceptEdited, restoreFrom } = this.request
+    return { database, knows: this.knows, prepared: this.prepared, acceptEdited, restoreFrom, joining: this.#joined !== null }
   }
 
   #settleJoin(error: unknown, opened?: OpenResult): void {
@@ -369,6 +378,9 @@ export class DatabaseCoordinator {
     this.#broken = error
     this.#lockWait?.abort()
     this.#link.rejectAll(error)
+    // This tab stays connected (its page gets `error`), but must not be waited for: a newer-code tab whose takeover
+    // failed would otherwise have the older tabs defer to it forever.
+    holdLock(brokenLockName(this.request.name, this.tabId), (release) => this.#role !== 'closed' && ((this.#releaseBroken = release), true))
   }
 
   #versionChange(reason: VersionChangeEvent['reason'], newVersion: number): void {
@@ -393,6 +405,7 @@ export class DatabaseCoordinator {
     this.#lockWait?.abort()
     this.#link.rejectAll(new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`))
     this.#channel.close()
+    this.#releaseBroken()
     this.releaseTab()
   }
 }

@@ -1,6 +1,7 @@
 import { deserializeError } from '../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError } from '../src/errors'
 import type { RemoteMethod, TabMessage } from './tab-channel'
+import type { CallAnswer } from './tab-transaction'
 
 /** Calls that only read: safe to run again at the next owner if the one running them died before answering. */
 const READ_ONLY = new Set<RemoteMethod>(['status', 'snapshots', 'exportDatabase', 'dryRun', 'integrityCheck', 'schema', 'exportSnapshot'])
@@ -8,7 +9,7 @@ const READ_ONLY = new Set<RemoteMethod>(['status', 'snapshots', 'exportDatabase'
 interface Pending {
   method: RemoteMethod
   args: unknown[]
-  resolve: (value: unknown) => void
+  resolve: (answer: CallAnswer) => void
   reject: (error: unknown) => void
   /** The owner it was sent to, or `null` while it waits for one. */
   sentTo: string | null
@@ -18,6 +19,17 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | null
 }
 
+/** Options of `OwnerLink`. */
+export interface OwnerLinkOptions {
+  tabId: string
+  post: (message: TabMessage) => void
+  /** How long a call waits while no tab owns the database. */
+  waitMs: number
+  database: string
+  /** The session in which this tab holds a transaction (see `TabTransaction`): sent with each call, when it is sent. */
+  expected?: () => string | null
+}
+
 /**
  * A follower tab's calls to the owner tab. A call is sent only to an owner that is ready; it waits (up to
  * `waitMs`) while there is none, e.g. during a failover. When an owner goes away, calls it never started are sent to
@@ -25,28 +37,36 @@ interface Pending {
  * (its changes may or may not have been committed), except read-only calls, which simply run again.
  *
  * @example
- * const link = new OwnerLink(tabId, (m) => channel.post(m), 60_000, 'app.db')
+ * const link = new OwnerLink({ tabId, post: (m) => channel.post(m), waitMs: 60_000, database: 'app.db' })
  * link.ownerReady(ownerId)
- * const rows = await link.call('query', ['SELECT 1'])
+ * const answer = await link.call('query', ['SELECT 1']) // { ok: true, value: [{ 1: 1 }], tx: null }
  */
 export class OwnerLink {
   #next = 1
   #calls = new Map<number, Pending>()
   #owner: string | null = null
 
-  constructor(
-    readonly tabId: string,
-    readonly post: (message: TabMessage) => void,
-    readonly waitMs: number,
-    readonly database: string,
-  ) {}
+  readonly tabId: string
+  readonly post: (message: TabMessage) => void
+  readonly waitMs: number
+  readonly database: string
+  readonly #expected: () => string | null
+
+  constructor(options: OwnerLinkOptions) {
+    this.tabId = options.tabId
+    this.post = options.post
+    this.waitMs = options.waitMs
+    this.database = options.database
+    this.#expected = options.expected ?? (() => null)
+  }
 
   /** The ready owner calls go to, or `null`. */
   get owner(): string | null {
     return this.#owner
   }
 
-  call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
+  /** Sends a call to the owner; resolves with its answer (a refusal or SQL error included), rejects if no owner answers. */
+  call(method: RemoteMethod, args: unknown[]): Promise<CallAnswer> {
     return new Promise((resolve, reject) => {
       const id = this.#next++
       const pending: Pending = { method, args, resolve, reject, sentTo: null, accepted: false, timer: null }
@@ -83,7 +103,7 @@ export class OwnerLink {
   }
 
   /** This tab became the owner: the calls waiting for one run here, through `run`, in the order they were made. */
-  runWaiting(run: (method: RemoteMethod, args: unknown[]) => Promise<unknown>): void {
+  runWaiting(run: (method: RemoteMethod, args: unknown[]) => Promise<CallAnswer>): void {
     this.#owner = null
     for (const [id, pending] of this.#calls) {
       if (pending.sentTo !== null) continue
@@ -102,8 +122,10 @@ export class OwnerLink {
       pending.sentTo = null
       if (this.#owner === message.from) this.#owner = null
       this.#dispatch(message.id, pending)
-    } else if (message.ok) this.#settle(message.id)?.resolve(message.value)
-    else this.#settle(message.id)?.reject(deserializeError(message.error))
+    } else {
+      const tx = 'tx' in message ? { tx: message.tx } : {}
+      this.#settle(message.id)?.resolve(message.ok ? { ok: true, value: message.value, ...tx } : { ok: false, error: deserializeError(message.error), ...tx })
+    }
   }
 
   /** Rejects every call (the tab is closing, or the database became unusable for it). */
@@ -126,7 +148,7 @@ export class OwnerLink {
     if (pending.timer !== null) clearTimeout(pending.timer)
     pending.timer = null
     pending.sentTo = this.#owner
-    this.post({ type: 'call', from: this.tabId, to: this.#owner, id, method: pending.method, args: pending.args })
+    this.post({ type: 'call', from: this.tabId, to: this.#owner, id, method: pending.method, args: pending.args, tx: this.#expected() })
   }
 
   #settle(id: number): Pending | undefined {

@@ -1,6 +1,7 @@
 import type { SerializedError } from '../src/error-transfer'
 import type { OpenResult, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
+import type { StoredHistory } from './history'
 
 /** Methods a follower tab forwards to the owner (everything but the connection's own `open`, `suspend` and `close`). */
 export type RemoteMethod = Exclude<keyof WorkerApi, 'open' | 'close' | 'suspend'>
@@ -14,19 +15,24 @@ export type TabMessage =
   | { type: 'hello'; from: string; knows: number }
   /** The sender holds the owner lock and is opening (or upgrading) the database. */
   | { type: 'opening'; from: string; knows: number }
-  /** The sender owns the database and serves calls. `opened` is what its own open did (for tabs that waited on it). */
-  | { type: 'ready'; from: string; to?: string; knows: number; version: number; opened: OpenResult }
+  /**
+   * The sender owns the database and serves calls. `opened` is what its own open did (for tabs that waited on it);
+   * `history` is the file's version and history, which a tab checks against its own migrations before it follows.
+   */
+  | { type: 'ready'; from: string; to?: string; knows: number; version: number; opened: OpenResult; history?: StoredHistory }
   /** The sender's open failed with `error`; tabs that waited on it with the same code take it as theirs. */
   | { type: 'failed'; from: string; knows: number; error: SerializedError }
   /** A waiting tab took the failure as its own and left the owner queue, so the failed owner can let go. */
   | { type: 'failed-ack'; from: string; to: string }
   /** The owner's progress; `seq` counts its events, so a replay to a tab that joined late (`to`) is not seen twice. */
   | { type: 'progress'; from: string; to?: string; seq: number; event: ProgressEvent }
-  | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: unknown[] }
+  /** `tx`: the ownership session in which the caller holds a transaction open (see `tab-transaction.ts`), or `null`. */
+  | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: unknown[]; tx: string | null }
   /** The owner started running call `id` (from now on its outcome is decided by the owner's file). */
   | { type: 'accepted'; from: string; to: string; id: number }
-  | { type: 'result'; from: string; to: string; id: number; ok: true; value: unknown }
-  | { type: 'result'; from: string; to: string; id: number; ok: false; error: SerializedError }
+  /** `tx`: where the caller holds a transaction after the call (`CallAnswer.tx`; absent: unchanged). */
+  | { type: 'result'; from: string; to: string; id: number; ok: true; value: unknown; tx?: string | null }
+  | { type: 'result'; from: string; to: string; id: number; ok: false; error: SerializedError; tx?: string | null }
   /** The owner is letting go and did not run call `id`: send it to the next owner. */
   | { type: 'redirect'; from: string; to: string; id: number }
   /** A tab whose code knows `newVersion` takes over; tabs that know less should tell their user to reload. */

@@ -12,11 +12,19 @@ export type Release = () => void
 /** Name of the lock a tab's worker holds while it lives: `sqlite-opfs-migrate:<db>:tab:<knows>:<tabId>`. */
 export const tabLockName = (database: string, knows: number, tabId: string): string => `${lockName(database)}:tab:${knows}:${tabId}`
 
+/**
+ * Name of the lock a tab's worker takes when the database became unusable for it (a takeover that failed, a database
+ * too new for its code): the tab stays connected (its page still gets the typed error), but no tab waits for it.
+ */
+export const brokenLockName = (database: string, tabId: string): string => `${lockName(database)}:broken:${tabId}`
+
 /** A tab connected to a database, from the lock registry. */
 export interface ConnectedTab {
   tabId: string
   /** Latest migration version its code knows. */
   knows: number
+  /** The database is unusable for it (`brokenLockName`): it will never own it, so no tab defers to it. */
+  broken: boolean
 }
 
 /**
@@ -41,14 +49,29 @@ export function takeLock(name: string, options: { ifAvailable?: boolean; signal?
   })
 }
 
+/**
+ * Takes lock `name` in the background, if free, and gives its release to `keep`, which returns `false` when the lock
+ * is no longer wanted (then it is let go at once).
+ *
+ * @example
+ * holdLock(brokenLockName('app.db', tabId), (release) => ((releaseLater = release), true))
+ */
+export function holdLock(name: string, keep: (release: Release) => boolean): void {
+  void takeLock(name, { ifAvailable: true }).then(
+    (release) => release && !keep(release) && release(),
+    () => {},
+  )
+}
+
 /** The tabs whose workers are connected to `database` right now (every tab, owner included). */
 export async function connectedTabs(database: string): Promise<ConnectedTab[]> {
   const prefix = `${lockName(database)}:tab:`
   const { held = [] } = await navigator.locks.query()
+  const broken = new Set(held.map(({ name }) => name))
   return held.flatMap(({ name }) => {
     if (!name?.startsWith(prefix)) return []
     const [knows, tabId] = name.slice(prefix.length).split(':')
-    return tabId ? [{ tabId, knows: Number(knows) }] : []
+    return tabId ? [{ tabId, knows: Number(knows), broken: broken.has(brokenLockName(database, tabId)) }] : []
   })
 }
 

@@ -34,7 +34,8 @@ export function ok<T>(result: { ok: true; value: T } | { ok: false; error: unkno
 
 /** Unwraps a harness failure. */
 export function failed(result: { ok: boolean; error?: unknown; value?: unknown }) {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`)
+  if (result.ok)
+    throw new Error(`expected a failure, got ${JSON.stringify(result.value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`)
   return result.error as {
     isLibraryError: boolean
     className: string

@@ -240,3 +240,142 @@ test('an older tab following a newer one is told when that tab’s migrate() mov
   expect(failed(await h.query(old, 'later.db', 'SELECT 1'))).toMatchObject({ className: 'DatabaseTooNewError', fields: { databaseVersion: 5 } })
   expect(ok(await h.query(newer, 'later.db', 'SELECT name FROM tags'))).toEqual([{ name: 'from' }])
 })
+
+test('a transaction that spans an owner change is never committed in part: TRANSACTION_LOST until the tab ends it', async ({ context }) => {
+  const [a, b, c] = await Promise.all([openApp(context), openApp(context), openApp(context)])
+  for (const tab of [a, b, c]) ok(await h.open(tab, { name: 'lost.db', set: 'v2' }))
+  const batch = (page: Page, titles: string[]) =>
+    page.evaluate(([list]) => window.harness.batch('lost.db', list.map((t) => ({ sql: 'INSERT INTO notes (title) VALUES (?)', params: [t] }))), [titles] as const)
+  const insert = (page: Page, title: string) => h.exec(page, 'lost.db', 'INSERT INTO notes (title) VALUES (?)', [title])
+  const isLost = (result: { ok: boolean; error?: unknown; value?: unknown }) =>
+    expect(failed(result)).toMatchObject({ isLibraryError: true, className: 'TransactionLostError', code: 'TRANSACTION_LOST' })
+
+  // Follower b is inside a transaction when the owner's page closes: its connection rolls b's transaction back.
+  ok(await h.exec(b, 'lost.db', 'BEGIN'))
+  ok(await insert(b, 'x1'))
+  await a.close()
+  isLost(await insert(b, 'x2'))
+  isLost(await batch(b, ['x3', 'x4']))
+  isLost(await h.query(b, 'lost.db', 'SELECT 1'))
+  // COMMIT cannot commit anything: it rejects too, and ends the transaction.
+  isLost(await h.exec(b, 'lost.db', 'COMMIT'))
+  ok(await insert(b, 'b after commit'))
+  expect(await titles(c, 'lost.db')).toEqual(['b after commit'])
+
+  // The owner's own page is inside a transaction when it is frozen and hands over.
+  const bOwns = ok(await h.status(b, 'lost.db')).tabs.isOwner
+  const [owner, follower] = bOwns ? [b, c] : [c, b]
+  ok(await h.exec(owner, 'lost.db', 'BEGIN'))
+  ok(await insert(owner, 'o1'))
+  await owner.evaluate(() => document.dispatchEvent(new Event('freeze')))
+  await expect.poll(async () => ok(await h.status(follower, 'lost.db')).tabs.isOwner).toBe(true)
+  isLost(await insert(owner, 'o2'))
+  // ROLLBACK is the acknowledgment: it resolves, and the tab goes on normally.
+  ok(await h.exec(owner, 'lost.db', 'ROLLBACK'))
+  ok(await insert(owner, 'o3'))
+
+  // The owner crashes while the other tab is inside a transaction; that tab becomes the owner itself.
+  ok(await h.exec(owner, 'lost.db', 'BEGIN'))
+  ok(await insert(owner, 'c1'))
+  await follower.evaluate(() => window.harness.terminate('lost.db'))
+  isLost(await insert(owner, 'c2'))
+  isLost(await batch(owner, ['c3', 'c4']))
+  ok(await h.exec(owner, 'lost.db', 'ROLLBACK'))
+  expect(ok(await h.status(owner, 'lost.db')).tabs.isOwner).toBe(true)
+  ok(await batch(owner, ['c5', 'c6']))
+  expect(await titles(owner, 'lost.db')).toEqual(['b after commit', 'c5', 'c6', 'o3'])
+  expect(ok(await h.query(owner, 'lost.db', 'PRAGMA quick_check'))).toEqual([{ quick_check: 'ok' }])
+})
+
+for (const how of ['close', 'freeze'] as const) {
+  test(`an owner that stops (${how}) while a follower's BEGIN waits behind an awaiting call ends, and every call settles`, async ({ context }) => {
+    const [a, b] = await Promise.all([openApp(context), openApp(context)])
+    ok(await h.open(a, { name: 'stop.db', set: 'v2' }))
+    ok(await h.open(b, { name: 'stop.db', set: 'v2' }))
+    const seen = () => a.evaluate(() => window.harness.faults)
+    ok(await h.query(a, 'stop.db', `SELECT watch_calls('stop.db')`))
+
+    // b's status() runs at the owner and waits for IndexedDB, which the test holds; b's BEGIN queues behind it.
+    ok(await a.evaluate(() => window.harness.holdSnapshotStore()))
+    const statusB = h.status(b, 'stop.db')
+    await expect.poll(seen).toContain('call status')
+    const beginB = h.exec(b, 'stop.db', 'BEGIN')
+    await expect.poll(seen).toContain('call exec BEGIN')
+    // The owner's own page queues a write behind b's BEGIN, then the owner stops.
+    const insertA = h.exec(a, 'stop.db', `INSERT INTO notes (title) VALUES ('a')`)
+    const stopping = how === 'close' ? h.close(a, 'stop.db') : a.evaluate(() => document.dispatchEvent(new Event('freeze')))
+    await a.evaluate(() => window.harness.releaseSnapshotStore())
+
+    // Stopping ends; every call settles; b's BEGIN ran once, at the next owner, and its transaction works there.
+    if (how === 'close') ok(await (stopping as ReturnType<typeof h.close>))
+    else await stopping
+    expect(ok(await statusB).version).toBe(5)
+    ok(await insertA)
+    ok(await beginB)
+    await expect.poll(async () => ok(await h.status(b, 'stop.db')).tabs.isOwner).toBe(true)
+    ok(await h.exec(b, 'stop.db', `INSERT INTO notes (title) VALUES ('b')`))
+    ok(await h.exec(b, 'stop.db', 'COMMIT'))
+    expect(await titles(b, 'stop.db')).toEqual(['a', 'b'])
+    if (how === 'freeze') expect(await titles(a, 'stop.db')).toEqual(['a', 'b'])
+  })
+}
+
+test('a tab whose applied migration was edited or renamed is refused when it joins an owner, as a lone open is', async ({ context }) => {
+  const [owner, edited, renamed] = await Promise.all([openApp(context), openApp(context), openApp(context)])
+  ok(await h.open(owner, { name: 'joined.db', set: 'v2' }))
+  ok(await h.exec(owner, 'joined.db', `INSERT INTO notes (title) VALUES ('kept')`))
+
+  const editedError = failed(await h.open(edited, { name: 'joined.db', set: 'edited' }))
+  expect(editedError).toMatchObject({ className: 'MigrationEditedError', code: 'MIGRATION_EDITED', fields: { version: 3, migrationName: 'add_done' } })
+  const renamedError = failed(await h.open(renamed, { name: 'joined.db', set: 'renamed' }))
+  expect(renamedError).toMatchObject({ className: 'HistoryMismatchError', code: 'HISTORY_MISMATCH', fields: { version: 3 } })
+  expect(renamedError.message).toContain('add_done_renamed')
+  // Accepting the edit works as it does for a lone open; the owner was never disturbed.
+  expect(ok(await h.open(edited, { name: 'joined.db', set: 'edited', options: { acceptEditedMigrations: [3] } }))).toMatchObject({
+    servedBy: 'another-tab',
+  })
+  expect(await titles(edited, 'joined.db')).toEqual(['kept'])
+
+  // The errors are exactly a lone open's.
+  ok(await h.close(owner, 'joined.db'))
+  ok(await h.close(edited, 'joined.db'))
+  expect(failed(await h.open(renamed, { name: 'joined.db', set: 'renamed' })).message).toBe(renamedError.message)
+  expect(failed(await h.open(owner, { name: 'joined.db', set: 'edited' })).message).toBe(editedError.message)
+})
+
+test('a failed owner keeps the database until the waiting tabs took its error: nobody runs the failing upgrade again', async ({ context }) => {
+  const setup = await openApp(context)
+  ok(await h.open(setup, { name: 'order.db', set: 'v2' }))
+  ok(await h.close(setup, 'order.db'))
+  await setup.evaluate(() => window.harness.watchOwnerLock('order.db'))
+
+  const [x, w] = await Promise.all([openApp(context), openApp(context)])
+  const errors = (await Promise.all([h.open(x, { name: 'order.db', set: 'fail' }), h.open(w, { name: 'order.db', set: 'fail' })])).map(failed)
+  for (const error of errors) expect(error).toMatchObject({ code: 'MIGRATION_FAILED', fields: { details: { version: 6 } } })
+  const seen = await setup.evaluate(() => window.harness.ownerLockWatch)
+  // One tab took the lock and failed; it still held the lock when it said so, and the other never took it.
+  expect(seen.openings).toHaveLength(1)
+  expect(seen.heldAtFailure).toEqual([true])
+})
+
+test('a newer-code tab whose takeover failed does not hold the older tabs back, and same-code tabs take its error', async ({ context }) => {
+  const setup = await openApp(context)
+  ok(await h.open(setup, { name: 'defer.db', set: 'v2' }))
+  ok(await h.close(setup, 'defer.db'))
+  // The owner knows migration 6 but does not apply it; two tabs whose migration 6 fails and an older tab follow it.
+  const [owner, newer, newer2, older] = await Promise.all([openApp(context), openApp(context), openApp(context), openApp(context)])
+  ok(await h.open(owner, { name: 'defer.db', set: 'slow', options: { autoMigrate: false } }))
+  expect(ok(await h.open(newer, { name: 'defer.db', set: 'fail' }))).toMatchObject({ servedBy: 'another-tab', version: 5 })
+  ok(await h.open(newer2, { name: 'defer.db', set: 'fail' }))
+  ok(await h.open(older, { name: 'defer.db', set: 'v2', options: { ownerTimeoutMs: 20_000 } }))
+  ok(await h.exec(older, 'defer.db', `INSERT INTO notes (title) VALUES ('kept')`))
+
+  // The owner closes: a newer tab takes over, its upgrade to 6 fails and is undone; the older tab then serves.
+  await owner.close()
+  expect(await titles(older, 'defer.db')).toEqual(['kept'])
+  for (const tab of [newer, newer2]) expect(failed(await h.query(tab, 'defer.db', 'SELECT 1'))).toMatchObject({ code: 'MIGRATION_FAILED' })
+  const status = ok(await h.status(older, 'defer.db'))
+  expect(status).toMatchObject({ version: 5, tabs: { isOwner: true } })
+  // The failing upgrade ran once: one snapshot for it.
+  expect(status.snapshots.filter((s) => s.reason === 'upgrade' && s.toVersion === 6)).toHaveLength(1)
+})

@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { serializeError } from '../../src/error-transfer'
-import { DatabaseClosedError, DatabaseLockedError, SqliteError } from '../../src/errors'
-import { CallScheduler } from '../../worker/call-scheduler'
+import { DatabaseClosedError, DatabaseLockedError, InvalidOptionsError, MigrationFailedError, SqliteError } from '../../src/errors'
+import { CallDropped, CallScheduler } from '../../worker/call-scheduler'
+import { failureToTake, readyDecision, type FollowingTab } from '../../worker/follow-decision'
+import type { StoredHistory } from '../../worker/history'
 import { OwnerLink } from '../../worker/owner-link'
 import { ProgressRelay } from '../../worker/progress-relay'
+import { prepareMigrations } from '../../worker/runner'
 import type { TabMessage } from '../../worker/tab-channel'
+import { lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tab-transaction'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -68,12 +72,71 @@ describe('CallScheduler', () => {
   })
 })
 
+describe('CallScheduler.stop', () => {
+  it('drops the other tabs’ queued calls, rolls back a transaction one of them began meanwhile, runs its own, and goes idle', async () => {
+    let open = false
+    let release!: () => void
+    const scheduler = new CallScheduler(() => open)
+    const log: string[] = []
+    // An owner call that awaits (a snapshot, say) runs; tab b's BEGIN and the owner's own write queue behind it.
+    const awaiting = scheduler.submit('b', () => new Promise<void>((resolve) => (release = resolve)))
+    const begin = scheduler.submit('c', () => ((open = true), log.push('c BEGIN')))
+    const own = scheduler.submit('owner', () => log.push('owner INSERT'))
+    const stopped = scheduler.stop('owner', () => ((open = false), log.push('rollback')))
+    await expect(begin).rejects.toBeInstanceOf(CallDropped)
+    await expect(scheduler.submit('c', () => log.push('late'))).rejects.toBeInstanceOf(CallDropped)
+    release()
+    await awaiting
+    await own
+    await stopped
+    expect(log).toEqual(['owner INSERT'])
+  })
+
+  it('rolls back a transaction another tab holds, then lets the owner’s own calls run', async () => {
+    let open = false
+    const scheduler = new CallScheduler(() => open)
+    await scheduler.submit('b', () => (open = true))
+    const own = scheduler.submit('owner', () => 'ran after the rollback')
+    await scheduler.stop('owner', () => (open = false))
+    expect(await own).toBe('ran after the rollback')
+    expect(scheduler.holder).toBeNull()
+  })
+})
+
+describe('TabTransaction', () => {
+  it('follows the answers: a transaction is expected where the last answer said it is held', () => {
+    const tx = new TabTransaction()
+    tx.update('owner#1')
+    expect(tx.expected).toBe('owner#1')
+    tx.update(undefined) // a refused call changes nothing
+    expect(tx.expected).toBe('owner#1')
+    tx.update(null)
+    expect(tx.expected).toBeNull()
+    tx.outcomeUnknown('exec', ['INSERT INTO t VALUES (1)'])
+    expect(tx.expected).toBeNull()
+    tx.outcomeUnknown('exec', ['begin immediate'])
+    expect(tx.expected).not.toBeNull()
+  })
+
+  it('a lost transaction: ROLLBACK resolves and ends it, COMMIT rejects and ends it, anything else rejects', () => {
+    expect(transactionEnd(' -- done\nROLLBACK TRANSACTION;')).toBe('rollback')
+    expect(transactionEnd('ROLLBACK TO sp')).toBeNull()
+    expect(transactionEnd('end')).toBe('commit')
+    expect(transactionEnd('COMMIT; BEGIN')).toBeNull()
+    expect(lostTransactionAnswer('exec', ['ROLLBACK'], 'app.db')).toMatchObject({ ok: true, tx: null })
+    expect(lostTransactionAnswer('exec', ['COMMIT'], 'app.db')).toMatchObject({ ok: false, tx: null, error: { code: 'TRANSACTION_LOST' } })
+    const refused = lostTransactionAnswer('batch', [[]], 'app.db')
+    expect(refused).toMatchObject({ ok: false, error: { code: 'TRANSACTION_LOST' } })
+    expect('tx' in refused).toBe(false)
+  })
+})
+
 describe('OwnerLink', () => {
   afterEach(() => vi.useRealTimers())
 
   const setup = (waitMs = 1000) => {
     const sent: TabMessage[] = []
-    const link = new OwnerLink('me', (m) => sent.push(m), waitMs, 'app.db')
+    const link = new OwnerLink({ tabId: 'me', post: (m) => sent.push(m), waitMs, database: 'app.db' })
     const calls = () => sent.filter((m): m is Extract<TabMessage, { type: 'call' }> => m.type === 'call')
     return { link, sent, calls }
   }
@@ -90,7 +153,7 @@ describe('OwnerLink', () => {
     ])
   })
 
-  it('resolves with results and rejects with the owner’s error, class and fields intact', async () => {
+  it('resolves with the owner’s answer: results, and errors with class and fields intact', async () => {
     const { link, calls } = setup()
     link.ownerReady('owner-1')
     const ok = link.call('query', ['SELECT 1'])
@@ -98,8 +161,9 @@ describe('OwnerLink', () => {
     const [q, e] = calls()
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: q!.id, ok: true, value: [{ one: 1 }] })
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: e!.id, ok: false, error: serializeError(new SqliteError('syntax', 1, 'nope')) })
-    expect(await ok).toEqual([{ one: 1 }])
-    const error = await bad.catch((x: unknown) => x)
+    expect(await ok).toEqual({ ok: true, value: [{ one: 1 }] })
+    const answer = await bad
+    const error = answer.ok ? null : answer.error
     expect(error).toBeInstanceOf(SqliteError)
     expect(error).toMatchObject({ code: 'SQLITE_ERROR', sqliteCode: 1, sql: 'nope' })
   })
@@ -110,7 +174,7 @@ describe('OwnerLink', () => {
     const pending = link.call('query', ['SELECT 1'])
     link.receive({ type: 'result', from: 'impostor', to: 'me', id: calls()[0]!.id, ok: true, value: 'wrong' })
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: calls()[0]!.id, ok: true, value: 'right' })
-    expect(await pending).toBe('right')
+    expect(await pending).toEqual({ ok: true, value: 'right' })
   })
 
   it('when the owner is lost: unstarted calls go to the next owner once, a started write is OUTCOME_UNKNOWN, a started read runs again', async () => {
@@ -131,10 +195,25 @@ describe('OwnerLink', () => {
     const resent = calls().filter((c) => c.to === 'owner-2')
     expect(resent.map((c) => c.args)).toEqual([['INSERT a'], []])
     for (const c of resent) link.receive({ type: 'result', from: 'owner-2', to: 'me', id: c.id, ok: true, value: c.method })
-    expect(await unstarted).toBe('exec')
-    expect(await startedRead).toBe('status')
+    expect(await unstarted).toMatchObject({ value: 'exec' })
+    expect(await startedRead).toMatchObject({ value: 'status' })
     // Nothing was sent twice to the same owner, and the started write was never resent.
     expect(calls().filter((c) => c.args[0] === 'INSERT b')).toHaveLength(1)
+  })
+
+  it('each call carries the transaction its tab expects, read when it is sent (also when sent again)', () => {
+    const sent: TabMessage[] = []
+    let expected: string | null = null
+    const link = new OwnerLink({ tabId: 'me', post: (m) => sent.push(m), waitMs: 1000, database: 'app.db', expected: () => expected })
+    link.ownerReady('owner-1')
+    void link.call('exec', ['INSERT a'])
+    expected = 'owner-1#1'
+    link.ownerLost('owner-1')
+    link.ownerReady('owner-2')
+    expect(sent.filter((m) => m.type === 'call').map((m) => [m.to, (m as { tx: string | null }).tx])).toEqual([
+      ['owner-1', null],
+      ['owner-2', 'owner-1#1'],
+    ])
   })
 
   it('a redirected call (the owner was letting go) waits for the next owner', () => {
@@ -174,8 +253,8 @@ describe('OwnerLink', () => {
   it('runWaiting runs the calls that were waiting here, once this tab became the owner', async () => {
     const { link, calls } = setup()
     const waiting = link.call('exec', ['INSERT'])
-    link.runWaiting(async (method, args) => `${method} ${String(args[0])} ran here`)
-    expect(await waiting).toBe('exec INSERT ran here')
+    link.runWaiting(async (method, args) => ({ ok: true, value: `${method} ${String(args[0])} ran here` }))
+    expect(await waiting).toEqual({ ok: true, value: 'exec INSERT ran here' })
     expect(calls()).toEqual([])
   })
 })
@@ -203,5 +282,47 @@ describe('ProgressRelay', () => {
     relay.receive('owner', 9, event(2), false) // a duplicate
     relay.receive('next-owner', 1, event(3), false)
     expect(seen).toEqual(['1', '2', '3'])
+  })
+})
+
+describe('follow decisions', () => {
+  const migrations = [
+    { version: 1, name: 'one', sql: 'CREATE TABLE a (x);' },
+    { version: 2, name: 'two', sql: 'CREATE TABLE b (x);' },
+  ]
+  const tab = async (overrides: Partial<FollowingTab> = {}): Promise<FollowingTab> => ({
+    database: 'app.db',
+    knows: 2,
+    prepared: await prepareMigrations(migrations),
+    acceptEdited: false,
+    restoreFrom: null,
+    joining: true,
+    ...overrides,
+  })
+  const ready = (history: StoredHistory, knows = 2) =>
+    ({ type: 'ready', from: 'owner', knows, version: history.version, opened: {} as never, history }) as const
+  const row = (version: number, name: string, checksum: string | null) => ({ version, name, checksum, appliedAt: '', durationMs: 0, baseline: false })
+
+  it('follows a matching history, refuses an edited or renamed one as a lone open does, waits out an older owner', async () => {
+    const prepared = await prepareMigrations(migrations)
+    const rows = [row(1, 'one', prepared.checksums.get(1)!), row(2, 'two', prepared.checksums.get(2)!)]
+    const history = { version: 2, hasTable: true, hasSchema: true, applied: rows }
+    expect(readyDecision(ready(history), await tab())).toEqual({ kind: 'follow' })
+    const edited = { ...history, applied: [rows[0]!, row(2, 'two', 'f'.repeat(64))] }
+    expect(readyDecision(ready(edited), await tab())).toMatchObject({ kind: 'refuse', error: { code: 'MIGRATION_EDITED' } })
+    expect(readyDecision(ready(edited), await tab({ acceptEdited: [2] }))).toEqual({ kind: 'follow' })
+    const renamed = { ...history, applied: [rows[0]!, { ...rows[1]!, name: 'deux' }] }
+    expect(readyDecision(ready(renamed), await tab())).toMatchObject({ kind: 'refuse', error: { code: 'HISTORY_MISMATCH' } })
+    expect(readyDecision(ready({ ...history, version: 3 }), await tab())).toMatchObject({ kind: 'refuse', tooNew: true })
+    expect(readyDecision(ready(history, 1), await tab())).toEqual({ kind: 'wait' })
+  })
+
+  it('a failed open’s error is taken by joining tabs with the same code, and by following ones only when it would recur', async () => {
+    const failedUpgrade = Object.create(MigrationFailedError.prototype) as MigrationFailedError
+    const ownOptions = new InvalidOptionsError('restoreFrom needs the database closed in every other tab')
+    expect(failureToTake(ownOptions, 2, { ...(await tab()), following: false })).toBe(ownOptions)
+    expect(failureToTake(ownOptions, 2, { ...(await tab({ joining: false })), following: true })).toBeNull()
+    expect(failureToTake(failedUpgrade, 2, { ...(await tab({ joining: false })), following: true })).toBe(failedUpgrade)
+    expect(failureToTake(failedUpgrade, 3, { ...(await tab()), following: false })).toBeNull()
   })
 })

@@ -25,6 +25,8 @@ const versionChanges: VersionChangeEvent[] = []
 /** Fault points reached by workers of this browser context (see fault-points.ts), and the workers to kill there. */
 const faults: string[] = []
 const killAtFault = new Set<Worker>()
+/** Whether `holdSnapshotStore()` keeps its IndexedDB transaction alive. */
+let storeHeld = false
 new BroadcastChannel(FAULT_CHANNEL).onmessage = (event: MessageEvent<{ point: string }>) => {
   faults.push(event.data.point)
   for (const worker of killAtFault) worker.terminate()
@@ -230,6 +232,65 @@ const harness = {
         idb.close()
       }
     }),
+  /**
+   * Holds a read-write transaction on the library's IndexedDB store (kept alive request after request) until
+   * `releaseSnapshotStore()`: every owner call that reads or writes snapshots (status, snapshot, migrate, import…)
+   * then waits, deterministically, for as long as the test wants. Resolves once the transaction is active.
+   */
+  holdSnapshotStore: () =>
+    attempt(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.open('sqlite-opfs-migrate')
+          request.onerror = () => reject(request.error)
+          request.onsuccess = () => {
+            const idb = request.result
+            idb.onversionchange = () => idb.close()
+            const store = idb.transaction('snapshots', 'readwrite').objectStore('snapshots')
+            let first = true
+            const spin = (): void => {
+              store.get('no such key').onsuccess = () => {
+                if (first) resolve()
+                first = false
+                if (storeHeld) spin()
+                else idb.close()
+              }
+            }
+            storeHeld = true
+            spin()
+          }
+        }),
+    ),
+  /** What `watchOwnerLock` saw: the tabs that took the owner lock, and at each failure whether it still held it. */
+  ownerLockWatch: { openings: [] as string[], heldAtFailure: [] as boolean[] },
+  /**
+   * Joins database `name`'s tabs as a silent observer (its tab lock, knowing version 0): records each tab that takes the
+   * owner lock (`opening`) and, when one announces a failed open, whether that tab still holds the lock; then takes
+   * the failure like a tab would (`failed-ack`). Messages are handled one after the other.
+   */
+  async watchOwnerLock(name: string) {
+    const lock = `sqlite-opfs-migrate:${name}`
+    await new Promise<void>((granted) => void navigator.locks.request(`${lock}:tab:0:observer`, () => (granted(), new Promise(() => {}))))
+    const holder = async () => (await navigator.locks.query()).held?.find((l) => l.name === lock)?.clientId
+    const channel = new BroadcastChannel(lock)
+    let opener: string | undefined
+    let queue = Promise.resolve()
+    channel.onmessage = ({ data }: MessageEvent<{ type: string; from: string }>) => {
+      queue = queue.then(async () => {
+        if (data.type === 'opening') {
+          harness.ownerLockWatch.openings.push(data.from)
+          opener = await holder()
+        } else if (data.type === 'failed') {
+          const current = await holder()
+          harness.ownerLockWatch.heldAtFailure.push(current !== undefined && current === opener)
+          channel.postMessage({ type: 'failed-ack', from: 'observer', to: data.from })
+        }
+      })
+    }
+  },
+  releaseSnapshotStore() {
+    storeHeld = false
+  },
   terminate(name: string) {
     workers.get(name)?.terminate()
   },

@@ -1,5 +1,5 @@
 import { serveDatabase } from 'sqlite-opfs-migrate/worker'
-import { faultInjector, FAULT_POINTS, type FaultPoint } from './fault-points'
+import { FAULT_CHANNEL, faultInjector, FAULT_POINTS, type FaultPoint } from './fault-points'
 import { migrationSets } from './migration-sets'
 
 const params = new URL(self.location.href).searchParams
@@ -48,6 +48,13 @@ const faultAt = params.get('faultAt')
 if (faultAt && !(faultAt in FAULT_POINTS)) throw new Error(`unknown fault point ${faultAt}`)
 // `faultAt`: stall at that moment of the upgrade and announce it, so the page can kill this worker there.
 const faults = faultInjector(faultAt as FaultPoint | null, params.has('faultPauseMs') ? Number(params.get('faultPauseMs')) : undefined)
+function watchCalls(name: string): boolean {
+  const announce = new BroadcastChannel(FAULT_CHANNEL)
+  new BroadcastChannel(`sqlite-opfs-migrate:${name}`).onmessage = ({ data }: MessageEvent<{ type: string; method?: string; args?: unknown[] }>) => {
+    if (data.type === 'call') announce.postMessage({ point: `call ${data.method} ${String(data.args?.[0] ?? '')}`.trim() })
+  }
+  return true
+}
 serveDatabase({
   migrations: set,
   // `baseline`: adopt a database made without this library (a version, or `user_version`).
@@ -56,6 +63,9 @@ serveDatabase({
     fault_point: { fn: (id) => faults.faultPoint(id), arity: 1 },
     arm_save_failure: { fn: () => Number((failNextSave = true)), arity: 0 },
     arm_idb_failure: { fn: (method, head) => armIdbFailure(method, head), arity: 2 },
+    // `SELECT watch_calls('app.db')` (on the owner): announces on the fault channel each call another tab sends to the
+    // database (`call <method> <first argument>`), after this worker's own channel, created earlier, has taken it in.
+    watch_calls: { fn: (name) => Number(watchCalls(String(name))), arity: 1 },
   },
   onProgress: faults.onProgress,
 })
