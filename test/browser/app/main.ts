@@ -25,6 +25,9 @@ const versionChanges: VersionChangeEvent[] = []
 /** Fault points reached by workers of this browser context (see fault-points.ts), and the workers to kill there. */
 const faults: string[] = []
 const killAtFault = new Set<Worker>()
+/** `insertMany`'s outcomes so far, by prefix, and the prefixes told to stop. */
+const writes: Record<string, { title: string; ok: boolean; code?: string; ms: number; at: number }[]> = {}
+const stopped = new Set<string>()
 /** Whether `holdSnapshotStore()` keeps its IndexedDB transaction alive. */
 let storeHeld = false
 new BroadcastChannel(FAULT_CHANNEL).onmessage = (event: MessageEvent<{ point: string }>) => {
@@ -132,11 +135,14 @@ const harness = {
     }),
   /**
    * Inserts `count` notes titled `<prefix> <i>`, one call after the other, and reports each call's outcome (for
-   * exactly-once checks across a failover).
+   * exactly-once checks across a failover). The outcomes so far are in `harness.writes[prefix]` meanwhile, and
+   * `harness.stopWriting(prefix)` ends the loop early, so a test can wait for what it needs instead of sleeping.
    */
   async insertMany(name: string, prefix: string, count: number) {
     const outcomes: { title: string; ok: boolean; code?: string; ms: number; at: number }[] = []
-    for (let i = 0; i < count; i++) {
+    writes[prefix] = outcomes
+    stopped.delete(prefix)
+    for (let i = 0; i < count && !stopped.has(prefix); i++) {
       const title = `${prefix} ${i}`
       const at = Date.now()
       const started = performance.now()
@@ -144,6 +150,10 @@ const harness = {
       outcomes.push({ title, ok: result.ok, ...(result.ok ? {} : { code: String(result.error.code) }), ms: performance.now() - started, at })
     }
     return outcomes
+  },
+  writes,
+  stopWriting(prefix: string) {
+    stopped.add(prefix)
   },
   /** Like `insertMany`, but each call is a `batch()` of two inserts (`<prefix> <i>a`, `<prefix> <i>b`): all or nothing. */
   async batchMany(name: string, prefix: string, count: number) {
