@@ -8,8 +8,9 @@ import { expectNothingLost, seeded, upgradedReference } from './upgrade-fault-ki
 // duration measured in the same run, so the kills spread over the operation on a fast or a slow machine alike. Every
 // run must end with the old state or the finished one, whole, and never lose or double an acknowledged write.
 //
-// `FAULT_FUZZ=N` runs N kills (a few inside `npm test`); `FAULT_FUZZ_SEED=S` replays a sequence. The outcome counts go
-// to test-results/fuzz.json and the test log.
+// `FAULT_FUZZ=N` runs N kills (a few inside `npm test`); `FAULT_FUZZ_SEED=S` replays the same operations and fractions.
+// The moment in ms follows from the duration measured in that run, so it differs between machines and runs: each run's
+// `killAfterMs` is in test-results/fuzz.json with the outcome counts (also printed to the test log).
 
 const RUNS = Number(process.env.FAULT_FUZZ ?? 4)
 const SEED = Number(process.env.FAULT_FUZZ_SEED ?? 20261203)

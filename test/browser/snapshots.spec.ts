@@ -176,7 +176,7 @@ test('pruning by keepSnapshots never deletes a way back: the undo of a restore (
   }
   ok(await h.close(page, 'keep.db'))
 
-  // Two upgrades with keepSnapshots: 1 prune what counts (upgrade, manual, import snapshots) down to one.
+  // An upgrade with keepSnapshots: 1 prunes what counts (upgrade, manual, import snapshots) down to one.
   const upgraded = ok(await h.open(page, { name: 'keep.db', set: 'v2', options }))
   expect(upgraded.appliedNow.length).toBeGreaterThan(0)
   const ids = ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)
