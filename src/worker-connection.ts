@@ -1,6 +1,6 @@
 import { releaseProxy, wrap, type Remote } from 'comlink'
 import { unwrapResult, type CallResult, type Enveloped } from './call-result'
-import { DatabaseClosedError } from './errors'
+import { DatabaseClosedError, InvalidOptionsError } from './errors'
 import type { WorkerApi, WorkerLife } from './worker-api'
 
 /** How long a new worker may take to load its script and answer its first call. */
@@ -41,7 +41,7 @@ export class WorkerConnection {
       this.#rejectors.add(reject)
       run(this.remote)
         .then((result) => resolve(unwrapResult(result)))
-        .catch(reject)
+        .catch((error: unknown) => reject(notCloneable(error) ?? error))
         .finally(() => this.#rejectors.delete(reject))
     })
   }
@@ -113,4 +113,13 @@ export class WorkerConnection {
     for (const reject of this.#rejectors) reject(this.#gone)
     this.#rejectors.clear()
   }
+}
+
+/**
+ * A value the browser cannot send to the worker (a function, a DOM node, a class instance with private state, passed
+ * as a parameter) fails in `postMessage` with a `DataCloneError` before anything runs: say so with a typed error.
+ */
+function notCloneable(error: unknown): InvalidOptionsError | null {
+  if (!(error instanceof DOMException) || error.name !== 'DataCloneError') return null
+  return new InvalidOptionsError(`a value passed to the database cannot be sent to its worker (nothing ran): ${error.message}`, { cause: error })
 }

@@ -143,6 +143,22 @@ test('a worker script that fails to load rejects the open instead of hanging', a
   expect(error).toMatchObject({ code: 'WORKER_DIED', className: 'DatabaseClosedError' })
 })
 
+test('a parameter the browser cannot send to the worker is a typed INVALID_OPTIONS, and the handle keeps working', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'clone.db', set: 'v2' }))
+  const error = failed(
+    await page.evaluate(() =>
+      window.harness.handle('clone.db').query('SELECT ? AS v', [(() => 1) as never]).then(
+        (value) => ({ ok: true as const, value }),
+        (e: Error & { code?: string }) => ({ ok: false as const, error: { className: e.constructor.name, code: e.code, message: e.message } }),
+      ),
+    ),
+  )
+  expect(error).toMatchObject({ className: 'InvalidOptionsError', code: 'INVALID_OPTIONS' })
+  expect(error.message).toMatch(/cannot be sent to its worker \(nothing ran\)/)
+  expect(ok(await h.query(page, 'clone.db', 'SELECT 1 AS one'))).toEqual([{ one: 1 }])
+})
+
 test('calls after close, and calls in flight when the worker dies, reject with DatabaseClosedError', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'gone.db', set: 'v2' }))
