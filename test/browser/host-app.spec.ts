@@ -52,3 +52,11 @@ test('the app terminates the database worker before it ran at all: the open reje
   expect(error).toMatchObject({ code: 'WORKER_DIED', className: 'DatabaseClosedError' })
   expect(error.message).toContain('did not start')
 })
+
+test("the app's own sqlite-wasm settings in the worker are left as they were (or absent)", async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'config.db', workerParams: { appConfig: '1' } }))
+  expect(ok(await h.query(page, 'config.db', 'SELECT app_config() AS c'))).toEqual([{ c: JSON.stringify({ custom: 'kept', disable: { vfs: { kvvfs: true } } }) }])
+  ok(await h.open(page, { name: 'plain.db' }))
+  expect(ok(await h.query(page, 'plain.db', 'SELECT app_config() AS c'))).toEqual([{ c: 'absent' }])
+})

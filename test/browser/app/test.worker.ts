@@ -3,6 +3,8 @@ import { FAULT_CHANNEL, faultInjector, FAULT_POINTS, type FaultPoint } from './f
 import { migrationSets } from './migration-sets'
 
 const params = new URL(self.location.href).searchParams
+// `appConfig`: the app's own sqlite-wasm settings, which the library must leave as they are (see app_config()).
+if (params.has('appConfig')) (globalThis as Record<string, unknown>).sqlite3ApiConfig = { custom: 'kept', disable: { vfs: { kvvfs: true } } }
 if (params.has('no-opfs')) {
   // Simulates a browser without OPFS sync access handles (e.g. an old Safari): the library must refuse, not fall back.
   delete (FileSystemFileHandle.prototype as unknown as Record<string, unknown>).createSyncAccessHandle
@@ -66,6 +68,8 @@ serveDatabase({
     // `SELECT watch_calls('app.db')` (on the owner): announces on the fault channel each call another tab sends to the
     // database (`call <method> <first argument>`), after this worker's own channel, created earlier, has taken it in.
     watch_calls: { fn: (name) => Number(watchCalls(String(name))), arity: 1 },
+    // `SELECT app_config()`: the worker's sqlite-wasm configuration global as the app sees it now (JSON, or 'absent').
+    app_config: { fn: () => JSON.stringify((globalThis as Record<string, unknown>).sqlite3ApiConfig) ?? 'absent', arity: 0 },
   },
   onProgress: faults.onProgress,
 })
