@@ -60,11 +60,19 @@ export class TabTransaction {
   }
 
   /**
-   * A call whose owner went away after starting it (`OUTCOME_UNKNOWN`) may have begun a transaction that is now rolled
-   * back: if it could have (an `exec` naming BEGIN or SAVEPOINT), the tab's calls are refused until it ends it.
+   * A call whose owner went away after starting it (`OUTCOME_UNKNOWN`, which already tells the app to check what was
+   * committed). If it could have ended the tab's transaction (SQL naming COMMIT, END or ROLLBACK anywhere, including a
+   * whole `BEGIN; …; COMMIT`), the tab no longer holds one: were the session kept, the next call would be refused with
+   * "nothing of it was committed", possibly after the COMMIT ran, and the documented retry would apply it twice.
+   * Otherwise, if it could have begun one (BEGIN or SAVEPOINT), that one is now rolled back: the tab's calls are refused
+   * until it ends it. Any other call leaves a held session as it is: its owner died, so the transaction is lost and
+   * was not committed (its COMMIT never ran).
    */
   outcomeUnknown(method: RemoteMethod, args: unknown[]): void {
-    if (this.#session === null && method === 'exec' && /\b(BEGIN|SAVEPOINT)\b/i.test(String(args[0]))) this.#session = GONE
+    if (method !== 'exec' && method !== 'query') return
+    const sql = String(args[0])
+    if (/\b(COMMIT|END|ROLLBACK)\b/i.test(sql)) this.#session = null
+    else if (this.#session === null && /\b(BEGIN|SAVEPOINT)\b/i.test(sql)) this.#session = GONE
   }
 }
 
