@@ -84,9 +84,11 @@ export class TabTransaction {
  * transactionEnd('ROLLBACK;') // → 'rollback'
  */
 export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
+  // Comments anywhere (before, between the words, after) and semicolons at the end do not change what it does.
   const text = String(sql)
-    .replace(/^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
+    .replace(/--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$)/g, ' ')
     .replace(/[\s;]+$/, '')
+    .trim()
   if (/^ROLLBACK(\s+TRANSACTION)?$/i.test(text)) return 'rollback'
   if (/^(COMMIT|END)(\s+TRANSACTION)?$/i.test(text)) return 'commit'
   return null
@@ -94,15 +96,16 @@ export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
 
 /**
  * An owner's answer to a call whose tab's transaction was lost (it expects a session that has ended). Nothing runs:
- * a `ROLLBACK` is the tab's acknowledgment and resolves; a `COMMIT`/`END` rejects with `TRANSACTION_LOST` and also ends
+ * a `ROLLBACK` (through `exec` or `query`) is the tab's acknowledgment and resolves; a `COMMIT`/`END` rejects with `TRANSACTION_LOST` and also ends
  * it; anything else rejects and leaves the tab's transaction lost.
  *
  * @example
  * const answer = lostTransactionAnswer('exec', ['INSERT INTO t VALUES (1)'], 'app.db') // { ok: false, error: TransactionLostError }
  */
 export function lostTransactionAnswer(method: RemoteMethod, args: unknown[], database: string): CallAnswer {
-  const end = method === 'exec' ? transactionEnd(args[0]) : null
-  if (end === 'rollback') return { ok: true, value: { changes: 0, lastInsertRowid: 0 }, tx: null }
+  // `query('ROLLBACK')` ends a transaction as `exec('ROLLBACK')` does; each resolves with what it would have answered.
+  const end = method === 'exec' || method === 'query' ? transactionEnd(args[0]) : null
+  if (end === 'rollback') return { ok: true, value: method === 'query' ? [] : { changes: 0, lastInsertRowid: 0 }, tx: null }
   const error = new TransactionLostError(
     `this tab's transaction on ${database} was rolled back when the tab that owned the database stopped (closed, crashed, ` +
       `frozen or handed over); nothing of it was committed. ${end === 'commit' ? 'Nothing was committed now either; the transaction is ended' : `${method}() did not run: end the transaction with ROLLBACK`}, then start it again`,
