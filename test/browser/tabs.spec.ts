@@ -436,3 +436,16 @@ test('an owner whose restore failed hands over to a newer-code tab, which recove
   expect(ok(await h.query(newer, 'handover.db', 'SELECT title, length(body) AS n FROM notes ORDER BY id'))).toEqual(wanted)
   expect(await versionChanges(owner)).toMatchObject([{ reason: 'newer-tab', knownVersion: 2, newVersion: 5 }])
 })
+
+test('a worker with an uncaught error is terminated: the page sees WORKER_DIED, and the next open owns the database', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'uncaught.db', set: 'v2' }))
+  ok(await h.exec(page, 'uncaught.db', `INSERT INTO notes (title) VALUES ('kept')`))
+  ok(await h.query(page, 'uncaught.db', 'SELECT throw_uncaught()'))
+  await expect.poll(async () => (await h.query(page, 'uncaught.db', 'SELECT 1')).ok === false || 'still answering').toBe(true)
+  expect(failed(await h.query(page, 'uncaught.db', 'SELECT 1'))).toMatchObject({ code: 'WORKER_DIED' })
+  ok(await h.close(page, 'uncaught.db'))
+  // Was: the worker ran on, holding the owner lock and the file, and the reopen followed it instead of owning.
+  expect(ok(await h.open(page, { name: 'uncaught.db', set: 'v2' }))).toMatchObject({ servedBy: 'this-tab' })
+  expect(ok(await h.query(page, 'uncaught.db', 'SELECT title FROM notes'))).toEqual([{ title: 'kept' }])
+})

@@ -66,6 +66,16 @@ serveDatabase({
     // `SELECT watch_calls('app.db')` (on the owner): announces on the fault channel each call another tab sends to the
     // database (`call <method> <first argument>`), after this worker's own channel, created earlier, has taken it in.
     watch_calls: { fn: (name) => Number(watchCalls(String(name))), arity: 1 },
+    // `SELECT throw_uncaught()`: an error escapes this worker (as a bug in a message handler would), after the call.
+    throw_uncaught: {
+      fn: () => {
+        setTimeout(() => {
+          throw new Error('the test threw this outside any call')
+        })
+        return 1
+      },
+      arity: 0,
+    },
   },
   onProgress: faults.onProgress,
 })
