@@ -235,7 +235,9 @@ export class TransactionOpenError extends SqliteOpfsMigrateError {
  * transaction was committed, and nothing more of it will be: every call of this tab rejects with this error (nothing
  * runs) until the tab ends the transaction. `exec('ROLLBACK')` is the acknowledgment: it resolves (there is nothing left
  * to roll back) and the tab goes on normally. `exec('COMMIT')` (or `END`) rejects with this error, since nothing can be
- * committed, and also ends it. Then start the transaction again from the beginning.
+ * committed, and also ends it. Then start the transaction again from the beginning. A call that could have ended the
+ * transaction (`COMMIT`, `END`, `ROLLBACK`) and whose owner stopped before answering rejects with `OUTCOME_UNKNOWN`
+ * instead, and the tab holds no transaction after it: read whether it was committed before doing it again.
  *
  * @example
  * try { await db.exec('INSERT INTO notes (title) VALUES (?)', [title]); await db.exec('COMMIT') } catch (e) {

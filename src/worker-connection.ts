@@ -27,6 +27,9 @@ export class WorkerConnection {
     worker.addEventListener('error', (event) => {
       event.preventDefault?.()
       this.#fail('WORKER_DIED', `the database worker of ${database} failed: ${event.message || 'script error (check the worker URL)'}`)
+      // An uncaught error does not stop a worker: still running, it would keep the owner lock and the OPFS handles, and
+      // the next open (in this tab or another) would follow it instead of owning (and recovering) the database.
+      worker.terminate()
     })
     worker.addEventListener('messageerror', () => this.#fail('WORKER_DIED', `a message from the worker of ${database} could not be read`))
   }
@@ -95,7 +98,12 @@ export class WorkerConnection {
 
   /** Asks the worker to close the database, then terminates it. Calls after this reject with `DATABASE_CLOSED`. */
   async close(closeRemote: boolean): Promise<void> {
-    if (this.#gone) return
+    if (this.#gone) {
+      // Marked gone (an error event, a start that timed out, a message that could not be read) is not always stopped:
+      // terminating again is harmless, and a worker left running would keep the database's lock and files.
+      this.worker.terminate()
+      return
+    }
     this.#watch.abort()
     try {
       if (closeRemote) await this.call((remote) => remote.close())

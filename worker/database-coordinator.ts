@@ -59,6 +59,8 @@ export class DatabaseCoordinator {
   readonly #tx = new TabTransaction()
   /** Counts this tab's ownerships, to name each one's session. */
   #sessions = 0
+  /** The file's version when last read: what is told while the connection is closed (see `#fileVersion`). */
+  #knownVersion = 0
 
   private constructor(
     readonly request: OpenRequest,
@@ -69,7 +71,7 @@ export class DatabaseCoordinator {
     readonly prepared: PreparedMigrations,
   ) {
     this.knows = app.migrations.at(-1)?.version ?? 0
-    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
+    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receiveSafely(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
     this.#failure = new FailureAnnouncement(this.#channel, request.tabId, request.name)
     this.#link = new OwnerLink({
@@ -232,6 +234,7 @@ export class DatabaseCoordinator {
     const owner = new OwnerRole({ host: opened.host, channel: this.#channel, tabId: this.tabId, session, announce: () => this.#announce(null) })
     this.#owner = owner
     this.#opened = opened.result
+    this.#knownVersion = opened.result.version
     if (this.#isClosed()) {
       await this.#stopOwning(owner)
       throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
@@ -248,10 +251,24 @@ export class DatabaseCoordinator {
   #announce(opened: OpenResult | null, to?: string): void {
     if (this.#role !== 'owner' || !this.#owner || !this.#opened) return
     // At open the version is known; after a call that may have moved it, read it again.
-    const version = opened?.version ?? this.#owner.host.file.version()
+    const version = opened?.version ?? this.#fileVersion(this.#owner)
     const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
     const history = this.#owner.history()
     this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result, ...(history ? { history } : {}) })
+  }
+
+  /**
+   * The file's version, read again if its connection is open, else the last one known: the connection is closed after
+   * a restore that failed (until the database is reopened) and while an IndexedDB-storage restore or import writes.
+   * Never throws: it runs in the handlers of other tabs' messages, where an error would escape the worker.
+   */
+  #fileVersion(owner: OwnerRole): number {
+    try {
+      if (owner.host.file.isOpen) this.#knownVersion = owner.host.file.version()
+    } catch {
+      // Being replaced right now: the last version known is what the other tabs can rely on.
+    }
+    return this.#knownVersion
   }
 
   async #handOverIfNewerTab(): Promise<void> {
@@ -270,7 +287,7 @@ export class DatabaseCoordinator {
     this.#role = 'releasing'
     if (newVersion !== null) {
       this.#versionChange('newer-tab', newVersion)
-      this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: owner.host.file.version() })
+      this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: this.#fileVersion(owner) })
     }
     await this.#stopOwning(owner)
     if (this.#isClosed()) return
@@ -287,6 +304,23 @@ export class DatabaseCoordinator {
     }
   }
 
+  /**
+   * Handles another tab's message. An error here must never escape: thrown in the BroadcastChannel handler it would
+   * be an uncaught error of the worker, which the page takes for a dead worker (`WORKER_DIED`) while the worker goes on
+   * holding the owner lock and the OPFS handles. So it is reported on the console and the worker carries on.
+   */
+  #receiveSafely(message: TabMessage): void {
+    try {
+      this.#receive(message)
+    } catch (error) {
+      this.#reportHandlerError(message, error)
+    }
+  }
+
+  #reportHandlerError(message: TabMessage, error: unknown): void {
+    console.error(`sqlite-opfs-migrate: tab ${this.tabId} could not handle a '${message.type}' message from tab ${message.from} about ${this.request.name}`, error)
+  }
+
   #receive(message: TabMessage): void {
     if (message.from === this.tabId) return
     switch (message.type) {
@@ -295,7 +329,7 @@ export class DatabaseCoordinator {
         if (this.#role === 'opening')
           for (const { seq, event } of this.#openEvents) this.#channel.post({ type: 'progress', from: this.tabId, to: message.from, seq, event })
         if (this.#role === 'owner') {
-          if (message.knows > this.knows) void this.#handOver(message.knows)
+          if (message.knows > this.knows) this.#handOver(message.knows).catch((error) => this.#reportHandlerError(message, error))
           else this.#announce(null, message.from)
         }
         return

@@ -60,11 +60,19 @@ export class TabTransaction {
   }
 
   /**
-   * A call whose owner went away after starting it (`OUTCOME_UNKNOWN`) may have begun a transaction that is now rolled
-   * back: if it could have (an `exec` naming BEGIN or SAVEPOINT), the tab's calls are refused until it ends it.
+   * A call whose owner went away after starting it (`OUTCOME_UNKNOWN`, which already tells the app to check what was
+   * committed). If it could have ended the tab's transaction (SQL naming COMMIT, END or ROLLBACK anywhere, including a
+   * whole `BEGIN; …; COMMIT`), the tab no longer holds one: were the session kept, the next call would be refused with
+   * "nothing of it was committed", possibly after the COMMIT ran, and the documented retry would apply it twice.
+   * Otherwise, if it could have begun one (BEGIN or SAVEPOINT), that one is now rolled back: the tab's calls are refused
+   * until it ends it. Any other call leaves a held session as it is: its owner died, so the transaction is lost and
+   * was not committed (its COMMIT never ran).
    */
   outcomeUnknown(method: RemoteMethod, args: unknown[]): void {
-    if (this.#session === null && method === 'exec' && /\b(BEGIN|SAVEPOINT)\b/i.test(String(args[0]))) this.#session = GONE
+    if (method !== 'exec' && method !== 'query') return
+    const sql = String(args[0])
+    if (/\b(COMMIT|END|ROLLBACK)\b/i.test(sql)) this.#session = null
+    else if (this.#session === null && /\b(BEGIN|SAVEPOINT)\b/i.test(sql)) this.#session = GONE
   }
 }
 
@@ -76,9 +84,11 @@ export class TabTransaction {
  * transactionEnd('ROLLBACK;') // → 'rollback'
  */
 export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
+  // Comments anywhere (before, between the words, after) and semicolons at the end do not change what it does.
   const text = String(sql)
-    .replace(/^(?:\s*(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/))*\s*/, '')
+    .replace(/--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$)/g, ' ')
     .replace(/[\s;]+$/, '')
+    .trim()
   if (/^ROLLBACK(\s+TRANSACTION)?$/i.test(text)) return 'rollback'
   if (/^(COMMIT|END)(\s+TRANSACTION)?$/i.test(text)) return 'commit'
   return null
@@ -86,15 +96,16 @@ export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
 
 /**
  * An owner's answer to a call whose tab's transaction was lost (it expects a session that has ended). Nothing runs:
- * a `ROLLBACK` is the tab's acknowledgment and resolves; a `COMMIT`/`END` rejects with `TRANSACTION_LOST` and also ends
+ * a `ROLLBACK` (through `exec` or `query`) is the tab's acknowledgment and resolves; a `COMMIT`/`END` rejects with `TRANSACTION_LOST` and also ends
  * it; anything else rejects and leaves the tab's transaction lost.
  *
  * @example
  * const answer = lostTransactionAnswer('exec', ['INSERT INTO t VALUES (1)'], 'app.db') // { ok: false, error: TransactionLostError }
  */
 export function lostTransactionAnswer(method: RemoteMethod, args: unknown[], database: string): CallAnswer {
-  const end = method === 'exec' ? transactionEnd(args[0]) : null
-  if (end === 'rollback') return { ok: true, value: { changes: 0, lastInsertRowid: 0 }, tx: null }
+  // `query('ROLLBACK')` ends a transaction as `exec('ROLLBACK')` does; each resolves with what it would have answered.
+  const end = method === 'exec' || method === 'query' ? transactionEnd(args[0]) : null
+  if (end === 'rollback') return { ok: true, value: method === 'query' ? [] : { changes: 0, lastInsertRowid: 0 }, tx: null }
   const error = new TransactionLostError(
     `this tab's transaction on ${database} was rolled back when the tab that owned the database stopped (closed, crashed, ` +
       `frozen or handed over); nothing of it was committed. ${end === 'commit' ? 'Nothing was committed now either; the transaction is ended' : `${method}() did not run: end the transaction with ROLLBACK`}, then start it again`,

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { expect, failed, h, ok, openApp, test } from './fixtures'
+import { expect, failed, h, limitQuota, ok, openApp, test } from './fixtures'
 
 // Several pages of one browser context share OPFS, IndexedDB, Web Locks and BroadcastChannels: they are the tabs.
 
@@ -389,4 +389,63 @@ test('a newer-code tab whose takeover failed does not hold the older tabs back, 
   expect(status).toMatchObject({ version: 5, tabs: { isOwner: true } })
   // The failing upgrade ran once: one snapshot for it.
   expect(status.snapshots.filter((s) => s.reason === 'upgrade' && s.toVersion === 6)).toHaveLength(1)
+})
+
+/**
+ * An owner whose connection is closed: its restore of a 1.2 MB snapshot failed for lack of room (Chromium enforces the
+ * quota override on OPFS writes only), so its calls are RECOVERY_PENDING until the database is reopened.
+ */
+async function ownerAfterFailedRestore(page: Page, name: string, set: string) {
+  ok(await h.open(page, { name, set }))
+  ok(await h.exec(page, name, `INSERT INTO notes (title, body) SELECT 'n' || value, zeroblob(200000) FROM json_each('[1,2,3,4,5,6]')`))
+  const wanted = ok(await h.query(page, name, 'SELECT title, length(body) AS n FROM notes ORDER BY id'))
+  const big = ok(await page.evaluate((n) => window.harness.snapshot(n), name))
+  ok(await h.exec(page, name, 'DELETE FROM notes'))
+  ok(await h.exec(page, name, 'VACUUM'))
+  const unlimit = await limitQuota(page, 100_000)
+  expect(failed(await page.evaluate(([n, id]) => window.harness.restore(n, id), [name, big.id] as const))).toMatchObject({ code: 'RESTORE_FAILED' })
+  await unlimit()
+  return { wanted, big }
+}
+
+// ownerTimeoutMs only bounds how long a broken owner makes these tests wait for it; a working one answers at once.
+const recoveryPending = { className: 'RecoveryPendingError', code: 'RECOVERY_PENDING' }
+
+test('an owner whose restore failed keeps serving when a tab joins: its calls stay RECOVERY_PENDING, and a reopen recovers', async ({ context }) => {
+  const owner = await openApp(context)
+  const { wanted, big } = await ownerAfterFailedRestore(owner, 'closed.db', 'v2')
+  // A tab with the same code joins: the owner answers its hello although its connection is closed.
+  const joining = await openApp(context)
+  expect(ok(await h.open(joining, { name: 'closed.db', set: 'v2', options: { ownerTimeoutMs: 20_000 } }))).toMatchObject({ servedBy: 'another-tab' })
+  expect(failed(await h.query(joining, 'closed.db', 'SELECT count(*) FROM notes'))).toMatchObject(recoveryPending)
+  ok(await h.close(joining, 'closed.db'))
+  // Was: the hello threw in the owner's worker, and its page took the worker for dead (WORKER_DIED) while it ran on.
+  expect(failed(await h.query(owner, 'closed.db', 'SELECT count(*) FROM notes'))).toMatchObject(recoveryPending)
+  ok(await h.close(owner, 'closed.db'))
+  expect(ok(await h.open(owner, { name: 'closed.db', set: 'v2' })).recoveredFrom).toMatchObject({ id: big.id })
+  expect(ok(await h.query(owner, 'closed.db', 'SELECT title, length(body) AS n FROM notes ORDER BY id'))).toEqual(wanted)
+})
+
+test('an owner whose restore failed hands over to a newer-code tab, which recovers the file and upgrades it', async ({ context }) => {
+  const owner = await openApp(context)
+  const { wanted, big } = await ownerAfterFailedRestore(owner, 'handover.db', 'v1')
+  // Was: reading the version for the versionchange threw after the owner began releasing: it never let go.
+  const newer = await openApp(context)
+  const opened = ok(await h.open(newer, { name: 'handover.db', set: 'v2', options: { ownerTimeoutMs: 20_000 } }))
+  expect(opened).toMatchObject({ servedBy: 'this-tab', version: 5, recoveredFrom: { id: big.id } })
+  expect(ok(await h.query(newer, 'handover.db', 'SELECT title, length(body) AS n FROM notes ORDER BY id'))).toEqual(wanted)
+  expect(await versionChanges(owner)).toMatchObject([{ reason: 'newer-tab', knownVersion: 2, newVersion: 5 }])
+})
+
+test('a worker with an uncaught error is terminated: the page sees WORKER_DIED, and the next open owns the database', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'uncaught.db', set: 'v2' }))
+  ok(await h.exec(page, 'uncaught.db', `INSERT INTO notes (title) VALUES ('kept')`))
+  ok(await h.query(page, 'uncaught.db', 'SELECT throw_uncaught()'))
+  await expect.poll(async () => (await h.query(page, 'uncaught.db', 'SELECT 1')).ok === false || 'still answering').toBe(true)
+  expect(failed(await h.query(page, 'uncaught.db', 'SELECT 1'))).toMatchObject({ code: 'WORKER_DIED' })
+  ok(await h.close(page, 'uncaught.db'))
+  // Was: the worker ran on, holding the owner lock and the file, and the reopen followed it instead of owning.
+  expect(ok(await h.open(page, { name: 'uncaught.db', set: 'v2' }))).toMatchObject({ servedBy: 'this-tab' })
+  expect(ok(await h.query(page, 'uncaught.db', 'SELECT title FROM notes'))).toEqual([{ title: 'kept' }])
 })

@@ -8,7 +8,7 @@ import { OwnerLink } from '../../worker/owner-link'
 import { ProgressRelay } from '../../worker/progress-relay'
 import { prepareMigrations } from '../../worker/runner'
 import type { TabMessage } from '../../worker/tab-channel'
-import { lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tab-transaction'
+import { lostTransactionAnswer, TabTransaction, transactionEnd, type CallAnswer } from '../../worker/tab-transaction'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -118,11 +118,45 @@ describe('TabTransaction', () => {
     expect(tx.expected).not.toBeNull()
   })
 
+  it('a COMMIT whose outcome is unknown ends the transaction: the next call runs, not refused as "nothing committed"', async () => {
+    const tx = new TabTransaction()
+    const answer = (value: unknown): Promise<CallAnswer> => Promise.resolve({ ok: true, value, tx: 'A#1' })
+    await tx.track('exec', ['BEGIN'], () => answer(0))
+    await tx.track('exec', ['INSERT INTO t VALUES (1)'], () => answer(1))
+    // The owner committed, then crashed before answering.
+    const unknown = (): Promise<CallAnswer> => Promise.reject(new DatabaseClosedError('OUTCOME_UNKNOWN', 'owner gone'))
+    await expect(tx.track('exec', ['COMMIT'], unknown)).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN' })
+    // The next owner (session B#1) runs the next call instead of refusing it with TRANSACTION_LOST.
+    expect(tx.expected).toBeNull()
+    // A whole transaction in one call, a query() or a trailing comment: also possibly committed.
+    for (const [method, sql] of [['exec', 'BEGIN; INSERT INTO t VALUES (2); COMMIT'], ['query', 'END'], ['exec', 'ROLLBACK -- undo']] as const) {
+      tx.update('A#1')
+      await expect(tx.track(method, [sql], unknown)).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN' })
+      expect(tx.expected).toBeNull()
+    }
+    // Any other call: its transaction is lost uncommitted (the COMMIT never ran), so the tab is told.
+    tx.update('A#1')
+    await expect(tx.track('exec', ['INSERT INTO t VALUES (3)'], unknown)).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN' })
+    expect(tx.expected).toBe('A#1')
+    // A BEGIN through query() may have begun one.
+    tx.update(null)
+    await expect(tx.track('query', ['BEGIN'], unknown)).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN' })
+    expect(tx.expected).not.toBeNull()
+  })
+
   it('a lost transaction: ROLLBACK resolves and ends it, COMMIT rejects and ends it, anything else rejects', () => {
     expect(transactionEnd(' -- done\nROLLBACK TRANSACTION;')).toBe('rollback')
     expect(transactionEnd('ROLLBACK TO sp')).toBeNull()
     expect(transactionEnd('end')).toBe('commit')
     expect(transactionEnd('COMMIT; BEGIN')).toBeNull()
+    // Comments after it or between its words, and semicolons, change nothing; query('ROLLBACK') acknowledges too.
+    expect(transactionEnd('ROLLBACK -- give up')).toBe('rollback')
+    expect(transactionEnd('ROLLBACK; /* give up */ ;')).toBe('rollback')
+    expect(transactionEnd('rollback /* all */ transaction;;')).toBe('rollback')
+    expect(transactionEnd('COMMIT -- done\n')).toBe('commit')
+    expect(transactionEnd('ROLLBACK -- x\n; SELECT 1')).toBeNull()
+    expect(lostTransactionAnswer('query', ['ROLLBACK -- give up'], 'app.db')).toEqual({ ok: true, value: [], tx: null })
+    expect(lostTransactionAnswer('query', ['COMMIT'], 'app.db')).toMatchObject({ ok: false, tx: null, error: { code: 'TRANSACTION_LOST' } })
     expect(lostTransactionAnswer('exec', ['ROLLBACK'], 'app.db')).toMatchObject({ ok: true, tx: null })
     expect(lostTransactionAnswer('exec', ['COMMIT'], 'app.db')).toMatchObject({ ok: false, tx: null, error: { code: 'TRANSACTION_LOST' } })
     const refused = lostTransactionAnswer('batch', [[]], 'app.db')

@@ -70,6 +70,16 @@ serveDatabase({
     watch_calls: { fn: (name) => Number(watchCalls(String(name))), arity: 1 },
     // `SELECT app_config()`: the worker's sqlite-wasm configuration global as the app sees it now (JSON, or 'absent').
     app_config: { fn: () => JSON.stringify((globalThis as Record<string, unknown>).sqlite3ApiConfig) ?? 'absent', arity: 0 },
+    // `SELECT throw_uncaught()`: an error escapes this worker (as a bug in a message handler would), after the call.
+    throw_uncaught: {
+      fn: () => {
+        setTimeout(() => {
+          throw new Error('the test threw this outside any call')
+        })
+        return 1
+      },
+      arity: 0,
+    },
   },
   onProgress: faults.onProgress,
 })
