@@ -7,7 +7,7 @@ import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from '
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
-import { checkReadable, inspectUntrustedFile } from './untrusted-file'
+import { checkOwnSnapshot, checkReadable, inspectUntrustedFile, type UntrustedCheckOptions } from './untrusted-file'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
 
 /** A snapshot read whole, its chunks verified and its bytes checked as a database this library can restore. */
@@ -231,9 +231,9 @@ export class DatabaseFile {
   }
 
   /**
-   * Reads a snapshot for a restore: every chunk checked against its sha-256, then the bytes checked as an untrusted file
-   * (see `inspectUntrustedFile`: a header the storage keeps, readable by SQLite without running anything of the file, a
-   * history table of this library's shape). Throws `SNAPSHOT_NOT_FOUND`, `SNAPSHOT_CORRUPT`, or
+   * Reads a snapshot for a restore: every chunk checked against its sha-256, then its bytes checked without running
+   * anything of the file (see `#checkSnapshotBytes`: the full untrusted check for an imported file, a header the storage
+   * keeps, a schema SQLite reads and a history table of this library's shape for the library's copies of its own file). Throws `SNAPSHOT_NOT_FOUND`, `SNAPSHOT_CORRUPT`, or
    * `SNAPSHOT_NOT_RESTORABLE` (e.g. the kept copy of a damaged file) with the `InvalidDatabaseFileError` as `cause`.
    * Touches nothing.
    *
@@ -249,11 +249,8 @@ export class DatabaseFile {
     try {
       // WAL's header bytes are accepted in OPFS: the app may run its own file in WAL mode (exclusive locking), and
       // sahpool restores it in rollback-journal mode, which SQLite reads alike. IndexedDB storage (memdb) cannot open it.
-      const check = { quickCheck: false, extensions: this.extensions, allowWal: this.storage.kind === 'opfs' }
-      // An upgrade's own snapshot is the app's file as it was opened: only proven readable (the app's own schema may
-      // name the history table, and refusing it would leave a failed upgrade in place).
-      const ownUpgrade = options.ownUpgrade && info.reason === 'upgrade'
-      const version = ownUpgrade ? checkReadable(this.sqlite3, bytes, check) : inspectUntrustedFile(this.sqlite3, bytes, check).version
+      const check = { extensions: this.extensions, allowWal: this.storage.kind === 'opfs' }
+      const version = this.#checkSnapshotBytes(info, bytes, check, options.ownUpgrade ?? false)
       return { info, bytes, version }
     } catch (cause) {
       if (!(cause instanceof InvalidDatabaseFileError)) throw cause
@@ -265,6 +262,19 @@ export class DatabaseFile {
         { cause },
       )
     }
+  }
+
+  /**
+   * How much a snapshot's bytes are distrusted. Only an `import` snapshot holds a file from elsewhere: the full check.
+   * Every other one is a copy the library took of this database's own file, whose schema the app wrote (it may name the
+   * history table, in a view say): the header, a schema SQLite reads (the kept copy of a damaged file is refused here)
+   * and a history of this library's shape. An upgrade's own snapshot restored after the upgrade failed is only proven
+   * readable: refusing it would leave a failed upgrade in place.
+   */
+  #checkSnapshotBytes(info: SnapshotInfo, bytes: Uint8Array, check: Omit<UntrustedCheckOptions, 'quickCheck'>, ownUpgrade: boolean): number {
+    if (info.reason === 'import') return inspectUntrustedFile(this.sqlite3, bytes, { ...check, quickCheck: false }).version
+    if (ownUpgrade && info.reason === 'upgrade') return checkReadable(this.sqlite3, bytes, check)
+    return checkOwnSnapshot(this.sqlite3, bytes, check)
   }
 
   /**
