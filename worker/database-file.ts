@@ -60,7 +60,8 @@ export class DatabaseFile {
   /**
    * Refuses every write from now until the database is reopened: the marker of an unfinished change is still there,
    * so the next open restores its snapshot, and a write made meanwhile would be lost under it. The connection (if open)
-   * becomes `query_only`, so SQLite itself refuses writes; reads and copies still work. Returns the error for chaining.
+   * becomes `query_only`, and the host runs the app's statements under an authorizer that refuses all but reads (see
+   * `readOnlyGuard`: the app could turn `query_only` off); reads and copies still work. Returns the error for chaining.
    */
   holdForRecovery(error: RecoveryPendingError): RecoveryPendingError {
     this.#recoveryPending ??= error
@@ -73,7 +74,7 @@ export class DatabaseFile {
     try {
       this.#db.exec('PRAGMA query_only = ON')
     } catch {
-      /* the host refuses writes on its own too (see DatabaseHost) */
+      /* a second guard only: the host refuses every statement that is not a read (see `readOnlyGuard`) */
     }
   }
 
