@@ -24,7 +24,10 @@ export interface RestorableSnapshot {
  */
 export class DatabaseFile {
   #db: Database | null = null
-  /** Why the connection is closed when it should not be (a failed restore), for the error of the calls that follow. */
+  /**
+   * Why the connection is closed when it should not be (a save failed and the saved file could not be reopened), for
+   * the error of the calls that follow. A failed restore is a pending recovery instead (`#recoveryPending`).
+   */
   #closedBecause: string | null = null
   #recoveryPending: RecoveryPendingError | null = null
 
@@ -281,7 +284,7 @@ export class DatabaseFile {
   /**
    * Puts the file back exactly as the snapshot holds it (read and checked by `loadRestorable`, unless `loaded` is given)
    * and reopens it. A marker is kept while the file is being written, and only for bytes that passed the check; if the
-   * write fails the marker stays, so the next open restores again, and calls fail with `DATABASE_CLOSED` meanwhile.
+   * write fails the marker stays, so the next open restores again, and calls fail with `RECOVERY_PENDING` meanwhile.
    */
   async restore(snapshotId: string, reason: RestoreReason, loaded?: RestorableSnapshot): Promise<SnapshotInfo> {
     this.#ensureNoOpenTransaction('restore')
@@ -304,7 +307,6 @@ export class DatabaseFile {
       await this.storage.replace(bytes)
       this.open()
     } catch (cause) {
-      this.#closedBecause = `restoring it from snapshot ${snapshotId} failed; the next open finishes the restore`
       const message = `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`
       this.holdForRecovery(new RecoveryPendingError(`${message} (writes are refused until then)`, 'restore-failed', snapshotId, { cause }))
       throw new SnapshotError('RESTORE_FAILED', message, snapshotId, { cause })
