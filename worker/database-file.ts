@@ -1,5 +1,5 @@
 import type { UseStore } from 'idb-keyval'
-import { DatabaseClosedError, InvalidDatabaseFileError, RecoveryPendingError, SnapshotError, TransactionOpenError } from '../src/errors'
+import { DatabaseClosedError, InvalidDatabaseFileError, RecoveryPendingError, SnapshotError, SqliteError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
@@ -153,16 +153,38 @@ export class DatabaseFile {
   /** The raw bytes of the file; refused while the app has a transaction open. */
   exportBytes(): Uint8Array<ArrayBuffer> {
     this.#ensureNoOpenTransaction('copy')
+    this.#checkpoint()
     return this.storage.exportFile(this.#db)
   }
 
   /**
    * The file's bytes in pieces of `chunkBytes` (the last one shorter), read through the VFS, so the whole file is never
    * in memory. Each piece is a view that the next one overwrites: copy it before asking for more. Refused while the
-   * app has a transaction open (the file must be exactly what SQLite committed).
+   * app has a transaction open (the file must be exactly what SQLite committed); a WAL is checkpointed into the file
+   * first, unless `asIs` (a damaged file copied as it is).
    */
-  *chunks(chunkBytes = CHUNK_BYTES): Generator<Uint8Array> {
+  chunks(chunkBytes = CHUNK_BYTES, { asIs = false } = {}): Generator<Uint8Array> {
     this.#ensureNoOpenTransaction('copy')
+    if (!asIs) this.#checkpoint()
+    return this.#readChunks(chunkBytes)
+  }
+
+  /**
+   * Copies read the main file only: an app running its file in WAL mode (with `locking_mode = EXCLUSIVE`) keeps its
+   * latest commits in the WAL until a checkpoint, so one is made first (a no-op in rollback-journal mode). Throws
+   * `SqliteError` (SQLITE_BUSY) when it cannot move every frame, rather than copying a file without them.
+   */
+  #checkpoint(): void {
+    const [busy, frames, moved] = this.db.selectArray('PRAGMA wal_checkpoint(TRUNCATE)') as number[]
+    if (busy === 0 && (frames === -1 || frames === moved)) return
+    throw new SqliteError(
+      `cannot copy ${this.name}: its WAL could not be checkpointed into the file (${moved} of ${frames} frames moved); nothing was copied`,
+      SQLITE_BUSY,
+      'PRAGMA wal_checkpoint(TRUNCATE)',
+    )
+  }
+
+  *#readChunks(chunkBytes: number): Generator<Uint8Array> {
     const reader = openFileReader(this.sqlite3, this.db, chunkBytes)
     try {
       for (let offset = 0; offset < reader.size; offset += chunkBytes) yield reader.read(offset, chunkBytes)
@@ -214,17 +236,18 @@ export class DatabaseFile {
     // schema does that when SQLite can read the file at all.
     try {
       this.db.selectValue('PRAGMA schema_version')
+      this.#checkpoint()
     } catch {
       /* damaged: copy it as it is */
     }
-    const reader = this.chunks(100)
+    const reader = this.chunks(100, { asIs: true })
     const header = reader.next().value
     reader.return(undefined)
     // user_version is bytes 60–63 of a SQLite header (big-endian); anything else counts as version 0.
     const isSqlite = header !== undefined && new TextDecoder().decode(header.subarray(0, 15)) === 'SQLite format 3'
     const fromVersion = isSqlite && header.byteLength >= 64 ? new DataView(header.buffer, header.byteOffset).getInt32(60) : 0
     try {
-      const info = await stageSnapshot(this.store, { database: this.name, fromVersion, toVersion: fromVersion, reason }, this.chunks(), { inFlight: 2 })
+      const info = await stageSnapshot(this.store, { database: this.name, fromVersion, toVersion: fromVersion, reason }, this.chunks(CHUNK_BYTES, { asIs: true }), { inFlight: 2 })
         .written
       await listSnapshot(this.store, info)
       this.snapshotListed(info)
@@ -328,3 +351,6 @@ export class DatabaseFile {
     return info
   }
 }
+
+/** SQLite's result code for a lock it could not get (here: a checkpoint that could not move every frame). */
+const SQLITE_BUSY = 5
