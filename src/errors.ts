@@ -252,7 +252,8 @@ export class TransactionLostError extends SqliteOpfsMigrateError {
 
 /**
  * The call could not be answered. `code` says why: `DATABASE_CLOSED` (the handle was closed, or its worker had to close
- * the connection after a restore failed, until the handle is opened again; the call did not run),
+ * the connection after a save failed and the saved file could not be reopened, until the handle is opened again; the
+ * call did not run; a failed restore is `RECOVERY_PENDING` instead, see `RecoveryPendingError`),
  * `WORKER_DIED` (this tab's worker died or was terminated; the call may or may not have run), or `OUTCOME_UNKNOWN`
  * (another tab owned the database and closed or crashed while running this tab's call: it may or may not have been
  * committed — read before retrying a write). Calls that the owner had not started yet are never rejected this way:
@@ -368,7 +369,9 @@ export class StorageMismatchError extends SqliteOpfsMigrateError {
  * A change of the file could not be finished: restoring the snapshot after a failed upgrade failed
  * (`what: 'restore-failed'`), or the file is right but its upgrade or restore marker could not be cleared
  * (`'marker-not-cleared'`). The marker stays, so the next open restores `snapshotId`; until then every write is refused
- * with this error (reads and `exportDatabase` still work), because a write now would be overwritten by that restore.
+ * with this error, because a write now would be overwritten by that restore. Reads and `exportDatabase` still work
+ * while the connection is open; when the file itself could not be written (`restore-failed` with the connection left
+ * closed), every call gets this error.
  * Close the database and open it again: the open finishes the recovery (`recoveredFrom` names the snapshot) and runs
  * the pending migrations again.
  *

@@ -1,5 +1,5 @@
 import type { UseStore } from 'idb-keyval'
-import { DatabaseClosedError, InvalidDatabaseFileError, RecoveryPendingError, SnapshotError, TransactionOpenError } from '../src/errors'
+import { DatabaseClosedError, InvalidDatabaseFileError, RecoveryPendingError, SnapshotError, SqliteError, TransactionOpenError } from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
@@ -7,7 +7,7 @@ import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from '
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
-import { checkReadable, inspectUntrustedFile } from './untrusted-file'
+import { checkOwnSnapshot, checkReadable, inspectUntrustedFile, type UntrustedCheckOptions } from './untrusted-file'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
 
 /** A snapshot read whole, its chunks verified and its bytes checked as a database this library can restore. */
@@ -24,7 +24,10 @@ export interface RestorableSnapshot {
  */
 export class DatabaseFile {
   #db: Database | null = null
-  /** Why the connection is closed when it should not be (a failed restore), for the error of the calls that follow. */
+  /**
+   * Why the connection is closed when it should not be (a save failed and the saved file could not be reopened), for
+   * the error of the calls that follow. A failed restore is a pending recovery instead (`#recoveryPending`).
+   */
   #closedBecause: string | null = null
   #recoveryPending: RecoveryPendingError | null = null
 
@@ -60,7 +63,8 @@ export class DatabaseFile {
   /**
    * Refuses every write from now until the database is reopened: the marker of an unfinished change is still there,
    * so the next open restores its snapshot, and a write made meanwhile would be lost under it. The connection (if open)
-   * becomes `query_only`, so SQLite itself refuses writes; reads and copies still work. Returns the error for chaining.
+   * becomes `query_only`, and the host runs the app's statements under an authorizer that refuses all but reads (see
+   * `readOnlyGuard`: the app could turn `query_only` off); reads and copies still work. Returns the error for chaining.
    */
   holdForRecovery(error: RecoveryPendingError): RecoveryPendingError {
     this.#recoveryPending ??= error
@@ -73,7 +77,7 @@ export class DatabaseFile {
     try {
       this.#db.exec('PRAGMA query_only = ON')
     } catch {
-      /* the host refuses writes on its own too (see DatabaseHost) */
+      /* a second guard only: the host refuses every statement that is not a read (see `readOnlyGuard`) */
     }
   }
 
@@ -149,16 +153,38 @@ export class DatabaseFile {
   /** The raw bytes of the file; refused while the app has a transaction open. */
   exportBytes(): Uint8Array<ArrayBuffer> {
     this.#ensureNoOpenTransaction('copy')
+    this.#checkpoint()
     return this.storage.exportFile(this.#db)
   }
 
   /**
    * The file's bytes in pieces of `chunkBytes` (the last one shorter), read through the VFS, so the whole file is never
    * in memory. Each piece is a view that the next one overwrites: copy it before asking for more. Refused while the
-   * app has a transaction open (the file must be exactly what SQLite committed).
+   * app has a transaction open (the file must be exactly what SQLite committed); a WAL is checkpointed into the file
+   * first, unless `asIs` (a damaged file copied as it is).
    */
-  *chunks(chunkBytes = CHUNK_BYTES): Generator<Uint8Array> {
+  chunks(chunkBytes = CHUNK_BYTES, { asIs = false } = {}): Generator<Uint8Array> {
     this.#ensureNoOpenTransaction('copy')
+    if (!asIs) this.#checkpoint()
+    return this.#readChunks(chunkBytes)
+  }
+
+  /**
+   * Copies read the main file only: an app running its file in WAL mode (with `locking_mode = EXCLUSIVE`) keeps its
+   * latest commits in the WAL until a checkpoint, so one is made first (a no-op in rollback-journal mode). Throws
+   * `SqliteError` (SQLITE_BUSY) when it cannot move every frame, rather than copying a file without them.
+   */
+  #checkpoint(): void {
+    const [busy, frames, moved] = this.db.selectArray('PRAGMA wal_checkpoint(TRUNCATE)') as number[]
+    if (busy === 0 && (frames === -1 || frames === moved)) return
+    throw new SqliteError(
+      `cannot copy ${this.name}: its WAL could not be checkpointed into the file (${moved} of ${frames} frames moved); nothing was copied`,
+      SQLITE_BUSY,
+      'PRAGMA wal_checkpoint(TRUNCATE)',
+    )
+  }
+
+  *#readChunks(chunkBytes: number): Generator<Uint8Array> {
     const reader = openFileReader(this.sqlite3, this.db, chunkBytes)
     try {
       for (let offset = 0; offset < reader.size; offset += chunkBytes) yield reader.read(offset, chunkBytes)
@@ -210,17 +236,18 @@ export class DatabaseFile {
     // schema does that when SQLite can read the file at all.
     try {
       this.db.selectValue('PRAGMA schema_version')
+      this.#checkpoint()
     } catch {
       /* damaged: copy it as it is */
     }
-    const reader = this.chunks(100)
+    const reader = this.chunks(100, { asIs: true })
     const header = reader.next().value
     reader.return(undefined)
     // user_version is bytes 60–63 of a SQLite header (big-endian); anything else counts as version 0.
     const isSqlite = header !== undefined && new TextDecoder().decode(header.subarray(0, 15)) === 'SQLite format 3'
     const fromVersion = isSqlite && header.byteLength >= 64 ? new DataView(header.buffer, header.byteOffset).getInt32(60) : 0
     try {
-      const info = await stageSnapshot(this.store, { database: this.name, fromVersion, toVersion: fromVersion, reason }, this.chunks(), { inFlight: 2 })
+      const info = await stageSnapshot(this.store, { database: this.name, fromVersion, toVersion: fromVersion, reason }, this.chunks(CHUNK_BYTES, { asIs: true }), { inFlight: 2 })
         .written
       await listSnapshot(this.store, info)
       this.snapshotListed(info)
@@ -231,9 +258,9 @@ export class DatabaseFile {
   }
 
   /**
-   * Reads a snapshot for a restore: every chunk checked against its sha-256, then the bytes checked as an untrusted file
-   * (see `inspectUntrustedFile`: a header the storage keeps, readable by SQLite without running anything of the file, a
-   * history table of this library's shape). Throws `SNAPSHOT_NOT_FOUND`, `SNAPSHOT_CORRUPT`, or
+   * Reads a snapshot for a restore: every chunk checked against its sha-256, then its bytes checked without running
+   * anything of the file (see `#checkSnapshotBytes`: the full untrusted check for an imported file, a header the storage
+   * keeps, a schema SQLite reads and a history table of this library's shape for the library's copies of its own file). Throws `SNAPSHOT_NOT_FOUND`, `SNAPSHOT_CORRUPT`, or
    * `SNAPSHOT_NOT_RESTORABLE` (e.g. the kept copy of a damaged file) with the `InvalidDatabaseFileError` as `cause`.
    * Touches nothing.
    *
@@ -249,11 +276,8 @@ export class DatabaseFile {
     try {
       // WAL's header bytes are accepted in OPFS: the app may run its own file in WAL mode (exclusive locking), and
       // sahpool restores it in rollback-journal mode, which SQLite reads alike. IndexedDB storage (memdb) cannot open it.
-      const check = { quickCheck: false, extensions: this.extensions, allowWal: this.storage.kind === 'opfs' }
-      // An upgrade's own snapshot is the app's file as it was opened: only proven readable (the app's own schema may
-      // name the history table, and refusing it would leave a failed upgrade in place).
-      const ownUpgrade = options.ownUpgrade && info.reason === 'upgrade'
-      const version = ownUpgrade ? checkReadable(this.sqlite3, bytes, check) : inspectUntrustedFile(this.sqlite3, bytes, check).version
+      const check = { extensions: this.extensions, allowWal: this.storage.kind === 'opfs' }
+      const version = this.#checkSnapshotBytes(info, bytes, check, options.ownUpgrade ?? false)
       return { info, bytes, version }
     } catch (cause) {
       if (!(cause instanceof InvalidDatabaseFileError)) throw cause
@@ -268,9 +292,22 @@ export class DatabaseFile {
   }
 
   /**
+   * How much a snapshot's bytes are distrusted. Only an `import` snapshot holds a file from elsewhere: the full check.
+   * Every other one is a copy the library took of this database's own file, whose schema the app wrote (it may name the
+   * history table, in a view say): the header, a schema SQLite reads (the kept copy of a damaged file is refused here)
+   * and a history of this library's shape. An upgrade's own snapshot restored after the upgrade failed is only proven
+   * readable: refusing it would leave a failed upgrade in place.
+   */
+  #checkSnapshotBytes(info: SnapshotInfo, bytes: Uint8Array, check: Omit<UntrustedCheckOptions, 'quickCheck'>, ownUpgrade: boolean): number {
+    if (info.reason === 'import') return inspectUntrustedFile(this.sqlite3, bytes, { ...check, quickCheck: false }).version
+    if (ownUpgrade && info.reason === 'upgrade') return checkReadable(this.sqlite3, bytes, check)
+    return checkOwnSnapshot(this.sqlite3, bytes, check)
+  }
+
+  /**
    * Puts the file back exactly as the snapshot holds it (read and checked by `loadRestorable`, unless `loaded` is given)
    * and reopens it. A marker is kept while the file is being written, and only for bytes that passed the check; if the
-   * write fails the marker stays, so the next open restores again, and calls fail with `DATABASE_CLOSED` meanwhile.
+   * write fails the marker stays, so the next open restores again, and calls fail with `RECOVERY_PENDING` meanwhile.
    */
   async restore(snapshotId: string, reason: RestoreReason, loaded?: RestorableSnapshot): Promise<SnapshotInfo> {
     this.#ensureNoOpenTransaction('restore')
@@ -293,7 +330,6 @@ export class DatabaseFile {
       await this.storage.replace(bytes)
       this.open()
     } catch (cause) {
-      this.#closedBecause = `restoring it from snapshot ${snapshotId} failed; the next open finishes the restore`
       const message = `could not restore ${this.name} from snapshot ${snapshotId}: ${String(cause)}; it will be retried at the next open`
       this.holdForRecovery(new RecoveryPendingError(`${message} (writes are refused until then)`, 'restore-failed', snapshotId, { cause }))
       throw new SnapshotError('RESTORE_FAILED', message, snapshotId, { cause })
@@ -315,3 +351,6 @@ export class DatabaseFile {
     return info
   }
 }
+
+/** SQLite's result code for a lock it could not get (here: a checkpoint that could not move every frame). */
+const SQLITE_BUSY = 5

@@ -30,7 +30,9 @@ import { openStorage } from './storage'
 import { prepareMigrations, recordBaseline, type MigrationSetOptions, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
+import { readOnlyGuard, SQLITE_AUTH } from './read-only-guard'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
+import { withTimeLimit } from './time-limit'
 import { readLastFailure } from './upgrade-failure'
 import { readOpenState, recordFileState } from './upgrade-marker'
 import { upgrade } from './upgrade'
@@ -281,13 +283,14 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
 
   /** Runs a statement, turning sqlite-wasm's errors into `SqliteError` with the code and the SQL. */
   #sql<T>(sql: string, run: () => T): T {
+    const held = this.file.recoveryPending
     try {
-      return run()
+      // Held for recovery, only reading statements run: anything else (`PRAGMA query_only = OFF` too) fails SQLITE_AUTH.
+      return held ? withTimeLimit(this.file.sqlite3, this.file.db, 0, run, readOnlyGuard(this.file.sqlite3)) : run()
     } catch (error) {
       const code = sqliteCodeOf(error)
-      // Held for recovery, the connection is query_only: reads run, a write fails SQLITE_READONLY (8) and says why.
-      const held = this.file.recoveryPending
-      if (held && (error === held || (code !== null && (code & 0xff) === SQLITE_READONLY))) throw held
+      const refused = code !== null && ((code & 0xff) === SQLITE_READONLY || (code & 0xff) === SQLITE_AUTH)
+      if (held && (error === held || refused)) throw held
       if (code === null && !(error instanceof Error && /sqlite/i.test(error.name))) throw error
       throw new SqliteError(messageOf(error), code, sql)
     }

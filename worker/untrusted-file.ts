@@ -3,6 +3,7 @@ import { HISTORY_TABLE, HISTORY_TABLE_SQL, readHistory, type StoredHistory } fro
 import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
 import { registerExtensions, stubExtensions, type SqlExtensions } from './sql-extensions'
+import { identifiersOf } from './sql-identifiers'
 import { messageOf, type Database, type Sqlite3 } from './sqlite'
 import { TimeLimitError, withTimeLimit } from './time-limit'
 
@@ -65,6 +66,23 @@ export function inspectUntrustedFile(sqlite3: Sqlite3, bytes: Uint8Array, option
  */
 export function checkReadable(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>): number {
   return withUntrustedCopy(sqlite3, bytes, options, (copy) => Number(copy.selectValue('PRAGMA user_version')))
+}
+
+/**
+ * The check of a snapshot this library took of the app's own file (manual, before a restore or an import): the
+ * header, SQLite reading the schema without running anything of the file (which refuses the kept copy of a damaged
+ * file), and a history that, if there is one, is this library's table. The app's own objects may name the history
+ * (a view over it, say): they were there when the snapshot was taken, and refusing them would refuse every snapshot
+ * of that app. Returns `user_version`; throws `InvalidDatabaseFileError`.
+ *
+ * @example
+ * const version = checkOwnSnapshot(sqlite3, bytes, { extensions: prepared.extensions })
+ */
+export function checkOwnSnapshot(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>): number {
+  return withUntrustedCopy(sqlite3, bytes, options, (copy) => {
+    checkHistoryShape(copy, { othersMayNameIt: true })
+    return Number(copy.selectValue('PRAGMA user_version'))
+  })
 }
 
 /** Checks the header, opens a distrusting in-memory copy and runs `body` on it under the deadline; refusals typed. */
@@ -148,10 +166,11 @@ const KNOWN_HISTORY_SQL = new Set(HISTORY_TABLE_SQL.map(normalised))
 
 /**
  * The history must be the table this library creates (one of its known definitions, word for word: no view, no
- * virtual table, no extra column, trigger, generated column or foreign key), and no other object of the file may name
- * it (a trigger on it, a view over it, an index on it, a foreign key to it, a trigger elsewhere that writes it).
+ * virtual table, no extra column, trigger, generated column or foreign key), and, unless `othersMayNameIt`, no other
+ * object of the file may name it (a trigger on it, a view over it, an index on it, a foreign key to it, a trigger
+ * elsewhere that writes it). Names are matched whole (`schema_migrations_old` is another name).
  */
-function checkHistoryShape(db: Database): void {
+function checkHistoryShape(db: Database, { othersMayNameIt = false } = {}): void {
   const objects = db.selectObjects('SELECT type, name, tbl_name, sql FROM sqlite_schema')
   const refuse = (what: string) =>
     new InvalidDatabaseFileError('unexpected-schema', `the file's ${HISTORY_TABLE} is not this library's history table: ${what}; nothing was changed`)
@@ -160,7 +179,7 @@ function checkHistoryShape(db: Database): void {
     if (String(name).toLowerCase() === HISTORY_TABLE) {
       if (type !== 'table') throw refuse(`it is a ${String(type)}`)
       if (!KNOWN_HISTORY_SQL.has(normalised(text))) throw refuse(`it is defined as ${printable(text)}`)
-    } else if (text.toLowerCase().includes(HISTORY_TABLE)) throw refuse(`the ${String(type)} ${printable(String(name))} refers to it`)
+    } else if (!othersMayNameIt && identifiersOf(text).has(HISTORY_TABLE)) throw refuse(`the ${String(type)} ${printable(String(name))} refers to it`)
   }
 }
 

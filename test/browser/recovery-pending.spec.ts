@@ -35,6 +35,13 @@ test('an upgrade whose marker cannot be cleared refuses writes until reopened, a
   expect(batch.code).toBe('RECOVERY_PENDING')
   expect(failed(await h.query(page, 'held.db', `UPDATE notes SET title = 'x' RETURNING id`)).code).toBe('RECOVERY_PENDING')
   expect(failed(await page.evaluate(() => window.harness.migrate('held.db'))).code).toBe('RECOVERY_PENDING')
+  // query_only is not the guard: turning it off is refused, and the writes after it still are.
+  for (const sql of ['PRAGMA query_only = OFF', 'PRAGMA query_only = 0; INSERT INTO notes (title) VALUES (1)', 'PRAGMA user_version = 9'])
+    expect(failed(await h.exec(page, 'held.db', sql)), sql).toMatchObject({ className: 'RecoveryPendingError', code: 'RECOVERY_PENDING' })
+  expect(failed(await h.exec(page, 'held.db', `INSERT INTO notes (title) VALUES ('after query_only')`)).code).toBe('RECOVERY_PENDING')
+  expect(failed(await h.exec(page, 'held.db', `ATTACH ':memory:' AS side`)).code).toBe('RECOVERY_PENDING')
+  expect(ok(await h.query(page, 'held.db', 'PRAGMA query_only'))).toEqual([{ query_only: 1 }])
+  expect(ok(await h.query(page, 'held.db', 'SELECT name FROM pragma_table_info(?) ORDER BY cid LIMIT 1', ['notes']))).toEqual([{ name: 'id' }])
   expect(ok(await h.query(page, 'held.db', NOTES))).toEqual(rowsBefore)
   expect(ok(await h.query(page, 'held.db', 'PRAGMA user_version'))).toEqual([{ user_version: 6 }])
   expect(ok(await h.status(page, 'held.db')).lastFailure).toMatchObject({ code: 'RECOVERY_PENDING', phase: 'completion', snapshotId })

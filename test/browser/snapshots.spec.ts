@@ -191,3 +191,42 @@ test('pruning by keepSnapshots never deletes a way back: the undo of a restore (
   expect(ok(await page.evaluate((id) => window.harness.handle('keep.db').deleteSnapshot(id).then((value) => ({ ok: true as const, value })), undoImport.id))).toBe(true)
   expect(ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)).not.toContain(undoImport.id)
 })
+
+test("the app's own snapshots restore when its schema names the history table (a view over it)", async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'own.db', set: 'history-view' }))
+  expect(ok(await h.query(page, 'own.db', 'SELECT version FROM app_schema_version'))).toEqual([{ version: 6 }])
+  ok(await h.exec(page, 'own.db', `INSERT INTO notes (title) VALUES ('first')`))
+  const manual = ok(await page.evaluate(() => window.harness.snapshot('own.db')))
+  const atSnapshot = ok(await h.query(page, 'own.db', 'SELECT id, title FROM notes ORDER BY id'))
+  ok(await h.exec(page, 'own.db', `INSERT INTO notes (title) VALUES ('after the snapshot')`))
+  const beforeRestore = ok(await h.query(page, 'own.db', 'SELECT id, title FROM notes ORDER BY id'))
+  // The manual snapshot, then the undo snapshot the restore kept: both are copies of this app's own file.
+  const restored = ok(await page.evaluate((id) => window.harness.restore('own.db', id), manual.id))
+  expect(ok(await h.query(page, 'own.db', 'SELECT id, title FROM notes ORDER BY id'))).toEqual(atSnapshot)
+  expect(restored.undoSnapshot!.reason).toBe('before-restore')
+  ok(await page.evaluate((id) => window.harness.restore('own.db', id), restored.undoSnapshot!.id))
+  expect(ok(await h.query(page, 'own.db', 'SELECT id, title FROM notes ORDER BY id'))).toEqual(beforeRestore)
+  expect(ok(await h.query(page, 'own.db', 'SELECT version FROM app_schema_version'))).toEqual([{ version: 6 }])
+})
+
+test('an app that runs its file in WAL mode: exports and snapshots hold every committed write', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'wal.db', set: 'v2' }))
+  ok(await h.exec(page, 'wal.db', 'PRAGMA locking_mode = EXCLUSIVE'))
+  expect(ok(await h.query(page, 'wal.db', 'PRAGMA journal_mode = WAL'))).toEqual([{ journal_mode: 'wal' }])
+  const titles = ['wal-note-alpha', 'wal-note-bravo', 'wal-note-charlie']
+  for (const title of titles) ok(await h.exec(page, 'wal.db', 'INSERT INTO notes (title) VALUES (?)', [title]))
+  const rows = ok(await h.query(page, 'wal.db', 'SELECT id, title FROM notes ORDER BY id'))
+
+  // The exported file holds the committed rows (SQLite stores the text as it is in the table's pages).
+  const exported = ok(await h.exportFile(page, 'wal.db'))
+  const text = new TextDecoder('latin1').decode(Uint8Array.from(exported.bytes))
+  for (const title of titles) expect(text).toContain(title)
+
+  // A snapshot taken now, restored after the rows are deleted, gives them back.
+  const manual = ok(await page.evaluate(() => window.harness.snapshot('wal.db')))
+  ok(await h.exec(page, 'wal.db', 'DELETE FROM notes'))
+  ok(await page.evaluate((id) => window.harness.restore('wal.db', id), manual.id))
+  expect(ok(await h.query(page, 'wal.db', 'SELECT id, title FROM notes ORDER BY id'))).toEqual(rows)
+})

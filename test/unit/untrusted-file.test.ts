@@ -8,7 +8,8 @@ import { InvalidDatabaseFileError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { runMigrations } from '../../worker/runner'
 import type { Database } from '../../worker/sqlite'
-import { checkReadable, inspectUntrustedFile } from '../../worker/untrusted-file'
+import { identifiersOf } from '../../worker/sql-identifiers'
+import { checkOwnSnapshot, checkReadable, inspectUntrustedFile } from '../../worker/untrusted-file'
 import { memoryDb } from './sqlite'
 
 const app: Migration[] = [
@@ -152,5 +153,44 @@ describe('inspectUntrustedFile', () => {
     expect(checkReadable(sqlite3, own, {})).toBe(2)
     const text = new TextEncoder().encode('not the bytes of a database '.repeat(40))
     expect(() => checkReadable(sqlite3, text, {})).toThrow(expect.objectContaining({ reason: 'not-sqlite' }))
+  })
+
+  it('matches whole names: an object named like the history, or a string or comment naming it, is no reference', async () => {
+    const { sqlite3 } = await memoryDb()
+    const bytes = await fileOf(async (db) => {
+      await runMigrations(sqlite3, db, app)
+      db.exec(`CREATE TABLE schema_migrations_old (version INTEGER);
+        CREATE TABLE "old schema_migrations" (x);
+        CREATE VIEW labels AS SELECT 'schema_migrations' AS label /* schema_migrations */ FROM notes; -- schema_migrations`)
+    })
+    expect(inspectUntrustedFile(sqlite3, bytes, { quickCheck: true })).toMatchObject({ version: 2 })
+  })
+
+  it("checkOwnSnapshot (the library's copy of the app's file) lets the app's objects name the history, nothing more", async () => {
+    const { sqlite3 } = await memoryDb()
+    const own = await fileOf(async (db) => {
+      await runMigrations(sqlite3, db, app)
+      db.exec('CREATE VIEW latest AS SELECT max(version) AS version FROM schema_migrations')
+    })
+    expect((await refusal(own)).message).toMatch(/refers to it/) // a file from elsewhere: still refused
+    expect(checkOwnSnapshot(sqlite3, own, {})).toBe(2)
+    const historyView = await fileOf((db) => db.exec(`CREATE VIEW schema_migrations AS ${FAKE_ROWS}; PRAGMA user_version = 2;`))
+    expect(() => checkOwnSnapshot(sqlite3, historyView, {})).toThrow(expect.objectContaining({ reason: 'unexpected-schema' }))
+    const damaged = new TextEncoder().encode('not the bytes of a database '.repeat(40))
+    expect(() => checkOwnSnapshot(sqlite3, damaged, {})).toThrow(expect.objectContaining({ reason: 'not-sqlite' }))
+    const torn = own.slice()
+    torn.fill(0xff, 100, 8192) // the schema page's content, after the header
+    expect(() => checkOwnSnapshot(sqlite3, torn, {})).toThrow(expect.objectContaining({ code: 'INVALID_DATABASE_FILE' }))
+  })
+})
+
+describe('identifiersOf', () => {
+  it('reads bare and quoted names, lower-cased, and skips strings, comments and numbers', () => {
+    const names = identifiersOf(`CREATE VIEW [My View] AS SELECT "Schema_Migrations"."version", \`a\`\`b\`, 'schema_migrations' AS s,
+      1e5 AS n /* hidden */ FROM main.x -- trailing`)
+    expect(names).toEqual(new Set(['create', 'view', 'my view', 'as', 'select', 'schema_migrations', 'version', 'a`b', 's', 'n', 'from', 'main', 'x']))
+    expect(identifiersOf(`SELECT "a""b", 'it''s' FROM t`)).toEqual(new Set(['select', 'a"b', 'from', 't']))
+    expect(identifiersOf('CREATE TABLE schema_migrations_old (x)').has('schema_migrations')).toBe(false)
+    expect(identifiersOf('SELECT * FROM schema_migrations').has('schema_migrations')).toBe(true)
   })
 })

@@ -135,6 +135,16 @@ UPDATE notes SET title = title || ' (6)';`,
   ],
   /** v2 plus one simple migration. */
   next: [...demo, { version: 6, name: 'colours', sql: `CREATE TABLE colours (id INTEGER PRIMARY KEY, label TEXT NOT NULL);` }],
+  /** v2 plus an app view over the history and a table whose name contains it: the app's own schema naming it. */
+  'history-view': [
+    ...demo,
+    {
+      version: 6,
+      name: 'schema_version_view',
+      sql: `CREATE VIEW app_schema_version AS SELECT max(version) AS version FROM schema_migrations;
+CREATE TABLE schema_migrations_old (version INTEGER PRIMARY KEY);`,
+    },
+  ],
   /** v2 plus a migration that fails after making the restore of its snapshot fail (see arm_idb_failure in test.worker.ts). */
   'fail-restore': [
     ...demo,
