@@ -55,7 +55,13 @@ async function upgrade(context: BrowserContext, run: number, fraction: number) {
   const name = `fuzz-${run}.db`
   const before = await seeded(context, name)
   const killAfterMs = killMoment(fraction, durationMs)
-  await before.page.evaluate(([n, ms]) => window.harness.open({ name: n, set: 'faults', killAfterMs: ms }), [name, killAfterMs] as const)
+  const opening = before.page.evaluate(([n, ms]) => window.harness.open({ name: n, set: 'faults', killAfterMs: ms }), [name, killAfterMs] as const)
+  // A worker terminated before it ran anything gives the library no signal at all (a Worker fires no event), so that
+  // open only fails at the library's start timeout (60 s); the app that terminated it knows, and so does this test.
+  const killed = before.page.waitForFunction((n) => window.harness.killed.includes(n), name, { timeout: 0 })
+  await Promise.race([opening, killed])
+  opening.catch(() => {})
+  killed.catch(() => {})
   await before.page.evaluate((n) => window.harness.terminate(n), name)
   const reopened = await expectNothingLost(before.page, name, before, after)
   await before.page.close()

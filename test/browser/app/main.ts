@@ -28,6 +28,8 @@ const killAtFault = new Set<Worker>()
 /** `insertMany`'s outcomes so far, by prefix, and the prefixes told to stop. */
 const writes: Record<string, { title: string; ok: boolean; code?: string; ms: number; at: number }[]> = {}
 const stopped = new Set<string>()
+/** Databases whose worker `open({ killAfterMs })` has terminated. */
+const killed: string[] = []
 /** Whether `holdSnapshotStore()` keeps its IndexedDB transaction alive. */
 let storeHeld = false
 new BroadcastChannel(FAULT_CHANNEL).onmessage = (event: MessageEvent<{ point: string }>) => {
@@ -76,6 +78,7 @@ const harness = {
   progress,
   versionChanges,
   faults,
+  killed,
   async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtStart = false, killAtFault: kill = false, killAfterMs, options = {} }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
@@ -89,7 +92,15 @@ const harness = {
           own = new Worker(url, { type: 'module' })
           workers.set(name, own)
           if (kill) killAtFault.add(own)
-          if (killAfterMs !== undefined) setTimeout((w: Worker) => w.terminate(), killAfterMs, own)
+          if (killAfterMs !== undefined)
+            setTimeout(
+              (w: Worker) => {
+                w.terminate()
+                killed.push(name)
+              },
+              killAfterMs,
+              own,
+            )
           if (terminateAtStart) own.terminate()
           return own
         },
