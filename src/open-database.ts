@@ -120,11 +120,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     throw new InvalidOptionsError('options.worker must return a Worker (new Worker(url, { type: "module" }))')
   const connection = new WorkerConnection(worker, request.name)
   try {
-    // First of all, so that a worker the app terminates (or that crashes) during the open fails the open, not hangs it.
-    await connection.attach(workerLockName(request.tabId))
+    // Sent first (the worker takes its calls in order), so that a worker the app terminates (or that crashes) during
+    // the open fails the open instead of hanging it; not awaited first, so the startup costs no extra round trip.
+    const attached = connection.attach(workerLockName(request.tabId))
+    attached.catch(() => {}) // its failure also rejects the open below, which reports it
     const reply = await connection.call((remote) =>
       remote.open(request, listener(connection, options.onProgress), listener(connection, options.onVersionChange)),
     )
+    await attached
     handOverWhenFrozen(connection)
     return new DatabaseHandle(request.name, reply.opened, connection)
   } catch (error) {
