@@ -1,30 +1,10 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { loadNodeSqlite } from '../../node/node-sqlite'
 import { layouts } from '../unit/fixtures/layouts/layouts'
 import { expect, h, ok, openApp, test } from './fixtures'
+import { SCHEMA, toolResult } from './layout-reference'
 
 // Other tools' migration folders, globbed as they are (test/browser/app/layout-sets.ts) and applied by the library
-// in a real worker on OPFS: the database must hold what the tool's own order gives (applied here, file by file, with
+// in a real worker on OPFS: the database must hold what the tool's own order gives (applied file by file with
 // sqlite-wasm's Node build) — the same schema, the same rows — and the history the names the unit tests pin.
-const fixtures = join(import.meta.dirname, '../unit/fixtures/layouts')
-const SCHEMA = `SELECT type, name, tbl_name, sql FROM sqlite_schema
-  WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name <> 'schema_migrations' ORDER BY name`
-
-async function toolResult(tool: string): Promise<{ schema: Record<string, unknown>[]; data: [string, unknown[]][] }> {
-  const sqlite3 = await loadNodeSqlite()
-  const db = new sqlite3.oo1.DB(':memory:')
-  try {
-    db.exec('PRAGMA foreign_keys = ON')
-    const layout = layouts[tool]!
-    for (const path of layout.toolOrder) db.exec(readFileSync(join(fixtures, layout.dir, path), 'utf8'))
-    const schema = db.selectObjects(SCHEMA)
-    const data = schema.filter((o) => o.type === 'table').map((t) => [String(t.name), db.selectObjects(`SELECT * FROM "${String(t.name)}" ORDER BY rowid`)] as [string, unknown[]])
-    return { schema, data }
-  } finally {
-    db.close()
-  }
-}
 
 for (const tool of ['diesel', 'prisma', 'drizzle-v1', 'flyway', 'version-folders', 'version-folders-v']) {
   test(`a ${tool} folder read by migrationsFromGlob gives the tool's schema and rows in a real worker`, async ({ context }) => {

@@ -1,7 +1,8 @@
 import { execFileSync, type ChildProcess } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { cpSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from './fixtures'
+import { layoutFixtures, SCHEMA, toolResult } from './layout-reference'
 import { installPackedApp, preview } from './packed-app'
 
 // An app built with the packed package's Vite plugin (`sqlite-opfs-migrate/vite`) and its own Vite: the plugin turns
@@ -22,6 +23,8 @@ test.beforeAll(async () => {
   build()
   server = await preview(vite, app.directory, port)
 })
+
+const out = (page: import('@playwright/test').Page) => page.locator('#out')
 
 test.afterAll(() => {
   server?.kill()
@@ -71,4 +74,39 @@ test('an app built with the plugin upgrades its database when a build adds a mig
   expect(second.items).toHaveLength(2)
   expect(second.items[0]).toEqual({ ...first.items[0], loud: `${first.items[0].label.toUpperCase()}!` })
   expect(second.items[1].loud).toBeNull()
+})
+
+test("an app whose plugin dir is a Prisma migrations folder gets Prisma's schema and rows", async ({ page }) => {
+  test.setTimeout(120_000)
+  // The folder as `prisma migrate dev` leaves it (migration_lock.toml, <timestamp>_<name>/migration.sql), not renamed.
+  cpSync(join(layoutFixtures, 'prisma/migrations'), join(app!.directory, 'prisma/migrations'), { recursive: true })
+  writeFileSync(
+    join(app!.directory, 'vite.config.mjs'),
+    "import { sqliteOpfsMigrate } from 'sqlite-opfs-migrate/vite'\n" +
+      "export default { plugins: [sqliteOpfsMigrate({ dir: 'prisma/migrations', functions: ['shout'] })], build: { target: 'es2022' } }\n",
+  )
+  writeFileSync(
+    join(app!.directory, 'main.ts'),
+    "import { openDatabase } from 'sqlite-opfs-migrate'\n" +
+      "const out = document.getElementById('out')!\n" +
+      "try {\n" +
+      "const db = await openDatabase({ name: 'prisma.db', worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module' }) })\n" +
+      `const schema = await db.query(${JSON.stringify(SCHEMA)})\n` +
+      "const tables = schema.filter((o) => o.type === 'table').map((t) => String(t.name))\n" +
+      "const data = []\n" +
+      "for (const t of tables) data.push([t, await db.query(`SELECT * FROM \"${t}\" ORDER BY rowid`)])\n" +
+      "const status = await db.status()\n" +
+      "out.textContent = JSON.stringify({ history: status.applied.map((m) => [m.version, m.name]), schema, data })\n" +
+      "} catch (error) { out.textContent = `error: ${String(error)}` }\n",
+  )
+  build()
+  await page.goto(`http://127.0.0.1:${port}/`)
+  await expect(out(page)).toContainText(/"history"|error:/, { timeout: 20_000 })
+  const shown = JSON.parse((await out(page).textContent())!)
+  expect(shown.history).toEqual([
+    [1, '20210101000000_init'],
+    [2, '20210215093000_add_posts'],
+    [3, '20220301120000_post_published'],
+  ])
+  expect({ schema: shown.schema, data: shown.data }).toEqual(await toolResult('prisma'))
 })
