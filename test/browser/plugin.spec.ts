@@ -24,8 +24,6 @@ test.beforeAll(async () => {
   server = await preview(vite, app.directory, port)
 })
 
-const out = (page: import('@playwright/test').Page) => page.locator('#out')
-
 test.afterAll(() => {
   server?.kill()
   app?.remove()
@@ -78,35 +76,45 @@ test('an app built with the plugin upgrades its database when a build adds a mig
 
 test("an app whose plugin dir is a Prisma migrations folder gets Prisma's schema and rows", async ({ page }) => {
   test.setTimeout(120_000)
-  // The folder as `prisma migrate dev` leaves it (migration_lock.toml, <timestamp>_<name>/migration.sql), not renamed.
-  cpSync(join(layoutFixtures, 'prisma/migrations'), join(app!.directory, 'prisma/migrations'), { recursive: true })
+  // A second entry of the same packed app, with its own config, page and build output (the first test's stay as they
+  // are). The folder is copied as `prisma migrate dev` leaves it (migration_lock.toml, <timestamp>_<name>/migration.sql).
+  const directory = app!.directory
+  cpSync(join(layoutFixtures, 'prisma/migrations'), join(directory, 'prisma/migrations'), { recursive: true })
   writeFileSync(
-    join(app!.directory, 'vite.config.mjs'),
+    join(directory, 'vite.prisma.config.mjs'),
     "import { sqliteOpfsMigrate } from 'sqlite-opfs-migrate/vite'\n" +
-      "export default { plugins: [sqliteOpfsMigrate({ dir: 'prisma/migrations', functions: ['shout'] })], build: { target: 'es2022' } }\n",
+      "export default { plugins: [sqliteOpfsMigrate({ dir: 'prisma/migrations', functions: ['shout'] })],\n" +
+      "  build: { target: 'es2022', outDir: 'dist-prisma', rollupOptions: { input: 'prisma.html' } } }\n",
   )
+  writeFileSync(join(directory, 'prisma.html'), '<!doctype html><meta charset="utf-8"><output id="out">opening…</output><script type="module" src="./prisma-main.ts"></script>\n')
   writeFileSync(
-    join(app!.directory, 'main.ts'),
+    join(directory, 'prisma-main.ts'),
     "import { openDatabase } from 'sqlite-opfs-migrate'\n" +
       "const out = document.getElementById('out')!\n" +
       "try {\n" +
-      "const db = await openDatabase({ name: 'prisma.db', worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module' }) })\n" +
-      `const schema = await db.query(${JSON.stringify(SCHEMA)})\n` +
-      "const tables = schema.filter((o) => o.type === 'table').map((t) => String(t.name))\n" +
-      "const data = []\n" +
-      "for (const t of tables) data.push([t, await db.query(`SELECT * FROM \"${t}\" ORDER BY rowid`)])\n" +
-      "const status = await db.status()\n" +
-      "out.textContent = JSON.stringify({ history: status.applied.map((m) => [m.version, m.name]), schema, data })\n" +
-      "} catch (error) { out.textContent = `error: ${String(error)}` }\n",
+      "  const db = await openDatabase({ name: 'prisma.db', worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module' }) })\n" +
+      `  const schema = await db.query(${JSON.stringify(SCHEMA)})\n` +
+      "  const data = []\n" +
+      "  for (const t of schema.filter((o) => o.type === 'table')) data.push([t.name, await db.query(`SELECT * FROM \"${t.name}\" ORDER BY rowid`)])\n" +
+      "  const status = await db.status()\n" +
+      "  out.textContent = JSON.stringify({ history: status.applied.map((m) => [m.version, m.name]), schema, data })\n" +
+      "} catch (error) {\n  out.textContent = `error: ${String(error)}`\n}\n",
   )
-  build()
-  await page.goto(`http://127.0.0.1:${port}/`)
-  await expect(out(page)).toContainText(/"history"|error:/, { timeout: 20_000 })
-  const shown = JSON.parse((await out(page).textContent())!)
-  expect(shown.history).toEqual([
-    [1, '20210101000000_init'],
-    [2, '20210215093000_add_posts'],
-    [3, '20220301120000_post_published'],
-  ])
-  expect({ schema: shown.schema, data: shown.data }).toEqual(await toolResult('prisma'))
+  execFileSync(vite, ['build', '--config', 'vite.prisma.config.mjs', '--logLevel', 'warn'], { cwd: directory, stdio: 'pipe', encoding: 'utf8' })
+  const prismaPort = port - 1
+  const prismaServer = await preview(vite, directory, prismaPort, ['--config', 'vite.prisma.config.mjs'])
+  try {
+    await page.goto(`http://127.0.0.1:${prismaPort}/prisma.html`)
+    const out = page.locator('#out')
+    await expect(out).toContainText(/"history"|error:/, { timeout: 20_000 })
+    const shown = JSON.parse((await out.textContent())!)
+    expect(shown.history).toEqual([
+      [1, '20210101000000_init'],
+      [2, '20210215093000_add_posts'],
+      [3, '20220301120000_post_published'],
+    ])
+    expect({ schema: shown.schema, data: shown.data }).toEqual(await toolResult('prisma'))
+  } finally {
+    prismaServer.kill()
+  }
 })
