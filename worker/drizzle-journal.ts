@@ -1,3 +1,4 @@
+import { looksLikeMigration } from './migration-file-names'
 import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
 
 interface DrizzleJournal {
@@ -53,8 +54,13 @@ export function readDrizzleJournalFolder(files: readonly MigrationFileInput[], j
         rule: 'drizzle-journal',
         message: `${file.path}: not listed in ${journalFile.path}, so Drizzle would never run it either; add it with drizzle-kit or remove it`,
       })
-    else
-      ignored.push({ path: file.path, reason: /_snapshot\.json$/.test(file.path) ? 'Drizzle Kit snapshot (not SQL)' : 'not listed in the Drizzle Kit journal' })
+    else if (looksLikeMigration(file.path.slice(file.path.lastIndexOf('/') + 1)))
+      problems.push({
+        path: file.path,
+        rule: 'unread-file',
+        message: `${file.path}: looks like a migration, but only the .sql files beside meta/ are read (as ${journalFile.path} lists them), so it would never run`,
+      })
+    else ignored.push({ path: file.path, reason: /_snapshot\.json$/.test(file.path) ? 'Drizzle Kit snapshot (not SQL)' : 'not listed in the Drizzle Kit journal' })
   }
   return { entries, ignored, problems }
 }

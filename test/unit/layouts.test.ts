@@ -142,6 +142,8 @@ describe('refusals name the file and say what to do', () => {
     expect(rules({ 'm/0.9/00_a.sql': 'x', 'm/0.9/schema.sql': 'x' }, 'm')).toEqual([['unread-file', 'm/0.9/schema.sql']])
     expect(rules({ 'm/1_a.sql': 'x', 'm/2023/V2__b.sql': 'x' }, 'm')).toEqual([['unread-file', 'm/2023/V2__b.sql']])
     expect(rules({ 'm/1_a.sql': 'x', 'm/1_a/extra.sql': 'x' }, 'm')).toEqual([['unread-file', 'm/1_a/extra.sql']])
+    const journal = JSON.stringify({ dialect: 'sqlite', entries: [{ idx: 0, tag: '0000_a' }] })
+    expect(rules({ 'd/meta/_journal.json': journal, 'd/0000_a.sql': 'x', 'd/old/0001_b.sql': 'x' })).toEqual([['unread-file', 'd/old/0001_b.sql']])
     // A schema dump beside numbered files (not version folders) keeps its old refusal: it has no version.
     expect(rules({ 'm/1_a.sql': 'x', 'm/schema.sql': 'x' }, 'm')).toEqual([['bad-file-name', 'm/schema.sql']])
   })
