@@ -280,6 +280,19 @@ describe('sqlite-opfs-migrate check', () => {
     expect((await cli('check', join(dir, 'empty'))).stdout).toMatch(/error \[no-migrations\] no migration files: the folder is empty/)
   })
 
+  it('a migrations folder named like a version (v1/) is the folder itself, not a version folder of it', async () => {
+    const v1 = join(dir, 'v1')
+    await mkdir(v1)
+    await writeFile(join(v1, '0001_notes.sql'), V1)
+    await writeFile(join(v1, '0002_done.sql'), V2)
+    const result = (await cli('check', v1, '--json')).json()
+    expect(result.ok).toBe(true)
+    expect(result.migrations.map((m: { version: number; name: string }) => [m.version, m.name])).toEqual([
+      [1, 'notes'],
+      [2, 'done'],
+    ])
+  })
+
   it('runs as the package bin (dist/cli.js, built by npm test before the unit tests)', async () => {
     const bin = join(import.meta.dirname, '../../dist/cli.js')
     expect(existsSync(bin), 'dist/cli.js is missing: run npm run build').toBe(true)
