@@ -1,7 +1,7 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
-import { readMigrationFolder, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
+import { readMigrationFolder, type IgnoredFile, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
 import { migrationFromEntry } from '../worker/migrations-from-glob'
 import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import type { Database, Sqlite3 } from '../worker/sqlite'
@@ -19,6 +19,11 @@ export type ErrorRule =
   | 'duplicate-version'
   | 'mixed-versions'
   | 'drizzle-journal'
+  | 'unread-file'
+  | 'unsupported-migration'
+  | 'prisma-lock'
+  | 'ambiguous-root'
+  | 'no-migrations'
   | 'invalid-migration'
   | 'empty-file'
   | 'sql-error'
@@ -49,6 +54,8 @@ export interface CheckOptions {
   collations?: readonly string[] | undefined
   /** The real functions and collations, when available (the CLI's `--setup` module); used instead of stand-ins. */
   extensions?: SqlExtensions | undefined
+  /** The migrations folder as the files' paths write it (see `readMigrationFolder`); inferred when absent. */
+  root?: string | undefined
 }
 
 /** A migration the check read, with what the build embeds. */
@@ -65,8 +72,8 @@ export interface CheckResult {
   diagnostics: Diagnostic[]
   /** Every migration that could be read, in order (also when some failed their check). */
   migrations: CheckedMigration[]
-  /** Files that are not migrations (down migrations, helpers, docs). */
-  ignored: string[]
+  /** Files that are not migrations (down migrations, snapshots, helpers, docs), each with the reason. */
+  ignored: IgnoredFile[]
 }
 
 /**
@@ -86,7 +93,7 @@ export async function checkMigrationFiles(
 ): Promise<CheckResult> {
   const diagnostics: Diagnostic[] = []
   const report = (d: Omit<Diagnostic, 'severity'>, severity: Diagnostic['severity'] = 'error') => diagnostics.push({ severity, ...d })
-  const folder = readMigrationFolder(files)
+  const folder = readMigrationFolder(files, { root: options.root })
   for (const problem of folder.problems) report({ rule: problem.rule, file: problem.path, line: null, message: problem.message })
 
   const migrations: CheckedMigration[] = []

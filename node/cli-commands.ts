@@ -13,7 +13,7 @@ import { applyToFile, inspectDatabaseFile, readDatabaseFile } from './apply-file
 import { checkMigrationFiles, formatDiagnostic } from './check-migrations'
 import { loadNodeSqlite } from './node-sqlite'
 import { progressBar } from './progress-bar'
-import { importAnyModule, readMigrationsDirectory } from './read-migrations-directory'
+import { importAnyModule, migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'
 
 /** Where the CLI writes: stdout for results, stderr for progress and errors. */
 export interface CliIo {
@@ -123,6 +123,7 @@ type Print = (human: string, json: unknown) => void
 async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise<number> {
   const files = await readMigrationsDirectory(args.positional[0]!)
   const result = await checkMigrationFiles(await loadNodeSqlite(), files, {
+    root: migrationsRoot(args.positional[0]!),
     strict: args.strict,
     functions: args.functions,
     collations: args.collations,
@@ -130,7 +131,9 @@ async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise
   })
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length
   const summary = `${result.migrations.length} migration(s), ${errors} error(s), ${result.diagnostics.length - errors} warning(s)`
-  print([...result.diagnostics.map(formatDiagnostic), summary].join('\n'), {
+  // Ignored files are notes, not findings: they show what was left out, and why, so nothing is skipped unseen.
+  const notes = result.ignored.map((f) => `note [ignored] ${f.path}: ${f.reason}`)
+  print([...notes, ...result.diagnostics.map(formatDiagnostic), summary].join('\n'), {
     ok: result.ok,
     diagnostics: result.diagnostics,
     migrations: result.migrations.map(({ entry, migration, checksum }) => ({ version: migration.version, name: migration.name, file: entry.path, format: entry.format, kind: entry.kind, checksum, transaction: migration.transaction !== false })),
@@ -216,7 +219,7 @@ function withStandIns(setup: SqlExtensions, args: CliArgs): SqlExtensions {
 }
 
 async function loadMigrations(directory: string): Promise<Migration[]> {
-  const folder = readMigrationFolder(await readMigrationsDirectory(directory))
+  const folder = readMigrationFolder(await readMigrationsDirectory(directory), { root: migrationsRoot(directory) })
   const problem = folder.problems[0]
   if (problem) throw new Error(`${problem.message} (run: sqlite-opfs-migrate check ${directory})`)
   return folder.entries.map(migrationFromEntry)

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises'
-import { extname, join, relative, sep } from 'node:path'
+import { extname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { readMigrationFolder, type MigrationFileInput } from '../worker/migration-files'
 
@@ -13,9 +13,10 @@ export interface MigrationFileOnDisk extends MigrationFileInput {
 export type ModuleImporter = (absolutePath: string) => Promise<unknown>
 
 /**
- * Reads a migrations directory (and its subdirectories, for `<version>_<name>/up.sql` and Drizzle's `meta/`): SQL and
- * JSON as text, code migrations imported as modules. Paths are given relative to `base` (default: the working
- * directory) with `/`, as diagnostics print them.
+ * Reads a migrations directory (and its subdirectories, for `<version>_<name>/up.sql`, version folders, Drizzle's
+ * `meta/`): SQL, JSON and TOML as text, code migrations imported as modules. Paths are given relative to `base`
+ * (default: the working directory) with `/`, as diagnostics print them; pass `migrationsRoot(directory, base)` as the
+ * `root` of `readMigrationFolder`/`checkMigrationFiles`, so the folder itself is never mistaken for a version folder.
  *
  * @example
  * const files = await readMigrationsDirectory('migrations')
@@ -30,13 +31,25 @@ export async function readMigrationsDirectory(
   const files: MigrationFileOnDisk[] = []
   for (const absolute of await listFiles(directory)) {
     const path = relative(base, absolute).split(sep).join('/')
-    const text = /\.(sql|json)$/.test(absolute) ? await readFile(absolute, 'utf8') : null
+    const text = /\.(sql|json|toml)$/.test(absolute) ? await readFile(absolute, 'utf8') : null
     files.push({ path, absolute, value: text })
   }
   // Only files that are migrations are imported (helpers such as an index.ts may import browser-only code).
-  const code = new Set(readMigrationFolder(files).entries.filter((e) => e.kind === 'code').map((e) => e.path))
+  const code = new Set(readMigrationFolder(files, { root: migrationsRoot(directory, base) }).entries.filter((e) => e.kind === 'code').map((e) => e.path))
   for (const file of files) if (code.has(file.path)) file.value = await importModule(file.absolute)
   return files
+}
+
+/**
+ * The migrations directory as the paths `readMigrationsDirectory` gives are written (relative to `base`, with `/`):
+ * the `root` to pass to `readMigrationFolder` and `checkMigrationFiles`.
+ *
+ * @example
+ * const files = await readMigrationsDirectory('db/migrations')
+ * await checkMigrationFiles(sqlite3, files, { root: migrationsRoot('db/migrations') }) // root: 'db/migrations'
+ */
+export function migrationsRoot(directory: string, base: string = process.cwd()): string {
+  return relative(base, resolve(directory)).split(sep).join('/')
 }
 
 async function listFiles(directory: string, depth = 0): Promise<string[]> {

@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path'
 import type { Plugin, ResolvedConfig } from 'vite'
 import { checkMigrationFiles, formatDiagnostic, type CheckOptions } from './check-migrations'
 import { loadNodeSqlite } from './node-sqlite'
-import { readMigrationsDirectory } from './read-migrations-directory'
+import { migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'
 
 /** The module the plugin provides: `import migrations from 'virtual:sqlite-opfs-migrate'`. */
 export const VIRTUAL_MODULE = 'virtual:sqlite-opfs-migrate'
@@ -67,7 +67,7 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
         throw error
       })
       for (const file of files) this.addWatchFile(file.absolute)
-      const result = await checkMigrationFiles(await loadNodeSqlite(), files, checkOptions)
+      const result = await checkMigrationFiles(await loadNodeSqlite(), files, { ...checkOptions, root: migrationsRoot(directory, config.root) })
       const errors = result.diagnostics.filter((d) => d.severity === 'error')
       for (const warning of result.diagnostics.filter((d) => d.severity === 'warning')) this.warn(formatDiagnostic(warning))
       if (errors.length) {

@@ -1,103 +1,62 @@
+import { classifyMigrationFile, type FoundEntry } from './classify-migration-file'
+import { readDrizzleJournalFolder } from './drizzle-journal'
+import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
+import { DRIZZLE_JOURNAL, MIGRATION_SQL, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER } from './migration-file-names'
 import { MAX_VERSION } from './validate-migrations'
-import { compareVersionKeys, versionParts } from './version-key'
+import { compareVersionKeys, isSingleNumber, versionParts } from './version-key'
 
-/** One file of a migrations folder: its path ('/'-separated, any prefix) and what it holds (text, or a module). */
-export interface MigrationFileInput {
-  path: string
-  value: unknown
+export type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder, MigrationFormat } from './migration-entry'
+
+/** Options of `readMigrationFolder`. */
+export interface ReadMigrationFolderOptions {
+  /**
+   * The migrations folder, as the files' paths write it (`'migrations'`, `'./sqlite'`; `''` when the paths are relative
+   * to it). Default: the shallowest folder holding migrations (a glob's paths are relative to the importing file).
+   */
+  root?: string | undefined
 }
 
-/**
- * How a migration was laid out:
- * - `numbered`: `0001_create_notes.sql` / `.ts`;
- * - `up-down`: `0001_create_notes.up.sql` (the `.down.sql` beside it is not run);
- * - `directory`: `0001_create_notes/up.sql` (+ `down.sql`, not run);
- * - `drizzle`: Drizzle Kit output, ordered by `meta/_journal.json`.
- */
-export type MigrationFormat = 'numbered' | 'up-down' | 'directory' | 'drizzle'
-
-/** A migration found in a folder, before its contents are interpreted. */
-export interface MigrationEntry {
-  path: string
-  /** The version as the file name writes it (`0007`, `0.28`, `20240105093000`, Drizzle's tag number). */
-  key: string
-  /** The integer version stored in `PRAGMA user_version` (see `readMigrationFolder`). */
-  version: number
-  name: string
-  format: MigrationFormat
-  kind: 'sql' | 'code'
-  value: unknown
-}
-
-/** Why a file of the folder cannot be used. */
-export interface MigrationFileProblem {
-  path: string
-  rule: 'bad-file-name' | 'duplicate-version' | 'mixed-versions' | 'drizzle-journal'
-  message: string
-}
-
-/** What `readMigrationFolder` found. */
-export interface MigrationFolder {
-  entries: MigrationEntry[]
-  /** Files that are not migrations: down migrations, helpers, Drizzle snapshots, READMEs. */
-  ignored: string[]
-  problems: MigrationFileProblem[]
-}
-
-const EXTENSION = '(sql|ts|js|mts|mjs)'
-const VERSIONED = `[vV]?(\\d+(?:\\.\\d+)*)[_-]+([A-Za-z0-9][A-Za-z0-9_.\\- ]*?)`
-const FILE = new RegExp(`^${VERSIONED}(\\.up)?\\.${EXTENSION}$`, 'i')
-const DIRECTORY = new RegExp(`^${VERSIONED}$`)
-const UP_IN_DIRECTORY = new RegExp(`^up\\.${EXTENSION}$`, 'i')
-const DOWN = new RegExp(`(^|\\.)down\\.${EXTENSION}$`, 'i')
-/** Tests and specs beside migrations are not migrations. */
-const NOT_MIGRATION = /\.(test|spec|d)\.[a-z]+$/
-const JOURNAL = /(^|\/)meta\/_journal\.json$/
+type Found = FoundEntry & { path: string; value: unknown }
 
 /**
  * Finds the migrations among a folder's files, in every layout `MigrationFormat` lists, and orders them by version
- * compared as numbers (`0.3` before `0.28`). Versions become `user_version` as they are when every file's version is a
- * plain integer from 1 to 2^31−1; otherwise (dotted versions, timestamps, a `0000` start, Drizzle) migrations are
- * numbered by position from 1 and keep their written version in the name (`0.28_add_tags`), so the history still says
- * which file ran. Never throws: problems are returned with the file they concern.
+ * compared as numbers (`0.3` before `0.28`, `0.22/01` before `0.23/00`, dated timestamps as `YYYYMMDDHHMMSS`).
+ * Versions become `user_version` as they are when every file's version is a plain integer from 1 to 2^31−1; otherwise
+ * (dotted versions, version folders, timestamps, a `0000` start, Prisma, Drizzle) migrations are numbered by position
+ * from 1 and keep their written version in the name (`0.28_add_tags`, `0.22-01_add_tags`), so the history still says
+ * which file ran. Files that are not migrations are listed in `ignored` with the reason; a file that looks like a
+ * migration but would not run, or a folder with no migration at all, is a problem. Never throws.
  *
  * @example
  * readMigrationFolder([{ path: './1_init.up.sql', value: 'CREATE TABLE t(a);' }, { path: './1_init.down.sql', value: '…' }])
- * // → { entries: [{ version: 1, name: 'init', format: 'up-down', … }], ignored: ['./1_init.down.sql'], problems: [] }
+ * // → { entries: [{ version: 1, name: 'init', format: 'up-down', … }],
+ * //     ignored: [{ path: './1_init.down.sql', reason: 'down migration (only up migrations run)' }], problems: [] }
  */
-export function readMigrationFolder(files: readonly MigrationFileInput[]): MigrationFolder {
-  const journal = files.find((f) => JOURNAL.test(f.path))
-  if (journal) return readDrizzleFolder(files, journal)
-  const found: Omit<MigrationEntry, 'version'>[] = []
-  const ignored: string[] = []
-  const problems: MigrationFileProblem[] = []
-  // The folder's own level: migration files live there, `<version>_<name>/up.sql` one level down; anything deeper
-  // (drafts, archives, fixtures) is not a migration.
-  const depth = (path: string) => path.split('/').length - 1
-  const root = Math.min(...files.map((f) => depth(f.path) - (/^(up|down)\./i.test(f.path.split('/').at(-1)!) ? 1 : 0)))
-  for (const file of files) {
-    const parts = file.path.split('/')
-    const base = parts.at(-1) ?? file.path
-    const directory = parts.at(-2) ?? ''
-    const extension = /\.([A-Za-z]+)$/.exec(base)?.[1]?.toLowerCase() ?? ''
-    const kind = extension === 'sql' ? 'sql' : 'code'
-    const level = depth(file.path) - root
-    let match: RegExpExecArray | null
-    if (DOWN.test(base) || NOT_MIGRATION.test(base) || level > 1 || (level === 1 && !UP_IN_DIRECTORY.test(base))) ignored.push(file.path)
-    else if (level === 0 && (match = FILE.exec(base)))
-      found.push({ path: file.path, key: match[1]!, name: match[2]!, format: match[3] ? 'up-down' : 'numbered', kind, value: file.value })
-    else if (level === 1 && (match = DIRECTORY.exec(directory)))
-      found.push({ path: file.path, key: match[1]!, name: match[2]!, format: 'directory', kind, value: file.value })
-    else if (extension === 'sql' || (/^(ts|js|mts|mjs)$/.test(extension) && /^[vV]?\d/.test(base)))
-      problems.push({
-        path: file.path,
-        rule: 'bad-file-name',
-        message:
-          `${file.path}: migration files must be named <version>_<name>.sql or .ts (e.g. 0001_create_notes.sql), ` +
-          `<version>_<name>.up.sql, or <version>_<name>/up.sql`,
-      })
-    else ignored.push(file.path)
+export function readMigrationFolder(files: readonly MigrationFileInput[], options: ReadMigrationFolderOptions = {}): MigrationFolder {
+  const journal = files.find((f) => DRIZZLE_JOURNAL.test(f.path))
+  if (journal) return requireSomething(readDrizzleJournalFolder(files, journal), files)
+  const root = findRoot(files, options.root)
+  if (typeof root !== 'number') return { entries: [], ignored: [], problems: [root] }
+  const paths = new Set(files.map((f) => f.path))
+  const relative = (path: string) => path.split('/').slice(root)
+  const context = {
+    versionFolders: files.some((f) => {
+      const rel = relative(f.path)
+      return rel.length === 2 && VERSION_FOLDER.test(rel[0]!) && NUMBERED_FILE.test(rel[1]!)
+    }),
+    prisma: files.some((f) => relative(f.path).join('/') === PRISMA_LOCK),
+    has: (path: string) => paths.has(path),
   }
+  const found: Found[] = []
+  const ignored: IgnoredFile[] = []
+  const problems: MigrationFileProblem[] = []
+  for (const file of files) {
+    const role = classifyMigrationFile(file.path, relative(file.path), context)
+    if ('entry' in role) found.push({ ...role.entry, path: file.path, value: file.value })
+    else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
+    else problems.push({ path: file.path, ...role.problem })
+  }
+  problems.push(...toolFileProblems(files, relative))
   found.sort((a, b) => compareVersionKeys(a.key, b.key))
   const unique = found.filter((entry, i) => {
     const previous = found[i - 1]
@@ -105,86 +64,109 @@ export function readMigrationFolder(files: readonly MigrationFileInput[]): Migra
     problems.push({
       path: entry.path,
       rule: 'duplicate-version',
-      message: `${entry.path}: duplicate version ${versionParts(entry.key).join('.')} (also ${previous.path})`,
+      message: `${entry.path}: duplicate version ${entry.key.split('/').map((k) => versionParts(k).join('.')).join('·')} (also ${previous.path})`,
     })
     return false
   })
-  const dotted = unique.filter((e) => versionParts(e.key).length > 1)
-  if (dotted.length > 0 && dotted.length < unique.length) {
-    // Mixing would renumber every migration by position, and every database already deployed would refuse the list.
-    const plain = unique.find((e) => versionParts(e.key).length === 1)!
-    problems.push({
-      path: dotted[0]!.path,
-      rule: 'mixed-versions',
-      message: `${dotted[0]!.path}: dotted version ${dotted[0]!.key} in a folder of plain versions (e.g. ${plain.path}); use one scheme`,
-    })
-    return { entries: [], ignored, problems }
-  }
-  return { entries: numberVersions(unique), ignored, problems }
-}
-
-/** Plain integer versions are kept; anything else is numbered by position (see `readMigrationFolder`). */
-function numberVersions(entries: Omit<MigrationEntry, 'version'>[]): MigrationEntry[] {
-  const plain = entries.every((e) => {
-    const parts = versionParts(e.key)
-    return parts.length === 1 && parts[0]!.length <= 10 && Number(parts[0]) >= 1 && Number(parts[0]) <= MAX_VERSION
-  })
-  return entries.map((e, i) =>
-    plain ? { ...e, version: Number(versionParts(e.key)[0]) } : { ...e, version: i + 1, name: `${e.key}_${e.name}` },
-  )
-}
-
-interface DrizzleJournal {
-  dialect?: string
-  entries: { idx: number; tag: string }[]
+  const mixed = mixedVersions(unique)
+  if (mixed) return { entries: [], ignored, problems: [...problems, mixed] }
+  return requireSomething({ entries: numberVersions(unique), ignored, problems }, files)
 }
 
 /**
- * Drizzle Kit output: `meta/_journal.json` lists the migrations (`idx`, `tag`) and `<tag>.sql` holds each, its
- * statements separated by `--> statement-breakpoint` (an SQL comment, so SQLite's own statement iteration runs it
- * as it is). Version = position in the journal + 1 (Drizzle counts from 0000); name = the tag.
+ * How many leading path segments the migrations folder takes. Given, it is exact. Inferred, it is the shallowest
+ * level holding a migration file (`<version>_<name>/up.sql` counts one level up); files there sitting in folders named
+ * only by a version (`0.22/`, `0.23/`) make those version folders. One such folder alone is ambiguous: it may be the
+ * migrations folder itself (`v2/0001_a.sql` read as versions 1, …) or its first version folder, and guessing wrong
+ * would rename every migration once a second folder appears.
  */
-function readDrizzleFolder(files: readonly MigrationFileInput[], journalFile: MigrationFileInput): MigrationFolder {
-  const root = journalFile.path.replace(/meta\/_journal\.json$/, '')
+function findRoot(files: readonly MigrationFileInput[], given: string | undefined): number | MigrationFileProblem {
+  if (given !== undefined) {
+    const trimmed = given.replace(/\/+$/, '')
+    return trimmed === '' ? 0 : trimmed.split('/').length
+  }
+  if (files.length === 0) return 0
+  const depth = (path: string) => path.split('/').length - 1
+  const inFolder = (path: string) => UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))
+  const root = Math.min(...files.map((f) => depth(f.path) - (inFolder(f.path) ? 1 : 0)))
+  const parents = new Set(files.filter((f) => depth(f.path) === root && NUMBERED_FILE.test(base(f.path))).map((f) => f.path.replace(/\/[^/]*$/, '')))
+  const versionNamed = [...parents].filter((p) => VERSION_FOLDER.test(base(p)))
+  if (versionNamed.length === 0 || versionNamed.length < parents.size) return root
+  if (versionNamed.length > 1) return root - 1
+  const folder = versionNamed[0]!
+  const above = folder.includes('/') ? folder.replace(/\/[^/]*$/, '') : '.'
+  return {
+    path: `${folder}/`,
+    rule: 'ambiguous-root',
+    message:
+      `${folder}/: the migrations sit in a folder named like a version (${base(folder)}); say which folder holds them: ` +
+      `migrationsFromGlob(glob, { root: '${folder}' }) if it is the migrations folder itself, or { root: '${above}' } ` +
+      `if it is the first of its version folders (0.22/, 0.23/, …)`,
+  }
+}
+
+const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+
+/** Prisma's `migration_lock.toml` must name SQLite; diesel's `metadata.toml` must not ask for no transaction. */
+function toolFileProblems(files: readonly MigrationFileInput[], relative: (path: string) => string[]): MigrationFileProblem[] {
   const problems: MigrationFileProblem[] = []
-  const fail = (message: string): MigrationFolder => ({
-    entries: [],
-    ignored: [],
-    problems: [{ path: journalFile.path, rule: 'drizzle-journal', message: `${journalFile.path}: ${message}` }],
-  })
-  let journal: DrizzleJournal
-  try {
-    const value = journalFile.value
-    journal = (typeof value === 'string' ? JSON.parse(value) : (value as { default?: unknown })?.default ?? value) as DrizzleJournal
-  } catch (error) {
-    return fail(`not valid JSON (${(error as Error).message})`)
-  }
-  if (!Array.isArray(journal?.entries)) return fail('has no "entries" list; is it a Drizzle Kit journal?')
-  if (journal.dialect && !/^(sqlite|turso)$/.test(journal.dialect))
-    return fail(`was generated for ${journal.dialect}; generate the migrations with dialect "sqlite"`)
-  const byPath = new Map(files.map((f) => [f.path, f]))
-  const listed = new Set<string>()
-  const entries: MigrationEntry[] = []
-  for (const [i, entry] of [...journal.entries].sort((a, b) => a.idx - b.idx).entries()) {
-    const path = `${root}${entry.tag}.sql`
-    listed.add(path)
-    const file = byPath.get(path)
-    if (!file) {
-      problems.push({ path, rule: 'drizzle-journal', message: `${path}: listed in ${journalFile.path} (idx ${entry.idx}) but missing` })
-      continue
-    }
-    entries.push({ path, key: String(entry.idx), version: i + 1, name: entry.tag, format: 'drizzle', kind: 'sql', value: file.value })
-  }
-  const ignored: string[] = []
   for (const file of files) {
-    if (listed.has(file.path)) continue
-    if (file.path.endsWith('.sql') && file.path.startsWith(root) && !file.path.slice(root.length).includes('/'))
+    const rel = relative(file.path)
+    const text = typeof file.value === 'string' ? file.value : (file.value as { default?: unknown } | null)?.default
+    if (rel.length === 1 && rel[0] === PRISMA_LOCK) {
+      const provider = typeof text === 'string' ? /^\s*provider\s*=\s*"([^"]*)"/m.exec(text)?.[1] : undefined
+      if (provider === undefined)
+        problems.push({ path: file.path, rule: 'prisma-lock', message: `${file.path}: cannot read its provider (glob it as text: { query: '?raw', import: 'default' })` })
+      else if (provider !== 'sqlite')
+        problems.push({
+          path: file.path,
+          rule: 'prisma-lock',
+          message: `${file.path}: these migrations were generated for provider "${provider}"; this library runs SQLite: generate them with provider = "sqlite"`,
+        })
+    }
+    if (rel.length === 2 && rel[1] === 'metadata.toml' && typeof text === 'string' && /^\s*run_in_transaction\s*=\s*false/m.test(text))
       problems.push({
         path: file.path,
-        rule: 'drizzle-journal',
-        message: `${file.path}: not listed in ${journalFile.path}, so Drizzle would never run it either; add it with drizzle-kit or remove it`,
+        rule: 'unsupported-migration',
+        message: `${file.path}: run_in_transaction = false is diesel's; put "-- sqlite-opfs-migrate: no-transaction" at the top of the up.sql beside it instead`,
       })
-    else ignored.push(file.path)
   }
-  return { entries, ignored, problems }
+  return problems
+}
+
+/** Plain and dotted versions together would renumber every deployed migration (Flyway folders mix them by design). */
+function mixedVersions(entries: readonly Found[]): MigrationFileProblem | null {
+  const dotted = entries.filter((e) => !isSingleNumber(e.key))
+  if (dotted.length === 0 || dotted.length === entries.length || entries.every((e) => e.format === 'flyway')) return null
+  const plain = entries.find((e) => isSingleNumber(e.key))!
+  return {
+    path: dotted[0]!.path,
+    rule: 'mixed-versions',
+    message: `${dotted[0]!.path}: ${dotted[0]!.format === 'version-folder' ? 'a version folder' : `dotted version ${dotted[0]!.key}`} in a folder of plain versions (e.g. ${plain.path}); use one scheme`,
+  }
+}
+
+/** Plain integer versions are kept; anything else is numbered by position (see `readMigrationFolder`). */
+function numberVersions(entries: readonly Found[]): MigrationEntry[] {
+  const plain = entries.every((e) => {
+    const parts = versionParts(e.key)
+    return isSingleNumber(e.key) && parts[0]!.length <= 10 && Number(parts[0]) >= 1 && Number(parts[0]) <= MAX_VERSION
+  })
+  return entries.map((e, i) =>
+    plain
+      ? { ...e, version: Number(versionParts(e.key)[0]) }
+      : { ...e, version: i + 1, name: `${e.key.replace('/', '-')}_${e.name}` },
+  )
+}
+
+/** A folder from which nothing could be read is an error naming what it skipped: never an empty list that opens as is. */
+function requireSomething(folder: MigrationFolder, files: readonly MigrationFileInput[]): MigrationFolder {
+  if (folder.entries.length > 0 || folder.problems.length > 0) return folder
+  const skipped = folder.ignored.slice(0, 8).map((f) => `${f.path} (${f.reason})`)
+  const more = folder.ignored.length > skipped.length ? `, and ${folder.ignored.length - skipped.length} more` : ''
+  const message =
+    files.length === 0
+      ? 'no migration files: the folder is empty (or the glob matched nothing; check its path, relative to the importing file)'
+      : `no migration could be read from ${files.length} file(s): ${skipped.join('; ')}${more}`
+  return { ...folder, problems: [{ path: files[0]?.path ?? '', rule: 'no-migrations', message }] }
 }

@@ -14,11 +14,24 @@ export type GlobResult = Record<string, string | { default?: unknown; up?: unkno
 /** Put this comment in a SQL file to run it outside a transaction (for `VACUUM`). */
 export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*sqlite-opfs-migrate:\s*no-transaction\b/m
 
+/** Options of `migrationsFromGlob`, given after the globs. */
+export interface MigrationsFromGlobOptions {
+  /**
+   * The migrations folder as the glob's keys write it (`'./migrations'`, `'../db'`). Needed only when the migrations sit
+   * in one folder named like a version (`./sqlite/0.22/…` before `0.23/` exists, or a folder called `v2/`): without it
+   * that is refused as ambiguous, since guessing would rename every migration once a second version folder appears.
+   */
+  root: string
+}
+
 /**
  * Turns Vite `import.meta.glob` results of a migrations folder into the ordered migration list. Every layout of
- * `readMigrationFolder` is accepted: `0001_name.sql` / `.ts`, `0001_name.up.sql` (+ `.down.sql`, not run),
- * `0001_name/up.sql`, and Drizzle Kit output (glob its `meta/_journal.json` too). Versions are compared as numbers, so
- * `10_x` comes after `9_y` and `0.3_x` before `0.28_y`. No `fs` at run time: Vite inlines the files at build time.
+ * `readMigrationFolder` is accepted (see the README's "Migration folders from other tools"): `0001_name.sql` / `.ts`,
+ * `0001_name.up.sql` (+ `.down.sql`, not run), `<version>_<name>/up.sql` (diesel), `<timestamp>_<name>/migration.sql`
+ * (Prisma: glob `migration_lock.toml` too; Drizzle Kit v1), version folders (`0.22/01_x.sql`), Flyway `V1_1__x.sql`,
+ * and Drizzle Kit's journal layout (glob its `meta/_journal.json` too). Versions are compared as numbers, so `10_x`
+ * comes after `9_y` and `0.3_x` before `0.28_y`. No `fs` at run time: Vite inlines the files at build time. Throws
+ * `InvalidMigrationsError` naming the file for a folder problem, and when the globs matched no migration at all.
  * (The Vite plugin, `sqlite-opfs-migrate/vite`, does this and checks the SQL at build time.)
  *
  * @example
@@ -27,10 +40,22 @@ export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*sqlite-opfs-migrate:\s*no-tran
  *   ...import.meta.glob('./[0-9]*.ts', { eager: true }),
  * })
  * // Drizzle Kit: migrationsFromGlob(import.meta.glob('./drizzle/**\/*.{sql,json}', { query: '?raw', import: 'default', eager: true }))
+ * // Prisma: migrationsFromGlob(import.meta.glob('./prisma/migrations/**\/*.{sql,toml}', { query: '?raw', import: 'default', eager: true }))
+ * // Version folders: migrationsFromGlob(import.meta.glob('./sqlite/**\/*.sql', { query: '?raw', import: 'default', eager: true }), { root: './sqlite' })
  */
-export function migrationsFromGlob(...globs: GlobResult[]): Migration[] {
-  const files = globs.flatMap((g) => Object.entries(g)).map(([path, value]) => ({ path, value }))
-  const folder = readMigrationFolder(files)
+export function migrationsFromGlob(...globs: (GlobResult | MigrationsFromGlobOptions)[]): Migration[] {
+  // A glob's keys are paths ('./…', '../…', '/…'); an object whose only key is `root` is the options.
+  const isOptions = (g: object): g is MigrationsFromGlobOptions => Object.keys(g).length === 1 && typeof (g as { root?: unknown }).root === 'string'
+  const options = globs.find(isOptions)
+  const files = globs.filter((g) => !isOptions(g)).flatMap((g) => Object.entries(g)).map(([path, value]) => ({ path, value }))
+  if (files.length === 0)
+    throw new InvalidMigrationsError(
+      'the globs matched no file: check their paths (relative to the file calling import.meta.glob) and patterns',
+      'migrations',
+      null,
+      null,
+    )
+  const folder = readMigrationFolder(files, { root: options?.root })
   const problem = folder.problems[0]
   if (problem) throw new InvalidMigrationsError(problem.message, problem.path, null, null)
   return folder.entries.map(migrationFromEntry)

@@ -26,9 +26,9 @@ export function installPackedApp(template: string, extra: string[] = []): { dire
   return { directory, remove: () => rmSync(directory, { recursive: true, force: true }) }
 }
 
-/** `vite preview` of an app's build on `port`; resolves once it listens. */
-export async function preview(vite: string, directory: string, port: number): Promise<ChildProcess> {
-  const server = spawn(vite, ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: directory, stdio: 'pipe' })
+/** `vite preview` of an app's build on `port` (`args`: e.g. `['--config', 'other.config.mjs']`); resolves once it listens. */
+export async function preview(vite: string, directory: string, port: number, args: string[] = []): Promise<ChildProcess> {
+  const server = spawn(vite, ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1', ...args], { cwd: directory, stdio: 'pipe' })
   await new Promise<void>((ready, fail) => {
     server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes(String(port)) && ready())
     server.on('exit', (code) => fail(new Error(`vite preview exited with ${code}`)))

@@ -1,7 +1,8 @@
 import { execFileSync, type ChildProcess } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { cpSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from './fixtures'
+import { layoutFixtures, SCHEMA, toolResult } from './layout-reference'
 import { installPackedApp, preview } from './packed-app'
 
 // An app built with the packed package's Vite plugin (`sqlite-opfs-migrate/vite`) and its own Vite: the plugin turns
@@ -71,4 +72,49 @@ test('an app built with the plugin upgrades its database when a build adds a mig
   expect(second.items).toHaveLength(2)
   expect(second.items[0]).toEqual({ ...first.items[0], loud: `${first.items[0].label.toUpperCase()}!` })
   expect(second.items[1].loud).toBeNull()
+})
+
+test("an app whose plugin dir is a Prisma migrations folder gets Prisma's schema and rows", async ({ page }) => {
+  test.setTimeout(120_000)
+  // A second entry of the same packed app, with its own config, page and build output (the first test's stay as they
+  // are). The folder is copied as `prisma migrate dev` leaves it (migration_lock.toml, <timestamp>_<name>/migration.sql).
+  const directory = app!.directory
+  cpSync(join(layoutFixtures, 'prisma/migrations'), join(directory, 'prisma/migrations'), { recursive: true })
+  writeFileSync(
+    join(directory, 'vite.prisma.config.mjs'),
+    "import { sqliteOpfsMigrate } from 'sqlite-opfs-migrate/vite'\n" +
+      "export default { plugins: [sqliteOpfsMigrate({ dir: 'prisma/migrations', functions: ['shout'] })],\n" +
+      "  build: { target: 'es2022', outDir: 'dist-prisma', rollupOptions: { input: 'prisma.html' } } }\n",
+  )
+  writeFileSync(join(directory, 'prisma.html'), '<!doctype html><meta charset="utf-8"><output id="out">opening…</output><script type="module" src="./prisma-main.ts"></script>\n')
+  writeFileSync(
+    join(directory, 'prisma-main.ts'),
+    "import { openDatabase } from 'sqlite-opfs-migrate'\n" +
+      "const out = document.getElementById('out')!\n" +
+      "try {\n" +
+      "  const db = await openDatabase({ name: 'prisma.db', worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module' }) })\n" +
+      `  const schema = await db.query(${JSON.stringify(SCHEMA)})\n` +
+      "  const data = []\n" +
+      "  for (const t of schema.filter((o) => o.type === 'table')) data.push([t.name, await db.query(`SELECT * FROM \"${t.name}\" ORDER BY rowid`)])\n" +
+      "  const status = await db.status()\n" +
+      "  out.textContent = JSON.stringify({ history: status.applied.map((m) => [m.version, m.name]), schema, data })\n" +
+      "} catch (error) {\n  out.textContent = `error: ${String(error)}`\n}\n",
+  )
+  execFileSync(vite, ['build', '--config', 'vite.prisma.config.mjs', '--logLevel', 'warn'], { cwd: directory, stdio: 'pipe', encoding: 'utf8' })
+  const prismaPort = port - 1
+  const prismaServer = await preview(vite, directory, prismaPort, ['--config', 'vite.prisma.config.mjs'])
+  try {
+    await page.goto(`http://127.0.0.1:${prismaPort}/prisma.html`)
+    const out = page.locator('#out')
+    await expect(out).toContainText(/"history"|error:/, { timeout: 20_000 })
+    const shown = JSON.parse((await out.textContent())!)
+    expect(shown.history).toEqual([
+      [1, '20210101000000_init'],
+      [2, '20210215093000_add_posts'],
+      [3, '20220301120000_post_published'],
+    ])
+    expect({ schema: shown.schema, data: shown.data }).toEqual(await toolResult('prisma'))
+  } finally {
+    prismaServer.kill()
+  }
 })

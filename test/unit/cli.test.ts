@@ -260,6 +260,39 @@ describe('sqlite-opfs-migrate check', () => {
     expect((await cli('check', migrations, '--strict=x')).code).toBe(2) // --strict takes no value: "x" is a 2nd dir
   })
 
+  it('shows ignored files as notes with their reason, and folder problems as errors', async () => {
+    const fixture = (dir: string) => join(import.meta.dirname, 'fixtures/layouts', dir)
+    const flyway = await cli('check', fixture('flyway/db/migration'))
+    expect(flyway.code).toBe(0)
+    expect(flyway.stdout).toMatch(/^note \[ignored\] .*U1_1__add_email\.sql: Flyway undo migration/m)
+    expect(flyway.stdout).toMatch(/4 migration\(s\), 0 error\(s\), 0 warning\(s\)/)
+    const json = (await cli('check', fixture('prisma/migrations'), '--json')).json()
+    expect(json.ignored).toEqual([{ path: expect.stringMatching(/migration_lock\.toml$/), reason: expect.stringMatching(/^Prisma lock file/) }])
+    expect(json.migrations.map((m: { name: string; format: string }) => [m.name, m.format])[0]).toEqual(['20210101000000_init', 'prisma'])
+    await write('0001_notes.sql', V1)
+    await write('R__views.sql', 'CREATE VIEW v AS SELECT 1;')
+    const refused = await cli('check', migrations)
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/error \[unsupported-migration\] .*R__views\.sql: a Flyway repeatable migration/)
+    const empty = await cli('check', join(dir, 'empty'))
+    expect(empty.code).toBe(1) // (ENOENT is an error too; an existing empty folder is tested below)
+    await mkdir(join(dir, 'empty'))
+    expect((await cli('check', join(dir, 'empty'))).stdout).toMatch(/error \[no-migrations\] no migration files: the folder is empty/)
+  })
+
+  it('a migrations folder named like a version (v1/) is the folder itself, not a version folder of it', async () => {
+    const v1 = join(dir, 'v1')
+    await mkdir(v1)
+    await writeFile(join(v1, '0001_notes.sql'), V1)
+    await writeFile(join(v1, '0002_done.sql'), V2)
+    const result = (await cli('check', v1, '--json')).json()
+    expect(result.ok).toBe(true)
+    expect(result.migrations.map((m: { version: number; name: string }) => [m.version, m.name])).toEqual([
+      [1, 'notes'],
+      [2, 'done'],
+    ])
+  })
+
   it('runs as the package bin (dist/cli.js, built by npm test before the unit tests)', async () => {
     const bin = join(import.meta.dirname, '../../dist/cli.js')
     expect(existsSync(bin), 'dist/cli.js is missing: run npm run build').toBe(true)

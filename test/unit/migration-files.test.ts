@@ -25,7 +25,10 @@ describe('readMigrationFolder', () => {
       [1, 'a', 'up-down', 'A'],
       [2, 'b', 'up-down', 'B'],
     ])
-    expect(folder.ignored.sort()).toEqual(['./1_a.down.sql', './2_b.down.sql'])
+    expect(folder.ignored.map((f) => [f.path, f.reason]).sort()).toEqual([
+      ['./1_a.down.sql', 'down migration (only up migrations run)'],
+      ['./2_b.down.sql', 'down migration (only up migrations run)'],
+    ])
     expect(folder.problems).toEqual([])
   })
 
@@ -72,7 +75,11 @@ describe('readMigrationFolder', () => {
       ['bad-file-name', './create.sql'],
       ['duplicate-version', './1.2.0_b.sql'],
     ])
-    expect(folder.ignored.sort()).toEqual(['./README.md', './index.ts', './types.d.ts'])
+    expect(folder.ignored.map((f) => [f.path, f.reason]).sort()).toEqual([
+      ['./README.md', 'not SQL or code'],
+      ['./index.ts', 'code without a version in its name (a helper, not a migration)'],
+      ['./types.d.ts', 'test or type declarations, not a migration'],
+    ])
   })
 
   it('refuses a folder mixing plain and dotted versions (it would renumber every migration already deployed)', () => {
@@ -81,15 +88,12 @@ describe('readMigrationFolder', () => {
     expect(folder.problems.map((p) => [p.rule, p.path])).toEqual([['mixed-versions', './2.1_c.sql']])
   })
 
-  it('takes migrations from the folder itself (and <version>_<name>/up.sql one level down), not from deeper folders', () => {
+  it('takes migrations from the folder itself and <version>_<name>/up.sql; ignores helpers, tests and unversioned SQL in other folders', () => {
     const folder = readMigrationFolder(
       files({
         'm/0001_a.sql': 'x',
         'm/0002_b/up.sql': 'x',
-        'm/drafts/0003_wip.sql': 'x',
-        'm/old/0001_a.sql': 'x',
         'm/fixtures/seed.sql': 'x',
-        'm/0002_b/notes/0009_x.sql': 'x',
         'm/0003_C.SQL': 'x',
         'm/0004_helpers.test.ts': {},
       }),
@@ -100,7 +104,23 @@ describe('readMigrationFolder', () => {
       [3, 'm/0003_C.SQL'],
     ])
     expect(folder.problems).toEqual([])
-    expect(folder.ignored).toHaveLength(5)
+    expect(folder.ignored.map((f) => [f.path, f.reason])).toEqual([
+      ['m/fixtures/seed.sql', 'in fixtures/, which is not a migration folder'],
+      ['m/0004_helpers.test.ts', 'test or type declarations, not a migration'],
+    ])
+  })
+
+  it('refuses files that look like migrations in folders no layout reads (they would silently never run)', () => {
+    const folder = readMigrationFolder(
+      files({ 'm/0001_a.sql': 'x', 'm/drafts/0003_wip.sql': 'x', 'm/0002_b/up.sql': 'x', 'm/0002_b/notes/0009_x.sql': 'x', 'm/0002_b/seed.sql': 'x', 'm/nover/up.sql': 'x' }),
+    )
+    expect(folder.problems.map((p) => [p.rule, p.path])).toEqual([
+      ['unread-file', 'm/drafts/0003_wip.sql'],
+      ['unread-file', 'm/0002_b/notes/0009_x.sql'],
+      ['unread-file', 'm/0002_b/seed.sql'],
+      ['unread-file', 'm/nover/up.sql'],
+    ])
+    expect(folder.problems[0]!.message).toMatch(/looks like a migration, but drafts\/ is not a migration folder/)
   })
 
   it('reads Drizzle Kit output in journal order; a .sql file missing from the journal, or the reverse, is a problem', () => {

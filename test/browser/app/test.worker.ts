@@ -1,5 +1,6 @@
 import { serveDatabase } from 'sqlite-opfs-migrate/worker'
 import { FAULT_CHANNEL, faultInjector, FAULT_POINTS, type FaultPoint } from './fault-points'
+import { layoutSets } from './layout-sets'
 import { migrationSets } from './migration-sets'
 
 const params = new URL(self.location.href).searchParams
@@ -43,7 +44,8 @@ function armIdbFailure(method: unknown, head: unknown): number {
   armed.set(name, String(head))
   return 1
 }
-const set = migrationSets[params.get('set') ?? 'v2']
+const setName = params.get('set') ?? 'v2'
+const set = migrationSets[setName] ?? layoutSets[setName]?.()
 if (!set) throw new Error(`unknown migration set ${params.get('set')}`)
 const baseline = params.get('baseline')
 const faultAt = params.get('faultAt')
