@@ -2,7 +2,8 @@ import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
 import { readMigrationFolder, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
-import { migrationFromEntry } from '../worker/migrations-from-glob'
+import type { SqlFileFormat } from '../worker/migration-sections'
+import { readMigrationEntry } from '../worker/migrations-from-glob'
 import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import type { Database, Sqlite3 } from '../worker/sqlite'
 import { messageOf } from '../worker/sqlite'
@@ -10,7 +11,7 @@ import { pragmaGuard } from '../worker/pragma-guard'
 import { refusalOf, runnerTreatment, statementKind } from '../worker/statement-kind'
 import { withTimeLimit } from '../worker/time-limit'
 import { runStatements, StatementError } from '../worker/statements'
-import { isBlankSql, validateMigrations } from '../worker/validate-migrations'
+import { validateMigrations } from '../worker/validate-migrations'
 import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
 
 /** Rules whose findings are always errors: the migration cannot work (or the folder cannot be read). */
@@ -20,7 +21,6 @@ export type ErrorRule =
   | 'mixed-versions'
   | 'drizzle-journal'
   | 'invalid-migration'
-  | 'empty-file'
   | 'sql-error'
   | 'code-error'
   | 'needs-no-transaction'
@@ -57,6 +57,8 @@ export interface CheckedMigration {
   migration: Migration
   /** sha-256 of SQL text (`checksumSql`), `null` for code migrations. */
   checksum: string | null
+  /** How the SQL file is laid out inside (`plain`, `goose`, `dbmate`, `sql-migrate`); `null` for code migrations. */
+  sqlFormat: SqlFileFormat | null
 }
 
 /** What `checkMigrationFiles` found. */
@@ -92,15 +94,12 @@ export async function checkMigrationFiles(
   const migrations: CheckedMigration[] = []
   for (const entry of folder.entries) {
     try {
-      const migration = migrationFromEntry(entry)
-      if (typeof migration.sql === 'string' && isBlankSql(migration.sql)) {
-        report({ rule: 'empty-file', file: entry.path, line: null, message: `${entry.path}: is empty (only whitespace or comments)` })
-        continue
-      }
+      const { migration, sqlFormat } = readMigrationEntry(entry)
       const checksum = typeof migration.sql === 'string' ? await checksumSql(migration.sql) : null
-      migrations.push({ entry, migration: checksum ? ({ ...migration, checksum } as Migration) : migration, checksum })
+      migrations.push({ entry, migration: checksum ? ({ ...migration, checksum } as Migration) : migration, checksum, sqlFormat })
     } catch (error) {
-      report({ rule: 'invalid-migration', file: entry.path, line: null, message: messageOf(error) })
+      const line = error instanceof InvalidMigrationsError ? error.line : null
+      report({ rule: 'invalid-migration', file: entry.path, line, message: messageOf(error) })
     }
   }
   try {
@@ -130,7 +129,7 @@ function applyToScratch(
   try {
     registerExtensions(sqlite3, db, options.extensions ?? stubExtensions(options))
     db.exec('PRAGMA foreign_keys = OFF') // as the runner runs migrations; foreign_key_check after each
-    for (const { entry, migration } of migrations) {
+    for (const { entry, migration, sqlFormat } of migrations) {
       const file = entry.path
       const at = (line: number | null) => ({ file, line })
       const sql = migration.sql
@@ -141,10 +140,12 @@ function applyToScratch(
       const lint = new MigrationLint()
       const inTransaction = migration.transaction !== false
       let failed = false
+      let statements = 0
       if (inTransaction) db.exec('BEGIN')
       try {
         if (typeof sql === 'string') {
           runStatements(sqlite3, db, sql, (statement) => {
+            statements++
             // The runner's own rule for each statement, then what only a check adds.
             const treatment = runnerTreatment(statement.sql, inTransaction)
             if (treatment === 'refuse') {
@@ -194,6 +195,17 @@ function applyToScratch(
           report({ ...at(null), rule: 'sql-error', message: `${rest.length} later migration(s) not checked: they build on this one` }, 'warning')
         return
       }
+      if (typeof sql === 'string' && statements === 0 && !allowed.has('empty-migration'))
+        report(
+          {
+            ...at(null),
+            rule: 'empty-migration',
+            message:
+              `${file}: runs no statement (only comments or whitespace${sqlFormat !== 'plain' ? ` in its ${sqlFormat} up section` : ''}); ` +
+              `it is recorded as applied and changes nothing (if intended: "-- sqlite-opfs-migrate: allow empty-migration")`,
+          },
+          'warning',
+        )
       for (const finding of lint.finish(before, shapeOf(db)))
         if (!allowed.has(finding.rule))
           report(

@@ -7,8 +7,9 @@ const NAME = /^[A-Za-z0-9_.\- ]{1,200}$/
 
 /**
  * Checks a migration list before the database is touched: each entry is a `{ version, name, sql }` or
- * `{ version, name, up }`, versions are positive integers, unique and strictly increasing, names are plain, SQL is not
- * empty. Throws `InvalidMigrationsError` naming the first offending entry.
+ * `{ version, name, up }`, versions are positive integers, unique and strictly increasing, names are plain. SQL holding
+ * only comments or whitespace is accepted: it is a no-op recorded in the history (other tools keep such files so
+ * versions stay aligned across engines). Throws `InvalidMigrationsError` naming the first offending entry.
  *
  * @example
  * validateMigrations([{ version: 1, name: 'a', sql: 'CREATE TABLE a(x);' }, { version: 1, name: 'b', sql: '…' }])
@@ -36,7 +37,6 @@ export function validateMigrations(migrations: readonly Migration[]): void {
     const hasUp = 'up' in m && m.up !== undefined
     if (hasSql === hasUp) fail('needs exactly one of `sql` (text) or `up` (function)')
     if (hasSql && typeof m.sql !== 'string') fail('`sql` must be a string')
-    if (hasSql && isBlankSql(m.sql as string)) fail('SQL is empty (only whitespace or comments)')
     // A wrong precomputed checksum would report an untouched migration as edited on every device.
     if ('checksum' in m && m.checksum !== undefined && !(hasSql && typeof m.checksum === 'string' && /^[0-9a-f]{64}$/.test(m.checksum)))
       fail('`checksum` must be the lowercase hex sha-256 of `sql` (as the Vite plugin computes it), and only on SQL migrations')
@@ -52,9 +52,4 @@ export function validateMigrations(migrations: readonly Migration[]): void {
       )
     previous = m
   })
-}
-
-/** True when SQL text holds nothing but whitespace and comments. */
-export function isBlankSql(sql: string): boolean {
-  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?(\*\/|$)/g, '').replace(/[\s;]/g, '') === ''
 }
