@@ -2,6 +2,7 @@ import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
 import { readMigrationFolder, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
+import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../worker/migration-handle'
 import type { SqlFileFormat } from '../worker/migration-sections'
 import { readMigrationEntry } from '../worker/migrations-from-glob'
 import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
@@ -224,15 +225,23 @@ function applyToScratch(
  */
 function runCode(sqlite3: Sqlite3, db: Database, migration: Migration): string | null {
   const guard = pragmaGuard(sqlite3)
-  let result: unknown
+  const handle = migrationHandle(db)
+  let thenable = false
   try {
-    result = withTimeLimit(sqlite3, db, 0, () => migration.up!(db), guard.authorize)
+    const result: unknown = withTimeLimit(sqlite3, db, 0, () => migration.up!(handle.db), guard.authorize)
+    // Asked before the handle is revoked (up() may return the handle itself: db.exec returns it).
+    if (isThenable(result)) {
+      thenable = true
+      result.then(undefined, () => {})
+    }
   } catch (error) {
-    if (!guard.refused()) throw error
+    if (!guard.refused()) throw new Error(messageOf(error) + otherToolHint(handle.missing(), false), { cause: error })
+  } finally {
+    handle.revoke()
   }
   const refused = guard.refused()
   if (refused) return refused.reason
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function') throw new Error('up() returned a promise; migrations must be synchronous')
+  if (thenable) throw new Error(PROMISE_REFUSED + otherToolHint(handle.missing(), true))
   return null
 }
 

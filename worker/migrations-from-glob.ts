@@ -75,7 +75,9 @@ export function readMigrationEntry(entry: MigrationEntry): ReadMigration {
     const migration: Migration = { version, name, sql: read.sql, ...(read.transaction ? {} : { transaction: false }) }
     return { migration, sqlFormat: read.format }
   }
-  const module = value as Partial<MigrationModule> | null
+  // A CommonJS module (`module.exports = { up }`) imported by Node arrives as its `default`.
+  const wrapper = value as { up?: unknown; default?: Partial<MigrationModule> } | null
+  const module = (typeof wrapper?.up !== 'function' && typeof wrapper?.default?.up === 'function' ? wrapper.default : wrapper) as Partial<MigrationModule> | null
   if (typeof module?.up !== 'function')
     throw new InvalidMigrationsError(
       `${path}: expected SQL text (glob with { query: '?raw', import: 'default' }) or a module exporting up(db)`,

@@ -42,7 +42,10 @@ export function validateMigrations(migrations: readonly Migration[]): void {
       fail('`checksum` must be the lowercase hex sha-256 of `sql` (as the Vite plugin computes it), and only on SQL migrations')
     if (hasUp && typeof m.up !== 'function') fail('`up` must be a function')
     if (hasUp && (m.up as (...a: unknown[]) => unknown).constructor.name === 'AsyncFunction')
-      fail('`up` must be synchronous (an async function would commit before it finishes)')
+      fail(
+        '`up` must be synchronous (an async function would commit before it finishes); a migration written for knex or ' +
+          'Umzug (async, given a query builder) must be rewritten as a .sql file or a synchronous up(db)',
+      )
     if (m.transaction !== undefined && typeof m.transaction !== 'boolean') fail('`transaction` must be a boolean')
     if (previous && m.version <= previous.version)
       fail(
