@@ -116,6 +116,14 @@ export async function checkMigrationFiles(
   return { ok: !final.some((d) => d.severity === 'error'), diagnostics: final, migrations, ignored: folder.ignored }
 }
 
+/** How each kind of SQL file says "run me outside a transaction". */
+const NO_TRANSACTION_HOW: Record<SqlFileFormat, string> = {
+  plain: 'put "-- sqlite-opfs-migrate: no-transaction" at the top of the file',
+  goose: 'put "-- +goose NO TRANSACTION" at the top of the file',
+  dbmate: 'write "-- migrate:up transaction:false"',
+  'sql-migrate': 'write "-- +migrate Up notransaction"',
+}
+
 /** Thrown (and caught) once a failure has its own diagnostic. */
 const REPORTED = Symbol('reported')
 
@@ -162,7 +170,7 @@ function applyToScratch(
                   rule: 'needs-no-transaction',
                   message:
                     `${file}:${statement.line}: ${statement.sql.split(/\s/)[0]} cannot run inside a transaction; ` +
-                    `put "-- sqlite-opfs-migrate: no-transaction" at the top of the file (and keep it alone in its migration)`,
+                    `${NO_TRANSACTION_HOW[sqlFormat ?? 'plain']} (and keep it alone in its migration)`,
                 })
               else lint.outsideTransaction(statement.sql, statement.line)
               return 'skip' // not run on the scratch database (ATTACH would create files)

@@ -90,6 +90,24 @@ export function readSqlMigrationText(text: string): SqlMigrationText {
   return { sql, transaction: read.transaction && !NO_TRANSACTION_DIRECTIVE.test(sql), format }
 }
 
+/**
+ * The first line that starts a down section (goose `-- +goose Down`, dbmate `-- migrate:down`, sql-migrate
+ * `-- +migrate Down`), or `null`. For SQL given as it is (not read from a file through `readSqlMigrationText`): such
+ * text would run its down section on upgrade, so the list is refused.
+ *
+ * @example
+ * downSectionLine('-- +goose Up\nCREATE TABLE a(x);\n-- +goose Down\nDROP TABLE a;') // → { format: 'goose', line: 3 }
+ */
+export function downSectionLine(text: string): { format: Exclude<SqlFileFormat, 'plain'>; line: number } | null {
+  for (const line of splitLines(text)) {
+    const t = line.text
+    if (LOOKS_LIKE.goose(t) && t.replaceAll('--', '').replace('+goose', '').trim().toLowerCase() === 'down') return { format: 'goose', line: line.number }
+    if (DBMATE_DOWN.test(t.trimStart())) return { format: 'dbmate', line: line.number }
+    if (t.trimStart().startsWith(`${SQL_MIGRATE_PREFIX}Down`)) return { format: 'sql-migrate', line: line.number }
+  }
+  return null
+}
+
 /** Where the down section starts (offset of its marker line, `null`: none) and the up part's transaction mode. */
 interface Sections {
   downAt: number | null

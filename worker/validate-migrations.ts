@@ -1,5 +1,6 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
+import { downSectionLine } from './migration-sections'
 
 /** Largest version: `PRAGMA user_version` is a signed 32-bit integer. */
 export const MAX_VERSION = 2 ** 31 - 1
@@ -37,6 +38,12 @@ export function validateMigrations(migrations: readonly Migration[]): void {
     const hasUp = 'up' in m && m.up !== undefined
     if (hasSql === hasUp) fail('needs exactly one of `sql` (text) or `up` (function)')
     if (hasSql && typeof m.sql !== 'string') fail('`sql` must be a string')
+    const down = hasSql ? downSectionLine(m.sql as string) : null
+    if (down)
+      fail(
+        `its SQL holds a ${down.format} down section (line ${down.line}), which would run on upgrade; read the file with ` +
+          'migrationsFromGlob or the Vite plugin, which keep only the up part',
+      )
     // A wrong precomputed checksum would report an untouched migration as edited on every device.
     if ('checksum' in m && m.checksum !== undefined && !(hasSql && typeof m.checksum === 'string' && /^[0-9a-f]{64}$/.test(m.checksum)))
       fail('`checksum` must be the lowercase hex sha-256 of `sql` (as the Vite plugin computes it), and only on SQL migrations')

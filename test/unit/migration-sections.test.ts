@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { checkMigrationFiles } from '../../node/check-migrations'
 import { InvalidMigrationsError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { checksumSql } from '../../worker/checksum'
@@ -8,7 +9,7 @@ import { readHistory } from '../../worker/history'
 import { readSqlMigrationText } from '../../worker/migration-sections'
 import { migrationsFromGlob } from '../../worker/migrations-from-glob'
 import { runMigrations } from '../../worker/runner'
-import { memoryDb, rows, tables } from './sqlite'
+import { memoryDb, rows, sqlite, tables } from './sqlite'
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'sections')
 
@@ -117,10 +118,46 @@ describe('checksums', () => {
   })
 })
 
+describe('build time and run time', () => {
+  it('read a file the same way: the check (Vite plugin, CLI) embeds the very up part and checksum the browser computes', async () => {
+    for (const tool of ['goose', 'dbmate', 'sql-migrate', 'sqlx']) {
+      const glob = globOf(tool)
+      const checked = await checkMigrationFiles(await sqlite(), Object.entries(glob).map(([path, value]) => ({ path, value })))
+      expect(checked.ok).toBe(true)
+      const atRunTime = migrationsFromGlob(glob)
+      expect(checked.migrations.map((m) => [m.migration.sql, m.migration.transaction, m.checksum])).toEqual(
+        await Promise.all(atRunTime.map(async (m) => [m.sql, m.transaction, await checksumSql(m.sql!)])),
+      )
+      expect(checked.migrations.every((m) => m.sqlFormat === (tool === 'sqlx' ? 'plain' : tool))).toBe(true)
+    }
+  })
+
+  it('a list built by hand whose SQL still holds a down section is refused before the database is touched', async () => {
+    const { sqlite3, db } = await memoryDb()
+    for (const [text, format, line] of [
+      [fileText('goose/00001_create_post.sql'), 'goose', 10],
+      [fileText('dbmate/20240101120000_create_users.sql'), 'dbmate', 9],
+      [fileText('sql-migrate/1_people.sql'), 'sql-migrate', 6],
+    ] as const) {
+      const error = await runMigrations(sqlite3, db, [{ version: 1, name: 'raw', sql: text }]).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidMigrationsError)
+      expect((error as Error).message).toMatch(new RegExp(`holds a ${format} down section \\(line ${line}\\).*migrationsFromGlob`))
+    }
+    expect(tables(db)).toEqual([])
+  })
+
+  it('the check tells how each format asks for no transaction', async () => {
+    const checked = await checkMigrationFiles(await sqlite(), [{ path: 'm/1_v.sql', value: '-- +goose Up\nVACUUM;\n-- +goose Down\n' }])
+    expect(checked.diagnostics.map((d) => [d.rule, d.line])).toEqual([['needs-no-transaction', 2]])
+    expect(checked.diagnostics[0]!.message).toMatch(/"-- \+goose NO TRANSACTION"/)
+  })
+})
+
 describe('malformed sectioned files', () => {
   const cases: [string, string, number, RegExp][] = [
     ['goose: no Up', '-- +goose Down\nDROP TABLE a;\n', 1, /"-- \+goose Down" before "-- \+goose Up"/],
     ['goose: annotations only, no Up', '-- +goose NO TRANSACTION\nVACUUM;\n', 2, /SQL before "-- \+goose Up"/],
+    ['goose: comments only, no Up', '-- +goose NO TRANSACTION\n-- nothing else\n', 1, /no "-- \+goose Up" annotation/],
     ['goose: SQL before Up', 'CREATE TABLE a(x);\n-- +goose Up\nSELECT 1;\n', 1, /SQL before "-- \+goose Up"/],
     ['goose: two Ups', '-- +goose Up\nSELECT 1;\n-- +goose Up\nSELECT 2;\n', 3, /second "-- \+goose Up"/],
     ['goose: two Downs', '-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n-- +goose Down\n', 5, /second "-- \+goose Down"/],
