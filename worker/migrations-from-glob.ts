@@ -18,7 +18,8 @@ export type GlobResult = Record<string, string | { default?: unknown; up?: unkno
  * Turns Vite `import.meta.glob` results of a migrations folder into the ordered migration list. Every layout of
  * `readMigrationFolder` is accepted: `0001_name.sql` / `.ts`, `0001_name.up.sql` (+ `.down.sql`, not run),
  * `0001_name/up.sql`, and Drizzle Kit output (glob its `meta/_journal.json` too). Versions are compared as numbers, so
- * `10_x` comes after `9_y` and `0.3_x` before `0.28_y`. No `fs` at run time: Vite inlines the files at build time.
+ * `10_x` comes after `9_y` and `0.3_x` before `0.28_y`. Of a file written for goose, dbmate or sql-migrate only the up
+ * part runs (see `readSqlMigrationText`). No `fs` at run time: Vite inlines the files at build time.
  * (The Vite plugin, `sqlite-opfs-migrate/vite`, does this and checks the SQL at build time.)
  *
  * @example
