@@ -59,7 +59,7 @@ const isBlank = (line: string) => line.trim() === ''
 /** A line that may mark a section of each tool: a `--` comment naming the tool's marker, in any case. */
 const LOOKS_LIKE: Record<Exclude<SqlFileFormat, 'plain'>, (line: string) => boolean> = {
   goose: (line) => isComment(line) && /\+goose/i.test(line),
-  dbmate: (line) => /^\s*--\s*migrate:/i.test(line),
+  dbmate: (line) => /^\s*--\s*migrate:(up|down)/i.test(line),
   'sql-migrate': (line) => isComment(line) && /\+migrate/i.test(line),
 }
 

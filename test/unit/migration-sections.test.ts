@@ -203,5 +203,7 @@ describe('malformed sectioned files', () => {
     expect(readSqlMigrationText('--migrate:up\nselect 1;\n--migrate:down\n').sql).toBe('--migrate:up\nselect 1;\n')
     expect(readSqlMigrationText('-- +migrate Down\nDROP TABLE a;\n')).toMatchObject({ format: 'sql-migrate', sql: '' })
     expect(readSqlMigrationText('-- +goose Up\r\nSELECT 1;\r\n-- +goose Down\r\nSELECT 2;\r\n').sql).toBe('-- +goose Up\r\nSELECT 1;\r\n')
+    // Comments that merely mention a tool leave a plain file plain.
+    expect(readSqlMigrationText('-- Migrate: run after the deploy\n-- goose did this before\nSELECT 1;\n').format).toBe('plain')
   })
 })
