@@ -45,6 +45,9 @@ export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*sqlite-opfs-migrate:\s*no-tran
 /** sqlx: the file starts with `-- no-transaction` (its `sql.starts_with("-- no-transaction")`). */
 const SQLX_NO_TRANSACTION = /^\uFEFF?-- no-transaction/
 
+/** Text every marker of every recognised tool contains (a superset of `LOOKS_LIKE`). */
+const ANY_MARKER = /\+goose|\+migrate|migrate:(up|down)/i
+
 interface Line {
   /** 1-based. */
   number: number
@@ -73,7 +76,8 @@ const LOOKS_LIKE: Record<Exclude<SqlFileFormat, 'plain'>, (line: string) => bool
  * // → { sql: '-- +goose Up\nCREATE TABLE a(x);\n', transaction: true, format: 'goose' }
  */
 export function readSqlMigrationText(text: string): SqlMigrationText {
-  const lines = splitLines(text)
+  // Most files name no tool: they are not split into lines at all (this runs in the worker at every open).
+  const lines = ANY_MARKER.test(text) ? splitLines(text) : []
   let format: SqlFileFormat = 'plain'
   for (const line of lines) {
     for (const [tool, looksLike] of Object.entries(LOOKS_LIKE) as [Exclude<SqlFileFormat, 'plain'>, (l: string) => boolean][]) {
@@ -99,6 +103,7 @@ export function readSqlMigrationText(text: string): SqlMigrationText {
  * downSectionLine('-- +goose Up\nCREATE TABLE a(x);\n-- +goose Down\nDROP TABLE a;') // → { format: 'goose', line: 3 }
  */
 export function downSectionLine(text: string): { format: Exclude<SqlFileFormat, 'plain'>; line: number } | null {
+  if (!ANY_MARKER.test(text)) return null
   for (const line of splitLines(text)) {
     const t = line.text
     if (LOOKS_LIKE.goose(t) && t.replaceAll('--', '').replace('+goose', '').trim().toLowerCase() === 'down') return { format: 'goose', line: line.number }
