@@ -39,7 +39,7 @@ UPDATE items SET name = name || ' v3';`,
 export const migrationSets: Record<string, readonly Migration[]> = {
   /** No migrations: lets a test write a database the way hand-rolled app code would. */
   none: [],
-  /** A goose file, a comment-only file and a dbmate file, read as an app reads its folder (see sections.spec.ts). */
+  /** goose, dbmate and sql-migrate files and a comment-only one, read as an app reads its folder (see sections.spec.ts). */
   sections: migrationsFromGlob(import.meta.glob('./sections/*.sql', { query: '?raw', import: 'default', eager: true })),
   /** The demo app before its v2 release. */
   v1: demo.slice(0, 2),
