@@ -2,7 +2,9 @@ import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
 import { readMigrationFolder, type IgnoredFile, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
-import { migrationFromEntry } from '../worker/migrations-from-glob'
+import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../worker/migration-handle'
+import type { SqlFileFormat } from '../worker/migration-sections'
+import { readMigrationEntry } from '../worker/migrations-from-glob'
 import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import type { Database, Sqlite3 } from '../worker/sqlite'
 import { messageOf } from '../worker/sqlite'
@@ -10,7 +12,7 @@ import { pragmaGuard } from '../worker/pragma-guard'
 import { refusalOf, runnerTreatment, statementKind } from '../worker/statement-kind'
 import { withTimeLimit } from '../worker/time-limit'
 import { runStatements, StatementError } from '../worker/statements'
-import { isBlankSql, validateMigrations } from '../worker/validate-migrations'
+import { validateMigrations } from '../worker/validate-migrations'
 import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
 
 /** Rules whose findings are always errors: the migration cannot work (or the folder cannot be read). */
@@ -25,7 +27,6 @@ export type ErrorRule =
   | 'ambiguous-root'
   | 'no-migrations'
   | 'invalid-migration'
-  | 'empty-file'
   | 'sql-error'
   | 'code-error'
   | 'needs-no-transaction'
@@ -64,6 +65,8 @@ export interface CheckedMigration {
   migration: Migration
   /** sha-256 of SQL text (`checksumSql`), `null` for code migrations. */
   checksum: string | null
+  /** How the SQL file is laid out inside (`plain`, `goose`, `dbmate`, `sql-migrate`); `null` for code migrations. */
+  sqlFormat: SqlFileFormat | null
 }
 
 /** What `checkMigrationFiles` found. */
@@ -99,15 +102,12 @@ export async function checkMigrationFiles(
   const migrations: CheckedMigration[] = []
   for (const entry of folder.entries) {
     try {
-      const migration = migrationFromEntry(entry)
-      if (typeof migration.sql === 'string' && isBlankSql(migration.sql)) {
-        report({ rule: 'empty-file', file: entry.path, line: null, message: `${entry.path}: is empty (only whitespace or comments)` })
-        continue
-      }
+      const { migration, sqlFormat } = readMigrationEntry(entry)
       const checksum = typeof migration.sql === 'string' ? await checksumSql(migration.sql) : null
-      migrations.push({ entry, migration: checksum ? ({ ...migration, checksum } as Migration) : migration, checksum })
+      migrations.push({ entry, migration: checksum ? ({ ...migration, checksum } as Migration) : migration, checksum, sqlFormat })
     } catch (error) {
-      report({ rule: 'invalid-migration', file: entry.path, line: null, message: messageOf(error) })
+      const line = error instanceof InvalidMigrationsError ? error.line : null
+      report({ rule: 'invalid-migration', file: entry.path, line, message: messageOf(error) })
     }
   }
   try {
@@ -121,6 +121,14 @@ export async function checkMigrationFiles(
   const strict = options.strict === true
   const final = diagnostics.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
   return { ok: !final.some((d) => d.severity === 'error'), diagnostics: final, migrations, ignored: folder.ignored }
+}
+
+/** How each kind of SQL file says "run me outside a transaction". */
+const NO_TRANSACTION_HOW: Record<SqlFileFormat, string> = {
+  plain: 'put "-- sqlite-opfs-migrate: no-transaction" at the top of the file',
+  goose: 'put "-- +goose NO TRANSACTION" at the top of the file',
+  dbmate: 'write "-- migrate:up transaction:false"',
+  'sql-migrate': 'write "-- +migrate Up notransaction"',
 }
 
 /** Thrown (and caught) once a failure has its own diagnostic. */
@@ -137,7 +145,7 @@ function applyToScratch(
   try {
     registerExtensions(sqlite3, db, options.extensions ?? stubExtensions(options))
     db.exec('PRAGMA foreign_keys = OFF') // as the runner runs migrations; foreign_key_check after each
-    for (const { entry, migration } of migrations) {
+    for (const { entry, migration, sqlFormat } of migrations) {
       const file = entry.path
       const at = (line: number | null) => ({ file, line })
       const sql = migration.sql
@@ -148,10 +156,12 @@ function applyToScratch(
       const lint = new MigrationLint()
       const inTransaction = migration.transaction !== false
       let failed = false
+      let statements = 0
       if (inTransaction) db.exec('BEGIN')
       try {
         if (typeof sql === 'string') {
           runStatements(sqlite3, db, sql, (statement) => {
+            statements++
             // The runner's own rule for each statement, then what only a check adds.
             const treatment = runnerTreatment(statement.sql, inTransaction)
             if (treatment === 'refuse') {
@@ -167,7 +177,7 @@ function applyToScratch(
                   rule: 'needs-no-transaction',
                   message:
                     `${file}:${statement.line}: ${statement.sql.split(/\s/)[0]} cannot run inside a transaction; ` +
-                    `put "-- sqlite-opfs-migrate: no-transaction" at the top of the file (and keep it alone in its migration)`,
+                    `${NO_TRANSACTION_HOW[sqlFormat ?? 'plain']} (and keep it alone in its migration)`,
                 })
               else lint.outsideTransaction(statement.sql, statement.line)
               return 'skip' // not run on the scratch database (ATTACH would create files)
@@ -201,6 +211,17 @@ function applyToScratch(
           report({ ...at(null), rule: 'sql-error', message: `${rest.length} later migration(s) not checked: they build on this one` }, 'warning')
         return
       }
+      if (typeof sql === 'string' && statements === 0 && !allowed.has('empty-migration'))
+        report(
+          {
+            ...at(null),
+            rule: 'empty-migration',
+            message:
+              `${file}: runs no statement (only comments or whitespace${sqlFormat !== 'plain' ? ` in its ${sqlFormat} up section` : ''}); ` +
+              `it is recorded as applied and changes nothing (if intended: "-- sqlite-opfs-migrate: allow empty-migration")`,
+          },
+          'warning',
+        )
       for (const finding of lint.finish(before, shapeOf(db)))
         if (!allowed.has(finding.rule))
           report(
@@ -219,15 +240,23 @@ function applyToScratch(
  */
 function runCode(sqlite3: Sqlite3, db: Database, migration: Migration): string | null {
   const guard = pragmaGuard(sqlite3)
-  let result: unknown
+  const handle = migrationHandle(db)
+  let thenable = false
   try {
-    result = withTimeLimit(sqlite3, db, 0, () => migration.up!(db), guard.authorize)
+    const result: unknown = withTimeLimit(sqlite3, db, 0, () => migration.up!(handle.db), guard.authorize)
+    // Asked before the handle is revoked (up() may return the handle itself: db.exec returns it).
+    if (isThenable(result)) {
+      thenable = true
+      result.then(undefined, () => {})
+    }
   } catch (error) {
-    if (!guard.refused()) throw error
+    if (!guard.refused()) throw new Error(messageOf(error) + otherToolHint(handle.missing(), false), { cause: error })
+  } finally {
+    handle.revoke()
   }
   const refused = guard.refused()
   if (refused) return refused.reason
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function') throw new Error('up() returned a promise; migrations must be synchronous')
+  if (thenable) throw new Error(PROMISE_REFUSED + otherToolHint(handle.missing(), true))
   return null
 }
 

@@ -136,7 +136,7 @@ async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise
   print([...notes, ...result.diagnostics.map(formatDiagnostic), summary].join('\n'), {
     ok: result.ok,
     diagnostics: result.diagnostics,
-    migrations: result.migrations.map(({ entry, migration, checksum }) => ({ version: migration.version, name: migration.name, file: entry.path, format: entry.format, kind: entry.kind, checksum, transaction: migration.transaction !== false })),
+    migrations: result.migrations.map(({ entry, migration, checksum, sqlFormat }) => ({ version: migration.version, name: migration.name, file: entry.path, format: entry.format, sqlFormat, kind: entry.kind, checksum, transaction: migration.transaction !== false })),
     ignored: result.ignored,
   })
   return result.ok ? 0 : 1

@@ -13,6 +13,7 @@ export const WARNING_RULES = [
   'delete-without-where',
   'update-without-where',
   'no-transaction',
+  'empty-migration',
 ] as const
 export type WarningRule = (typeof WARNING_RULES)[number]
 

@@ -41,6 +41,8 @@ export class InvalidMigrationsError extends SqliteOpfsMigrateError {
     readonly entry: number | string,
     readonly version: number | null,
     readonly migrationName: string | null,
+    /** 1-based line of the file where the problem is, when it is one line (a malformed goose/dbmate/sql-migrate file). */
+    readonly line: number | null = null,
   ) {
     super(message)
   }

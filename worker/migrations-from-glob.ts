@@ -1,6 +1,9 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration, MigrationDatabase } from '../src/types'
 import { readMigrationFolder, type MigrationEntry } from './migration-files'
+import { readSqlMigrationText, SqlSectionError, type SqlFileFormat } from './migration-sections'
+
+export { NO_TRANSACTION_DIRECTIVE } from './migration-sections'
 
 /** A `.ts`/`.js` migration module: it exports a synchronous `up(db)` and optionally `transaction = false`. */
 export interface MigrationModule {
@@ -10,9 +13,6 @@ export interface MigrationModule {
 
 /** What `import.meta.glob(…, { eager: true })` gives: SQL text (with `query: '?raw', import: 'default'`) or modules. */
 export type GlobResult = Record<string, string | { default?: unknown; up?: unknown; transaction?: unknown }>
-
-/** Put this comment in a SQL file to run it outside a transaction (for `VACUUM`). */
-export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*sqlite-opfs-migrate:\s*no-transaction\b/m
 
 /** Options of `migrationsFromGlob`, given after the globs. */
 export interface MigrationsFromGlobOptions {
@@ -30,7 +30,8 @@ export interface MigrationsFromGlobOptions {
  * `0001_name.up.sql` (+ `.down.sql`, not run), `<version>_<name>/up.sql` (diesel), `<timestamp>_<name>/migration.sql`
  * (Prisma: glob `migration_lock.toml` too; Drizzle Kit v1), version folders (`0.22/01_x.sql`), Flyway `V1_1__x.sql`,
  * and Drizzle Kit's journal layout (glob its `meta/_journal.json` too). Versions are compared as numbers, so `10_x`
- * comes after `9_y` and `0.3_x` before `0.28_y`. No `fs` at run time: Vite inlines the files at build time. Throws
+ * comes after `9_y` and `0.3_x` before `0.28_y`. Of a file written for goose, dbmate or sql-migrate only the up part
+ * runs (see `readSqlMigrationText`). No `fs` at run time: Vite inlines the files at build time. Throws
  * `InvalidMigrationsError` naming the file for a folder problem, and when the globs matched no migration at all.
  * (The Vite plugin, `sqlite-opfs-migrate/vite`, does this and checks the SQL at build time.)
  *
@@ -63,18 +64,46 @@ export function migrationsFromGlob(...globs: (GlobResult | MigrationsFromGlobOpt
 
 /**
  * The migration a folder entry holds: its SQL text (a string, or a module whose default export is one) or a module
- * exporting `up(db)`. Throws `InvalidMigrationsError` naming the file for anything else.
+ * exporting `up(db)`. Of a SQL file written with up and down sections (goose, dbmate, sql-migrate) only the up part
+ * becomes `sql`, and its no-transaction markers become `transaction: false` (see `readSqlMigrationText`). Throws
+ * `InvalidMigrationsError` naming the file (and the line, for a malformed sectioned file) for anything else.
  *
  * @example
  * migrationFromEntry({ path: './1_a.sql', key: '1', version: 1, name: 'a', format: 'numbered', kind: 'sql', value: 'CREATE TABLE a(x);' })
  */
 export function migrationFromEntry(entry: MigrationEntry): Migration {
+  return readMigrationEntry(entry).migration
+}
+
+/** A migration as `migrationFromEntry` reads it, with how its SQL file was laid out (`null` for code migrations). */
+export interface ReadMigration {
+  migration: Migration
+  sqlFormat: SqlFileFormat | null
+}
+
+/**
+ * `migrationFromEntry`, also telling the SQL file's format (the check names it in its findings).
+ *
+ * @example
+ * readMigrationEntry(entry).sqlFormat // → 'goose'
+ */
+export function readMigrationEntry(entry: MigrationEntry): ReadMigration {
   const { path, version, name, value } = entry
   const text = typeof value === 'string' ? value : (value as { default?: unknown } | null)?.default
   if (typeof text === 'string') {
-    return { version, name, sql: text, ...(NO_TRANSACTION_DIRECTIVE.test(text) ? { transaction: false } : {}) }
+    let read: ReturnType<typeof readSqlMigrationText>
+    try {
+      read = readSqlMigrationText(text)
+    } catch (error) {
+      if (!(error instanceof SqlSectionError)) throw error
+      throw new InvalidMigrationsError(`${path}:${error.line}: ${error.message}`, path, version, name, error.line)
+    }
+    const migration: Migration = { version, name, sql: read.sql, ...(read.transaction ? {} : { transaction: false }) }
+    return { migration, sqlFormat: read.format }
   }
-  const module = value as Partial<MigrationModule> | null
+  // A CommonJS module (`module.exports = { up }`) imported by Node arrives as its `default`.
+  const wrapper = value as { up?: unknown; default?: Partial<MigrationModule> } | null
+  const module = (typeof wrapper?.up !== 'function' && typeof wrapper?.default?.up === 'function' ? wrapper.default : wrapper) as Partial<MigrationModule> | null
   if (typeof module?.up !== 'function')
     throw new InvalidMigrationsError(
       `${path}: expected SQL text (glob with { query: '?raw', import: 'default' }) or a module exporting up(db)`,
@@ -82,5 +111,5 @@ export function migrationFromEntry(entry: MigrationEntry): Migration {
       version,
       name,
     )
-  return { version, name, up: module.up, ...(module.transaction === false ? { transaction: false } : {}) }
+  return { migration: { version, name, up: module.up, ...(module.transaction === false ? { transaction: false } : {}) }, sqlFormat: null }
 }

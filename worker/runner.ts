@@ -6,6 +6,7 @@ import { saveConnectionSettings } from './connection-settings'
 import { ensureHistoryTable, readHistory, recordApplied } from './history'
 import { pragmaGuard, refuseUnsafePragmas } from './pragma-guard'
 import { registerExtensions, validateExtensions, type SqlExtensions } from './sql-extensions'
+import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from './migration-handle'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
 import { refusalOf, runnerTreatment } from './statement-kind'
 import { runStatements, StatementError } from './statements'
@@ -288,14 +289,21 @@ function timedOut(migration: Migration, error: TimeLimitError): MigrationStepErr
 
 function runUnlimited(sqlite3: Sqlite3, db: Database, migration: Migration): void {
   if (typeof migration.up === 'function') {
-    let result: unknown
+    const handle = migrationHandle(db)
     try {
-      result = migration.up(db)
-    } catch (error) {
-      throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error), { cause: error })
+      let result: unknown
+      try {
+        result = migration.up(handle.db)
+      } catch (error) {
+        throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error) + otherToolHint(handle.missing(), false), { cause: error })
+      }
+      if (isThenable(result)) {
+        result.then(undefined, () => {}) // its rest fails on the revoked handle: not an unhandled rejection
+        throw new MigrationStepError(migration, null, null, PROMISE_REFUSED + otherToolHint(handle.missing(), true))
+      }
+    } finally {
+      handle.revoke()
     }
-    if (result && typeof (result as PromiseLike<unknown>).then === 'function')
-      throw new MigrationStepError(migration, null, null, 'up() returned a promise; migrations must be synchronous')
     return
   }
   const inTransaction = migration.transaction !== false

@@ -1,5 +1,6 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
+import { downSectionLine } from './migration-sections'
 
 /** Largest version: `PRAGMA user_version` is a signed 32-bit integer. */
 export const MAX_VERSION = 2 ** 31 - 1
@@ -7,8 +8,9 @@ const NAME = /^[A-Za-z0-9_.\- ]{1,200}$/
 
 /**
  * Checks a migration list before the database is touched: each entry is a `{ version, name, sql }` or
- * `{ version, name, up }`, versions are positive integers, unique and strictly increasing, names are plain, SQL is not
- * empty. Throws `InvalidMigrationsError` naming the first offending entry.
+ * `{ version, name, up }`, versions are positive integers, unique and strictly increasing, names are plain. SQL holding
+ * only comments or whitespace is accepted: it is a no-op recorded in the history (other tools keep such files so
+ * versions stay aligned across engines). Throws `InvalidMigrationsError` naming the first offending entry.
  *
  * @example
  * validateMigrations([{ version: 1, name: 'a', sql: 'CREATE TABLE a(x);' }, { version: 1, name: 'b', sql: '…' }])
@@ -36,13 +38,21 @@ export function validateMigrations(migrations: readonly Migration[]): void {
     const hasUp = 'up' in m && m.up !== undefined
     if (hasSql === hasUp) fail('needs exactly one of `sql` (text) or `up` (function)')
     if (hasSql && typeof m.sql !== 'string') fail('`sql` must be a string')
-    if (hasSql && isBlankSql(m.sql as string)) fail('SQL is empty (only whitespace or comments)')
+    const down = hasSql ? downSectionLine(m.sql as string) : null
+    if (down)
+      fail(
+        `its SQL holds a ${down.format} down section (line ${down.line}), which would run on upgrade; read the file with ` +
+          'migrationsFromGlob or the Vite plugin, which keep only the up part',
+      )
     // A wrong precomputed checksum would report an untouched migration as edited on every device.
     if ('checksum' in m && m.checksum !== undefined && !(hasSql && typeof m.checksum === 'string' && /^[0-9a-f]{64}$/.test(m.checksum)))
       fail('`checksum` must be the lowercase hex sha-256 of `sql` (as the Vite plugin computes it), and only on SQL migrations')
     if (hasUp && typeof m.up !== 'function') fail('`up` must be a function')
     if (hasUp && (m.up as (...a: unknown[]) => unknown).constructor.name === 'AsyncFunction')
-      fail('`up` must be synchronous (an async function would commit before it finishes)')
+      fail(
+        '`up` must be synchronous (an async function would commit before it finishes); a migration written for knex or ' +
+          'Umzug (async, given a query builder) must be rewritten as a .sql file or a synchronous up(db)',
+      )
     if (m.transaction !== undefined && typeof m.transaction !== 'boolean') fail('`transaction` must be a boolean')
     if (previous && m.version <= previous.version)
       fail(
@@ -52,9 +62,4 @@ export function validateMigrations(migrations: readonly Migration[]): void {
       )
     previous = m
   })
-}
-
-/** True when SQL text holds nothing but whitespace and comments. */
-export function isBlankSql(sql: string): boolean {
-  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?(\*\/|$)/g, '').replace(/[\s;]/g, '') === ''
 }

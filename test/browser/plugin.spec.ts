@@ -1,4 +1,5 @@
 import { execFileSync, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cpSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from './fixtures'
@@ -72,6 +73,24 @@ test('an app built with the plugin upgrades its database when a build adds a mig
   expect(second.items).toHaveLength(2)
   expect(second.items[0]).toEqual({ ...first.items[0], loud: `${first.items[0].label.toUpperCase()}!` })
   expect(second.items[1].loud).toBeNull()
+
+  // A goose file and a comment-only migration: the build embeds the goose Up part only, with its checksum; the Down
+  // part (which deletes every row) never runs, and the empty migration is recorded.
+  const goose = "-- +goose Up\nALTER TABLE items ADD COLUMN tag TEXT NOT NULL DEFAULT 'kept';\n\n-- +goose Down\nDELETE FROM items;\n"
+  migration('0004_tagged.sql', goose)
+  migration('0005_server_only.sql', '-- Postgres only\n')
+  build()
+  await page.reload()
+  await expect(out).toContainText('"version":5', { timeout: 20_000 })
+  const third = await shown()
+  expect(third.history.slice(3)).toEqual([
+    [4, 'tagged', 64],
+    [5, 'server_only', 64],
+  ])
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+  expect(third.checksums.slice(3)).toEqual([sha256(goose.slice(0, goose.indexOf('-- +goose Down'))), sha256('-- Postgres only\n')])
+  expect(third.items).toHaveLength(3)
+  expect(third.items.map((item: { tag: string }) => item.tag)).toEqual(['kept', 'kept', 'kept'])
 })
 
 test("an app whose plugin dir is a Prisma migrations folder gets Prisma's schema and rows", async ({ page }) => {

@@ -27,12 +27,23 @@ describe('checkMigrationFiles: errors', () => {
     expect(brief(syntax.diagnostics)).toEqual([['error', 'sql-error', 'm/0001_x.sql', 2]])
   })
 
-  it('reports bad names, duplicate versions and empty files', async () => {
-    const result = await check({ 'm/notes.sql': 'SELECT 1;', 'm/1_a.sql': 'SELECT 1;', 'm/01_b.sql': 'SELECT 1;', 'm/2_empty.sql': '-- nothing\n' })
+  it('points at the line of the original file for a statement in an up section, and at the line of a bad marker', async () => {
+    const goose = '-- adds tags\n-- +goose Up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE INDEX t ON tags (missing);\n-- +goose Down\nDROP TABLE tags;\n'
+    expect(brief((await check({ ...notes, 'm/0002_tags.sql': goose })).diagnostics)).toEqual([['error', 'sql-error', 'm/0002_tags.sql', 4]])
+    const dbmate = '-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE tags;\n-- migrate:down\n'
+    const bad = await check({ ...notes, 'm/0002_tags.sql': dbmate })
+    expect(brief(bad.diagnostics)).toEqual([['error', 'invalid-migration', 'm/0002_tags.sql', 5]])
+    expect(bad.diagnostics[0]!.message).toMatch(/^m\/0002_tags\.sql:5: dbmate: a second "-- migrate:down"/)
+    // The Down section is never checked either: here it would fail (no such table).
+    const down = await check({ ...notes, 'm/0002_x.sql': '-- +goose Up\nSELECT 1;\n-- +goose Down\nDROP TABLE nowhere;\n' })
+    expect(down.diagnostics).toEqual([])
+  })
+
+  it('reports bad names and duplicate versions', async () => {
+    const result = await check({ 'm/notes.sql': 'SELECT 1;', 'm/1_a.sql': 'SELECT 1;', 'm/01_b.sql': 'SELECT 1;' })
     expect(brief(result.diagnostics)).toEqual([
       ['error', 'bad-file-name', 'm/notes.sql', null],
       ['error', 'duplicate-version', 'm/01_b.sql', null],
-      ['error', 'empty-file', 'm/2_empty.sql', null],
     ])
   })
 

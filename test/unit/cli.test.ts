@@ -44,6 +44,25 @@ const V1 = 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\nI
 const V2 = 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0;'
 
 describe('sqlite-opfs-migrate apply', () => {
+  it('applies a goose file (its Up part only), a dbmate file and a comment-only migration; check warns about the empty one', async () => {
+    await write('0001_notes.sql', `-- +goose Up\n${V1}\n-- +goose Down\nDROP TABLE notes;\n`)
+    await write('0002_postgres_only.sql', '-- Postgres only\n')
+    await write('0003_done.sql', `-- migrate:up\n${V2}\n-- migrate:down\nDELETE FROM notes;\n`)
+    const checked = await cli('check', migrations, '--json')
+    expect(checked.code).toBe(0)
+    expect(checked.json().diagnostics.map((d: { rule: string }) => d.rule)).toEqual(['empty-migration'])
+    expect(checked.json().migrations.map((m: { sqlFormat: string }) => m.sqlFormat)).toEqual(['goose', 'plain', 'dbmate'])
+    expect((await cli('check', migrations, '--strict')).code).toBe(1)
+    const result = await cli('apply', db, migrations, '--json')
+    expect(result.code).toBe(0)
+    expect(result.json().applied.map((r: { version: number }) => r.version)).toEqual([1, 2, 3])
+    expect(await rowsIn(db, 'SELECT id, title, done FROM notes')).toEqual([
+      { id: 1, title: 'first', done: 0 },
+      { id: 2, title: 'second', done: 0 },
+    ])
+    expect((await cli('status', db, migrations)).code).toBe(0)
+  })
+
   it('creates a new file, then upgrades it with a backup that is byte-identical to the file before', async () => {
     await write('0001_notes.sql', V1)
     expect((await cli('apply', db, migrations)).code).toBe(0)

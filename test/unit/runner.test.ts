@@ -100,7 +100,6 @@ INSERT INTO no_such_table VALUES (1);`,
     const cases: [Migration[], RegExp][] = [
       [[base[0]!, { ...base[1]!, version: 1 }], /migration #1 \("add_done"\): duplicate version 1/],
       [[base[1]!, base[0]!], /migration #1 \("create_notes"\): version 1 is not greater than the previous version 2/],
-      [[{ version: 1, name: 'empty', sql: '  -- nothing\n' }], /SQL is empty/],
       [[{ version: 1.5, name: 'x', sql: 'SELECT 1' }], /version must be an integer/],
       [[{ version: 1, name: 'bad/name', sql: 'SELECT 1' }], /name must be/],
       [[{ version: 1, name: 'both', sql: 'SELECT 1', up() {} } as unknown as Migration], /exactly one of/],

@@ -1,4 +1,4 @@
-import type { Migration } from 'sqlite-opfs-migrate/worker'
+import { migrationsFromGlob, type Migration } from 'sqlite-opfs-migrate/worker'
 import { migrations as demo } from '../../../migrations'
 
 /** The fault-injection suite's schema (versions 1–2), with deterministic content (see faults.spec.ts). */
@@ -39,6 +39,8 @@ UPDATE items SET name = name || ' v3';`,
 export const migrationSets: Record<string, readonly Migration[]> = {
   /** No migrations: lets a test write a database the way hand-rolled app code would. */
   none: [],
+  /** goose, dbmate and sql-migrate files and a comment-only one, read as an app reads its folder (see sections.spec.ts). */
+  sections: migrationsFromGlob(import.meta.glob('./sections/*.sql', { query: '?raw', import: 'default', eager: true })),
   /** The demo app before its v2 release. */
   v1: demo.slice(0, 2),
   /** All demo migrations (latest 5). */

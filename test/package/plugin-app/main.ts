@@ -13,6 +13,7 @@ try {
   out.textContent = JSON.stringify({
     version: status.version,
     history: status.applied.map((m) => [m.version, m.name, m.checksum === null ? 'code' : m.checksum.length]),
+    checksums: status.applied.map((m) => m.checksum),
     items,
   })
 } catch (error) {

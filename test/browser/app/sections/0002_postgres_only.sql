@@ -1,0 +1,2 @@
+-- Postgres only: CREATE EXTENSION IF NOT EXISTS citext;
+-- Kept so versions stay aligned with the server's migrations.

@@ -1,0 +1,6 @@
+-- +goose NO TRANSACTION
+-- +goose Up
+VACUUM;
+
+-- +goose Down
+DROP TABLE authors;
