@@ -113,7 +113,7 @@ function fileInMigrationFolder(path: string, folder: string, base: string, conte
     return { entry: { key: key!, name: name!, format, kind: 'sql' } }
   }
   if (base === 'snapshot.json') return ignore('Drizzle Kit snapshot (not SQL)')
-  if (base === 'metadata.toml') return ignore('diesel metadata (run_in_transaction is checked)')
+  if (base === 'metadata.toml') return ignore('diesel metadata (its run_in_transaction is honoured)')
   if (extensionOf(base) === 'sql' || looksLikeMigration(base))
     return problem('unread-file', `${path}: SQL in ${folder}/ that is neither up.sql nor migration.sql, so it would never run`)
   return ignore(`beside the migration of ${folder}/, not a migration`)

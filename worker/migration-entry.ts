@@ -31,6 +31,8 @@ export interface MigrationEntry {
   format: MigrationFormat
   kind: 'sql' | 'code'
   value: unknown
+  /** `false` when the layout itself asks for no transaction (diesel's `metadata.toml`: `run_in_transaction = false`). */
+  transaction?: false
 }
 
 /**
@@ -41,7 +43,7 @@ export interface MigrationEntry {
  * - `drizzle-journal`: `meta/_journal.json` and the `.sql` files disagree, or it is not for SQLite;
  * - `unread-file`: a file that looks like a migration where no layout reads it (it would silently never run);
  * - `unsupported-migration`: a migration kind this library cannot honour (Flyway repeatable `R__`, baseline `B…__`,
- *   callbacks such as `afterMigrate.sql`; diesel's `run_in_transaction = false`);
+ *   callbacks such as `afterMigrate.sql`);
  * - `prisma-lock`: `migration_lock.toml` names a provider other than SQLite (or cannot be read);
  * - `ambiguous-root`: the migrations sit directly in a folder named like a version (`v2/`), which may be the folder
  *   itself or one version folder of it: say which with `root`;

@@ -52,7 +52,7 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
   const problems: MigrationFileProblem[] = []
   for (const file of files) {
     const role = classifyMigrationFile(file.path, relative(file.path), context)
-    if ('entry' in role) found.push({ ...role.entry, path: file.path, value: file.value })
+    if ('entry' in role) found.push({ ...role.entry, path: file.path, value: file.value, ...(dieselNoTransaction(file.path, files) ? { transaction: false as const } : {}) })
     else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
     else problems.push({ path: file.path, ...role.problem })
   }
@@ -107,7 +107,18 @@ function findRoot(files: readonly MigrationFileInput[], given: string | undefine
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
 
-/** Prisma's `migration_lock.toml` must name SQLite; diesel's `metadata.toml` must not ask for no transaction. */
+/**
+ * diesel's `metadata.toml` beside an `up.sql` with `run_in_transaction = false`: the migration runs outside a
+ * transaction, as diesel runs it (glob the `.toml` files as text too, as for Prisma's lock).
+ */
+function dieselNoTransaction(path: string, files: readonly MigrationFileInput[]): boolean {
+  if (!/(^|\/)up\.sql$/i.test(path)) return false
+  const metadata = files.find((f) => f.path === path.replace(/[^/]+$/, 'metadata.toml'))
+  const text = typeof metadata?.value === 'string' ? metadata.value : (metadata?.value as { default?: unknown } | null | undefined)?.default
+  return typeof text === 'string' && /^\s*run_in_transaction\s*=\s*false\s*(#.*)?$/m.test(text)
+}
+
+/** Prisma's `migration_lock.toml` must name SQLite. */
 function toolFileProblems(files: readonly MigrationFileInput[], relative: (path: string) => string[]): MigrationFileProblem[] {
   const problems: MigrationFileProblem[] = []
   for (const file of files) {
@@ -124,12 +135,6 @@ function toolFileProblems(files: readonly MigrationFileInput[], relative: (path:
           message: `${file.path}: these migrations were generated for provider "${provider}"; this library runs SQLite: generate them with provider = "sqlite"`,
         })
     }
-    if (rel.length === 2 && rel[1] === 'metadata.toml' && typeof text === 'string' && /^\s*run_in_transaction\s*=\s*false/m.test(text))
-      problems.push({
-        path: file.path,
-        rule: 'unsupported-migration',
-        message: `${file.path}: run_in_transaction = false is diesel's; put "-- sqlite-opfs-migrate: no-transaction" at the top of the up.sql beside it instead`,
-      })
   }
   return problems
 }

@@ -98,7 +98,7 @@ export function readMigrationEntry(entry: MigrationEntry): ReadMigration {
       if (!(error instanceof SqlSectionError)) throw error
       throw new InvalidMigrationsError(`${path}:${error.line}: ${error.message}`, path, version, name, error.line)
     }
-    const migration: Migration = { version, name, sql: read.sql, ...(read.transaction ? {} : { transaction: false }) }
+    const migration: Migration = { version, name, sql: read.sql, ...(read.transaction && entry.transaction !== false ? {} : { transaction: false }) }
     return { migration, sqlFormat: read.format }
   }
   // A CommonJS module (`module.exports = { up }`) imported by Node arrives as its `default`.

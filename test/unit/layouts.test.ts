@@ -124,9 +124,27 @@ describe('refusals name the file and say what to do', () => {
     }
   })
 
-  it("diesel: run_in_transaction = false (say it the library's way)", () => {
-    const folder = read({ 'd/2018-01-14-171611_vacuum/up.sql': 'VACUUM;', 'd/2018-01-14-171611_vacuum/metadata.toml': 'run_in_transaction = false\n' })
-    expect(folder.problems.map((p) => [p.rule, p.message])).toEqual([['unsupported-migration', expect.stringMatching(/no-transaction/)]])
+  it('diesel: run_in_transaction = false in metadata.toml runs that up.sql outside a transaction, as diesel does', async () => {
+    const glob = {
+      './d/2018-01-14-171611_notes/up.sql': 'CREATE TABLE notes(body TEXT);',
+      './d/2018-01-14-171611_notes/metadata.toml': 'run_in_transaction = true\n',
+      './d/2018-02-01-100000_compact/up.sql': 'VACUUM;',
+      './d/2018-02-01-100000_compact/metadata.toml': '# VACUUM cannot run in a transaction\nrun_in_transaction = false # diesel 2\n',
+    }
+    const migrations = migrationsFromGlob(glob)
+    expect(migrations.map((m) => [m.name, m.transaction])).toEqual([
+      ['2018-01-14-171611_notes', undefined],
+      ['2018-02-01-100000_compact', false],
+    ])
+    // Applied: the VACUUM runs (inside a transaction it would fail: "cannot VACUUM from within a transaction").
+    const sqlite3 = await sqlite()
+    const db = new sqlite3.oo1.DB(':memory:')
+    try {
+      await runMigrations(sqlite3, db, migrations)
+      expect(db.selectValue('PRAGMA user_version')).toBe(2)
+    } finally {
+      db.close()
+    }
   })
 
   it('a glob that matched nothing, and a folder with no migration in it, name what happened', () => {
