@@ -8,6 +8,7 @@ import { pragmaGuard, refuseUnsafePragmas } from './pragma-guard'
 import { registerExtensions, validateExtensions, type SqlExtensions } from './sql-extensions'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
 import { refusalOf, runnerTreatment } from './statement-kind'
+import { schemaFingerprint } from './schema-fingerprint'
 import { runStatements, StatementError } from './statements'
 import { checkTimeLimit, SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from './time-limit'
 import { validateMigrations } from './validate-migrations'
@@ -222,6 +223,8 @@ function record(
     appliedAt: new Date().toISOString(),
     durationMs: Math.round((performance.now() - started) * 100) / 100,
     baseline: false,
+    // What this migration left, so `status()` can tell a schema changed outside the migrations (temp objects excluded).
+    schemaFingerprint: schemaFingerprint(db),
   }
   recordApplied(db, row)
   return row
