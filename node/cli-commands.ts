@@ -5,6 +5,8 @@ import type { Migration } from '../src/types'
 import { planUpgrade, type Baseline } from '../worker/baseline'
 import { dryRun } from '../worker/dry-run'
 import { HISTORY_TABLE } from '../worker/history'
+import { compareWithHistory, fingerprintOf } from '../worker/schema-fingerprint'
+import { readUntrustedShape } from '../worker/untrusted-file'
 import { prepareMigrations, type MigrationSetOptions } from '../worker/runner'
 import { stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import { applyToFile, inspectDatabaseFile, readDatabaseFile } from './apply-file'
@@ -154,7 +156,9 @@ async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise
 async function status(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print): Promise<number> {
   const sqlite3 = await loadNodeSqlite()
   const prepared = await prepareMigrations(migrations, options)
-  const history = inspectDatabaseFile(sqlite3, file, await readDatabase(file), prepared.extensions)
+  const bytes = await readDatabase(file)
+  const history = inspectDatabaseFile(sqlite3, file, bytes, prepared.extensions)
+  const schema = bytes.byteLength ? compareWithHistory(fingerprintOf(readUntrustedShape(sqlite3, bytes, { extensions: prepared.extensions, allowWal: true })), history) : null
   const byVersion = new Map(migrations.map((m) => [m.version, m]))
   const applied = history.applied.map((row) => {
     const current = prepared.checksums.get(row.version)
@@ -174,10 +178,18 @@ async function status(file: string, migrations: Migration[], options: MigrationS
     `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${HISTORY_TABLE} table)`}`,
     ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
     ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
+    ...(schema ? [`schema: ${SCHEMA_STATES[schema.state](schema.recordedBy)}`] : []),
     ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
   ].join('\n')
-  print(human, { ok: !problem, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), problem })
-  return problem || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
+  const changed = schema?.state === 'changed'
+  print(human, { ok: !problem && !changed, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), schema, problem })
+  return problem || changed || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
+}
+
+const SCHEMA_STATES = {
+  matches: (v: number | null) => `matches what migration ${v} left`,
+  changed: (v: number | null) => `CHANGED: this database's schema is not what its migrations produce (migration ${v} left another one; someone changed it by hand)`,
+  unknown: () => 'not checked (no fingerprint recorded: adopted with baseline, or written by an older version of the library)',
 }
 
 async function plan(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print, io: CliIo): Promise<number> {

@@ -33,7 +33,16 @@ export function schemaFingerprint(db: Database): string {
  * const { state } = checkSchema(db, readHistory(db)) // 'matches' | 'changed' | 'unknown'
  */
 export function checkSchema(db: Database, history: Pick<StoredHistory, 'applied'>): SchemaCheck {
-  const fingerprint = schemaFingerprint(db)
+  return compareWithHistory(schemaFingerprint(db), history)
+}
+
+/**
+ * `checkSchema` for a fingerprint already computed (e.g. of a file read as untrusted).
+ *
+ * @example
+ * compareWithHistory(fingerprintOf(shape), history).state
+ */
+export function compareWithHistory(fingerprint: string, history: Pick<StoredHistory, 'applied'>): SchemaCheck {
   const last = history.applied.at(-1)
   const recorded = last?.schemaFingerprint ?? null
   const state = recorded === null ? 'unknown' : recorded === fingerprint ? 'matches' : 'changed'

@@ -5,7 +5,7 @@ import { checkSchema, fingerprintOf, schemaFingerprint } from '../../worker/sche
 import { schemaShape } from '../../worker/schema-shape'
 import { sha256HexSync } from '../../worker/sha256-sync'
 import { readHistory } from '../../worker/history'
-import { inspectUntrustedFile } from '../../worker/untrusted-file'
+import { inspectUntrustedFile, readUntrustedShape } from '../../worker/untrusted-file'
 import { sqlite } from './sqlite'
 
 const LABELS = { actual: 'after upgrading from version 3', expected: 'on a fresh install' }
@@ -122,5 +122,16 @@ describe('fingerprints', () => {
     // The table as ALTER TABLE left it is still accepted as ours when the file is checked as untrusted.
     const history = inspectUntrustedFile(sqlite3, sqlite3.capi.sqlite3_js_db_export(db), { quickCheck: true })
     expect(history.applied.map((r) => r.version)).toEqual([1, 2])
+  })
+})
+
+describe('schemaShape of an untrusted file', () => {
+  it('reads the same with views and triggers disabled (as the CLI reads a file), fts5 shadow tables left out', async () => {
+    const sqlite3 = await sqlite()
+    const db = await dbWith('CREATE TABLE t (a); CREATE VIEW v AS SELECT a FROM t; CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END; CREATE VIRTUAL TABLE f USING fts5(x)')
+    const shape = schemaShape(db)
+    expect(readUntrustedShape(sqlite3, sqlite3.capi.sqlite3_js_db_export(db), {})).toEqual(shape)
+    expect(shape.tables.map((t) => [t.name, t.virtual])).toEqual([['f', true], ['t', false]])
+    expect(shape.views).toEqual([{ name: 'v', sql: 'CREATE VIEW V AS SELECT A FROM T' }])
   })
 })
