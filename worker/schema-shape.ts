@@ -15,14 +15,31 @@ import type { Database } from './sqlite'
  * shape.tables.find((t) => t.name === 'notes')?.columns.map((c) => c.name)
  */
 export function schemaShape(db: Database): SchemaShape {
-  const objects = db.selectObjects(
-    `SELECT type, name, tbl_name AS tableName, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND lower(tbl_name) <> '${HISTORY_TABLE}'`,
-  ) as { type: string; name: string; tableName: string; sql: string | null }[]
-  const kinds = new Map(db.selectObjects(`SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`).map((t) => [String(t.name), t]))
+  const objects = db.selectObjects(`SELECT type, name, tbl_name AS tableName, sql FROM main.sqlite_schema WHERE ${OURS}`) as {
+    type: string
+    name: string
+    tableName: string
+    sql: string | null
+  }[]
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  // Three queries for the whole schema (pragmas joined over sqlite_schema, rows aggregated to JSON in SQLite): a query
+  // per table, or a JS object per row, cost ~10× more.
+  const columns = groupByTable(db, ['c.name', 'c.type', 'c."notnull"', 'c.dflt_value', 'c.pk', 'c.hidden'], `JOIN pragma_table_xinfo(m.name, 'main') c`, 'c.cid')
+  const keys = groupByTable(db, ['f.id', 'f."table"', 'f."from"', 'f."to"', 'f.on_update', 'f.on_delete', 'f."match"'], `JOIN pragma_foreign_key_list(m.name, 'main') f`, 'f.id, f.seq')
+  const indexColumns = groupByTable(
+    db,
+    ['il.name', 'il."unique"', 'il.origin', 's.sql', 'x.cid', 'x.name', 'x."desc"', 'x.coll'],
+    `JOIN pragma_index_list(m.name, 'main') il JOIN pragma_index_xinfo(il.name, 'main') x LEFT JOIN main.sqlite_schema s ON s.type = 'index' AND s.name = il.name`,
+    'il.name, x.seqno',
+    'x.key = 1',
+  )
+  // Shadow tables (fts5's f_data, …) belong to their virtual table; only SQLite knows which they are.
+  const shadow = objects.some((o) => o.type === 'table' && /^\s*CREATE\s+VIRTUAL\b/i.test(o.sql ?? ''))
+    ? new Set(db.selectValues(`SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'`).map(String))
+    : new Set<string>()
   const tables = objects
-    .filter((o) => o.type === 'table' && kinds.get(o.name)?.type !== 'shadow')
-    .map((o) => tableShape(db, o.name, o.sql ?? '', kinds.get(o.name)))
+    .filter((o) => o.type === 'table' && !shadow.has(o.name))
+    .map((o) => tableShape({ name: o.name, sql: o.sql ?? '', columns: columns.get(o.name) ?? [], keys: keys.get(o.name) ?? [], indexColumns: indexColumns.get(o.name) ?? [] }))
     .sort(byName)
   return {
     tables,
@@ -31,40 +48,71 @@ export function schemaShape(db: Database): SchemaShape {
   }
 }
 
-function tableShape(db: Database, name: string, sql: string, kind: Record<string, unknown> | undefined): TableShape {
+/** Objects of the app: not SQLite's own, not our history table (nor indexes and triggers on it). */
+const OURS = `name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND lower(tbl_name) <> '${HISTORY_TABLE}'`
+/** The app's ordinary tables as `m` (virtual tables' pragmas need their module, and their SQL says it all). */
+const APP_TABLE = `m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND lower(m.name) <> '${HISTORY_TABLE}' AND m.sql NOT LIKE 'CREATE VIRTUAL%'`
+
+type Row = unknown[]
+
+/** Rows of `fields` per app table (`m`), in `order`, as arrays: one query, its rows aggregated to JSON by SQLite. */
+function groupByTable(db: Database, fields: readonly string[], join: string, order: string, where = '1'): Map<string, Row[]> {
+  const json = db.selectValue(
+    `SELECT json_group_array(json_array(m.name, ${fields.join(', ')}) ORDER BY m.name, ${order}) FROM main.sqlite_schema m ${join} WHERE ${APP_TABLE} AND ${where}`,
+  )
+  const groups = new Map<string, Row[]>()
+  for (const [table, ...row] of JSON.parse(String(json ?? '[]')) as [string, ...unknown[]][]) {
+    const rows = groups.get(table)
+    if (rows) rows.push(row)
+    else groups.set(table, [row])
+  }
+  return groups
+}
+
+interface TableRows {
+  name: string
+  sql: string
+  columns: Row[]
+  keys: Row[]
+  indexColumns: Row[]
+}
+
+function tableShape({ name, sql, columns, keys, indexColumns }: TableRows): TableShape {
   const tokens = tokenize(sql)
+  const virtual = isWord(tokens[1], 'VIRTUAL')
+  // Table options follow the column list: `) STRICT, WITHOUT ROWID`.
+  const open = tokens.findIndex((t) => t.kind === 'punct' && t.text === '(')
+  const options = open < 0 || virtual ? [] : tokens.slice(closingParen(tokens, open) + 1)
   const table: TableShape = {
     name,
-    virtual: kind?.type === 'virtual',
-    strict: kind?.strict === 1,
-    withoutRowid: kind?.wr === 1,
+    virtual,
+    strict: options.some((t) => isWord(t, 'STRICT')),
+    withoutRowid: options.some((t) => isWord(t, 'ROWID')),
     autoincrement: tokens.some((t) => isWord(t, 'AUTOINCREMENT')),
     columns: [],
     checks: [],
     foreignKeys: [],
     indexes: [],
-    sql: kind?.type === 'virtual' ? normaliseSql(tokens) : null,
+    sql: virtual ? normaliseSql(tokens) : null,
   }
   if (table.virtual) return table
   const definitions = parseTableBody(tokens)
   table.checks = definitions.checks.sort()
-  table.columns = db.selectObjects(`SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?, 'main') ORDER BY cid`, [name]).map(
-    (c): ColumnShape => {
-      const parsed = definitions.columns.get(String(c.name).toLowerCase())
-      return {
-        name: String(c.name),
-        type: normaliseSql(String(c.type ?? '')),
-        notNull: c.nn === 1,
-        default: c.dflt === null || c.dflt === undefined ? null : withoutOuterParens(String(c.dflt)),
-        primaryKey: Number(c.pk),
-        hidden: Number(c.hidden),
-        collation: parsed?.collation ?? 'BINARY',
-        generated: parsed?.generated ?? null,
-      }
-    },
-  )
-  table.foreignKeys = foreignKeysOf(db, name)
-  table.indexes = indexesOf(db, name)
+  table.columns = columns.map(([columnName, type, notNull, dflt, pk, hidden]): ColumnShape => {
+    const parsed = definitions.columns.get(String(columnName).toLowerCase())
+    return {
+      name: String(columnName),
+      type: normaliseSql(String(type ?? '')),
+      notNull: notNull === 1,
+      default: dflt === null || dflt === undefined ? null : withoutOuterParens(String(dflt)),
+      primaryKey: Number(pk),
+      hidden: Number(hidden),
+      collation: parsed?.collation ?? 'BINARY',
+      generated: parsed?.generated ?? null,
+    }
+  })
+  table.foreignKeys = foreignKeysOf(keys)
+  table.indexes = indexesOf(indexColumns)
   return table
 }
 
@@ -98,41 +146,30 @@ function parseTableBody(tokens: readonly SqlToken[]): { checks: string[]; column
   return { checks, columns }
 }
 
-function foreignKeysOf(db: Database, table: string): ForeignKeyShape[] {
+function foreignKeysOf(rows: readonly Row[]): ForeignKeyShape[] {
   const byId = new Map<number, ForeignKeyShape>()
-  for (const row of db.selectObjects(`SELECT * FROM pragma_foreign_key_list(?, 'main') ORDER BY id, seq`, [table])) {
-    const id = Number(row.id)
-    const key = byId.get(id) ?? {
-      columns: [],
-      table: String(row.table),
-      references: [],
-      onUpdate: String(row.on_update),
-      onDelete: String(row.on_delete),
-      match: String(row.match),
-    }
-    key.columns.push(String(row.from))
-    key.references.push(row.to === null || row.to === undefined ? '' : String(row.to))
-    byId.set(id, key)
+  for (const [id, parent, from, to, onUpdate, onDelete, match] of rows) {
+    const key = byId.get(Number(id)) ?? { columns: [], table: String(parent), references: [], onUpdate: String(onUpdate), onDelete: String(onDelete), match: String(match) }
+    key.columns.push(String(from))
+    key.references.push(to === null || to === undefined ? '' : String(to))
+    byId.set(Number(id), key)
   }
   return [...byId.values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
 }
 
-function indexesOf(db: Database, table: string): IndexShape[] {
-  const list = db.selectObjects(`SELECT name, "unique" AS uniq, origin, partial FROM pragma_index_list(?, 'main')`, [table])
-  const indexes = list.map((index): IndexShape => {
-    const name = String(index.name)
-    const sql = String(db.selectValue(`SELECT sql FROM main.sqlite_schema WHERE type = 'index' AND name = ?`, [name]) ?? '')
-    const { expressions, where } = parseIndexSql(sql)
-    const columns = db
-      .selectObjects(`SELECT cid, name, "desc" AS descending, coll FROM pragma_index_xinfo(?, 'main') WHERE key = 1 ORDER BY seqno`, [name])
-      .map((c, i) => {
-        const what = Number(c.cid) === -2 ? (expressions[i] ?? '?') : Number(c.cid) === -1 ? 'rowid' : String(c.name)
-        return `${what}${String(c.coll).toUpperCase() === 'BINARY' ? '' : ` COLLATE ${String(c.coll).toUpperCase()}`}${c.descending === 1 ? ' DESC' : ''}`
-      })
-    const origin = String(index.origin) as IndexShape['origin']
+function indexesOf(rows: readonly Row[]): IndexShape[] {
+  const byName = new Map<string, Row[]>()
+  for (const row of rows) byName.set(String(row[0]), [...(byName.get(String(row[0])) ?? []), row])
+  const indexes = [...byName].map(([name, keyColumns]): IndexShape => {
+    const [, unique, origin, sql] = keyColumns[0]!
+    const { expressions, where } = parseIndexSql(String(sql ?? ''))
+    const columns = keyColumns.map(([, , , , cid, column, descending, coll], i) => {
+      const what = Number(cid) === -2 ? (expressions[i] ?? '?') : Number(cid) === -1 ? 'rowid' : String(column)
+      return `${what}${String(coll).toUpperCase() === 'BINARY' ? '' : ` COLLATE ${String(coll).toUpperCase()}`}${descending === 1 ? ' DESC' : ''}`
+    })
     // SQLite names the indexes of UNIQUE/PRIMARY KEY constraints by position (sqlite_autoindex_t_2): name them by what they cover.
     const key = origin === 'c' ? name : `${origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'} (${columns.join(', ')})`
-    return { name: key, unique: index.uniq === 1, origin, columns, where }
+    return { name: key, unique: unique === 1, origin: String(origin) as IndexShape['origin'], columns, where }
   })
   return indexes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
