@@ -12,8 +12,13 @@ import type { Database } from './sqlite'
  * fingerprintOf(schemaShape(db)) === fingerprintOf(schemaShape(otherDb))
  */
 export function fingerprintOf(shape: SchemaShape): string {
-  return sha256HexSync(JSON.stringify(shape))
+  let fingerprint = FINGERPRINTS.get(shape)
+  if (fingerprint === undefined) FINGERPRINTS.set(shape, (fingerprint = sha256HexSync(JSON.stringify(shape))))
+  return fingerprint
 }
+
+/** `schemaShape` returns cached (shared) shapes: their fingerprints are cached with them. */
+const FINGERPRINTS = new WeakMap<SchemaShape, string>()
 
 /**
  * The fingerprint of a database's schema now (see `schemaShape`). Reads pragmas only: about a millisecond for a

@@ -10,17 +10,40 @@ import type { Database } from './sqlite'
  * any real difference (an index, a default, a CHECK, a foreign key action, a view's SQL) does not. Read-only; reads
  * pragmas and `sqlite_schema`, never a table's rows. Everything is sorted, so equal schemas give equal shapes.
  *
+ * The shape is a function of the `sqlite_schema` text alone, so it is cached by that text (one small query on a hit):
+ * an upgrade passes through the same schemas from every start, and `verifyUpgrades` reads each of them many times.
+ * The returned object is shared: do not change it.
+ *
  * @example
  * const shape = schemaShape(db)
  * shape.tables.find((t) => t.name === 'notes')?.columns.map((c) => c.name)
  */
 export function schemaShape(db: Database): SchemaShape {
-  const objects = db.selectObjects(`SELECT type, name, tbl_name AS tableName, sql FROM main.sqlite_schema WHERE ${OURS}`) as {
-    type: string
-    name: string
-    tableName: string
-    sql: string | null
-  }[]
+  const key = String(db.selectValue(`SELECT json_group_array(json_array(type, name, tbl_name, sql) ORDER BY type, name) FROM main.sqlite_schema WHERE ${OURS}`) ?? '[]')
+  const cached = CACHE.get(key)
+  if (cached) {
+    CACHE.delete(key) // most recently used last
+    CACHE.set(key, cached)
+    return cached
+  }
+  const shape = readShape(db, (JSON.parse(key) as [string, string, string, string | null][]).map(([type, name, tableName, sql]) => ({ type, name, tableName, sql })))
+  CACHE.set(key, shape)
+  cachedChars += key.length
+  for (const [old] of CACHE) {
+    if (cachedChars <= MAX_CACHED_CHARS && CACHE.size <= MAX_CACHED) break
+    CACHE.delete(old)
+    cachedChars -= old.length
+  }
+  return shape
+}
+
+/** Shapes by schema text, least recently used first; bounded (a few MB at most). */
+const CACHE = new Map<string, SchemaShape>()
+const MAX_CACHED = 256
+const MAX_CACHED_CHARS = 4_000_000
+let cachedChars = 0
+
+function readShape(db: Database, objects: readonly { type: string; name: string; tableName: string; sql: string | null }[]): SchemaShape {
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   // Three queries for the whole schema (pragmas joined over sqlite_schema, rows aggregated to JSON in SQLite): a query
   // per table, or a JS object per row, cost ~10× more.
