@@ -55,7 +55,7 @@ export interface UpgradeCheck {
   from: number
   /** The fixture's path, `null` for built starts. */
   fixture: string | null
-  /** Migrations applied. */
+  /** Migrations applied (before the failure, for `failed`). */
   steps: number
   /** `same`: the schema a fresh install has; `drift`: another one; `failed`: the upgrade threw; `damaged`: integrity or foreign-key check failed. */
   result: 'same' | 'drift' | 'failed' | 'damaged'
@@ -171,7 +171,8 @@ function checkStart({ sqlite3, prepared, expected, acceptEdited }: UpgradeContex
     try {
       const plan = planUpgrade(readHistory(db), prepared, acceptEdited)
       if (plan.pending.length === 0) recordBaseline(sqlite3, db, plan.adopted)
-      check.steps = applyPending(sqlite3, db, plan.pending, prepared.checksums, undefined, plan.adopted).length
+      // Counted as they end, so a failed upgrade says how many steps went through first.
+      applyPending(sqlite3, db, plan.pending, prepared.checksums, ({ phase }) => phase === 'end' && check.steps++, plan.adopted)
     } catch (error) {
       Object.assign(check, { result: 'failed', failure: findingOf(error) })
       return done()

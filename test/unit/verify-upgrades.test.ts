@@ -141,7 +141,7 @@ describe('sqlite-opfs-migrate verify', () => {
     await writeFile(join(dir, 'seed.mjs'), SEED)
     const result = await cli('verify', migrations, '--seed', join(dir, 'seed.mjs'))
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/v1\s+0\s+FAILED\s+\[MIGRATION_FAILED\] migration 3 \("unique"\) failed: UNIQUE constraint failed: notes\.title/)
+    expect(result.stdout).toMatch(/v1\s+1\s+FAILED\s+\[MIGRATION_FAILED\] migration 3 \("unique"\) failed: UNIQUE constraint failed: notes\.title/)
     expect(result.stdout).toMatch(/v2\s+0\s+FAILED/)
     expect(result.stdout).toMatch(/FAILED: 2 of 3 start\(s\) do not reach the schema of a fresh install \(version 3\)/)
     const json = await cli('verify', migrations, '--seed', join(dir, 'seed.mjs'), '--json')
