@@ -1,7 +1,12 @@
 import type { SqlExtensions } from '../worker/sql-extensions'
 import { verifyUpgrades, type UpgradeCheck, type VerifyReport } from './verify-upgrades'
 
-/** What `verify` takes from the command line. */
+/**
+ * What `verify` takes from the command line.
+ *
+ * @example
+ * const args: VerifyArgs = { directory: 'migrations', seed: 'test/seed.mjs', fixtures: undefined, acceptEdited: false }
+ */
 export interface VerifyArgs {
   directory: string
   seed: string | undefined

@@ -19,10 +19,21 @@ import { importAnyModule } from './read-migrations-directory'
 /**
  * Fills a database at `version` with rows before it is upgraded, so data migrations run on data. Synchronous; `db`
  * is a private in-memory copy.
+ *
+ * @example
+ * // test/seed.mjs, for `verify --seed test/seed.mjs`
+ * export function seed(db, { version }) {
+ *   if (version >= 1) db.exec("INSERT INTO notes (title) VALUES ('a'), ('a')")
+ * }
  */
 export type SeedFunction = (db: MigrationDatabase, context: { version: number }) => void
 
-/** Options of `verifyUpgrades`. */
+/**
+ * Options of `verifyUpgrades`.
+ *
+ * @example
+ * const options: VerifyUpgradesOptions = { migrations: 'migrations', fixtures: 'test/fixtures', seed: 'test/seed.mjs' }
+ */
 export interface VerifyUpgradesOptions extends Omit<MigrationSetOptions, 'baseline'> {
   /** The app's migrations, or the path of its migrations folder. */
   migrations: readonly Migration[] | string
@@ -36,7 +47,12 @@ export interface VerifyUpgradesOptions extends Omit<MigrationSetOptions, 'baseli
   sqlite3?: Sqlite3
 }
 
-/** Why an upgrade from some start did not finish. */
+/**
+ * Why an upgrade from some start did not finish.
+ *
+ * @example
+ * const line = (f: UpgradeFailureFinding) => `[${f.code}] ${f.message}`
+ */
 export interface UpgradeFailureFinding {
   /** The migration that threw (`null` when the history check refused the start before any migration ran). */
   version: number | null
@@ -47,7 +63,12 @@ export interface UpgradeFailureFinding {
   statement: string | null
 }
 
-/** One start, upgraded to the latest version and compared with a fresh install. */
+/**
+ * One start, upgraded to the latest version and compared with a fresh install.
+ *
+ * @example
+ * const drifted = (report: VerifyReport) => report.checks.filter((c: UpgradeCheck) => c.result === 'drift')
+ */
 export interface UpgradeCheck {
   /** `version`: a database built with the migrations up to `from`; `fixture`: a real file given with `fixtures`. */
   source: 'version' | 'fixture'

@@ -3,7 +3,12 @@
  * sorted, with SQL text in canonical form (see `normaliseSql`), so equal schemas are equal values.
  */
 
-/** A column as SQLite understands it, however it was added (inline or `ALTER TABLE ADD COLUMN`). */
+/**
+ * A column as SQLite understands it, however it was added (inline or `ALTER TABLE ADD COLUMN`).
+ *
+ * @example
+ * const notNullWithoutDefault = (c: ColumnShape) => c.notNull && c.default === null
+ */
 export interface ColumnShape {
   name: string
   /** Declared type in canonical form (`VARCHAR (10)`), `''` when none. */
@@ -21,7 +26,12 @@ export interface ColumnShape {
   generated: string | null
 }
 
-/** A foreign key, from `PRAGMA foreign_key_list`. */
+/**
+ * A foreign key, from `PRAGMA foreign_key_list`.
+ *
+ * @example
+ * const cascades = (k: ForeignKeyShape) => k.onDelete === 'CASCADE'
+ */
 export interface ForeignKeyShape {
   columns: string[]
   /** The parent table. */
@@ -33,7 +43,12 @@ export interface ForeignKeyShape {
   match: string
 }
 
-/** An index: created (`origin: 'c'`), or SQLite's own for a UNIQUE (`'u'`) or PRIMARY KEY (`'pk'`) constraint. */
+/**
+ * An index: created (`origin: 'c'`), or SQLite's own for a UNIQUE (`'u'`) or PRIMARY KEY (`'pk'`) constraint.
+ *
+ * @example
+ * const partial = (i: IndexShape) => i.where !== null
+ */
 export interface IndexShape {
   /** The index's name; for SQLite's own, what it covers (`UNIQUE (email)`), since their names are positional. */
   name: string
@@ -45,7 +60,12 @@ export interface IndexShape {
   where: string | null
 }
 
-/** A table (or virtual table) with what defines it. */
+/**
+ * A table (or virtual table) with what defines it.
+ *
+ * @example
+ * const columnNames = (t: TableShape) => t.columns.map((c) => c.name)
+ */
 export interface TableShape {
   name: string
   virtual: boolean

@@ -6,6 +6,7 @@ import { schemaShape } from '../../worker/schema-shape'
 import { sha256HexSync } from '../../worker/sha256-sync'
 import { readHistory } from '../../worker/history'
 import { inspectUntrustedFile, readUntrustedShape } from '../../worker/untrusted-file'
+import type { Migration } from '../../src/types'
 import { sqlite } from './sqlite'
 
 const LABELS = { actual: 'after upgrading from version 3', expected: 'on a fresh install' }
@@ -122,6 +123,20 @@ describe('fingerprints', () => {
     // The table as ALTER TABLE left it is still accepted as ours when the file is checked as untrusted.
     const history = inspectUntrustedFile(sqlite3, sqlite3.capi.sqlite3_js_db_export(db), { quickCheck: true })
     expect(history.applied.map((r) => r.version)).toEqual([1, 2])
+  })
+})
+
+describe('fingerprints of adopted databases', () => {
+  it('baseline rows record none (unknown), the next migration records one (matches)', async () => {
+    const sqlite3 = await sqlite()
+    const db = new sqlite3.oo1.DB(':memory:')
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY); PRAGMA user_version = 1')
+    const list: Migration[] = [{ version: 1, name: 'notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY)' }]
+    await runMigrations(sqlite3, db, list, { baseline: 'user_version' })
+    expect(readHistory(db).applied).toMatchObject([{ version: 1, baseline: true, schemaFingerprint: null }])
+    expect(checkSchema(db, readHistory(db))).toMatchObject({ state: 'unknown', recorded: null, recordedBy: 1 })
+    await runMigrations(sqlite3, db, [...list, { version: 2, name: 'title', sql: 'ALTER TABLE notes ADD COLUMN title TEXT' }])
+    expect(checkSchema(db, readHistory(db))).toMatchObject({ state: 'matches', recordedBy: 2 })
   })
 })
 
