@@ -125,7 +125,7 @@ function tableShape({ name, sql, columns, keys, indexColumns }: TableRows): Tabl
     const parsed = definitions.columns.get(String(columnName).toLowerCase())
     return {
       name: String(columnName),
-      type: normaliseSql(String(type ?? '')),
+      type: normaliseSql(String(type ?? '')).toUpperCase(), // type names are case-insensitive
       notNull: notNull === 1,
       default: dflt === null || dflt === undefined ? null : withoutOuterParens(String(dflt)),
       primaryKey: Number(pk),
@@ -158,7 +158,7 @@ function parseTableBody(tokens: readonly SqlToken[]): { checks: string[]; column
       const next = item[i + 1]
       const parenthesised = () => normaliseSql(item.slice(i + 2, closingParen(item, i + 1)))
       if (isWord(token, 'CHECK') && next?.text === '(') checks.push(parenthesised())
-      else if (isColumn && isWord(token, 'COLLATE') && next) column.collation = normaliseSql([next])
+      else if (isColumn && isWord(token, 'COLLATE') && next) column.collation = normaliseSql([next]).toUpperCase()
       else if (isColumn && isWord(token, 'AS') && next?.text === '(') {
         const end = closingParen(item, i + 1)
         column.generated = `${parenthesised()} ${isWord(item[end + 1], 'STORED') ? 'STORED' : 'VIRTUAL'}`

@@ -1,8 +1,21 @@
 /**
  * SQL text as SQLite's tokenizer sees it, for comparing schema SQL written in different ways: comments and whitespace
- * dropped, keywords and bare names upper-cased (SQLite's names are case-insensitive), `"t"`/`[t]`/`` `t` `` written
- * bare when they can be, string literals kept exactly.
+ * dropped, keywords and function names upper-cased, `"t"`/`[t]`/`` `t` `` written bare when they can be, names and
+ * string literals otherwise kept exactly (a view's `SELECT a AS Title` names its column `Title`, not `title`).
  */
+
+/** SQLite's keywords (sqlite.org/lang_keywords.html), plus words with a fixed meaning in a CREATE statement. */
+const KEYWORDS = new Set(
+  `ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE BEGIN BETWEEN BY CASCADE CASE
+  CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP
+  DATABASE DEFAULT DEFERRABLE DEFERRED DELETE DESC DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE
+  EXISTS EXPLAIN FAIL FILTER FIRST FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB GROUP GROUPS HAVING IF IGNORE IMMEDIATE
+  IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS ISNULL JOIN KEY LAST LEFT LIKE LIMIT MATCH
+  MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER OTHERS OUTER OVER PARTITION PLAN PRAGMA
+  PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX RELEASE RENAME REPLACE RESTRICT RETURNING
+  RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES TO TRANSACTION TRIGGER UNBOUNDED UNION
+  UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN WHERE WINDOW WITH WITHOUT STRICT ROWID STORED TRUE FALSE`.split(/\s+/),
+)
 
 /** One token; `text` is as written (quotes included). */
 export interface SqlToken {
@@ -13,6 +26,8 @@ export interface SqlToken {
 const WORD_START = /[A-Za-z_\u0080-\uffff]/
 const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/
 const NUMBER_PART = /[0-9A-Za-z_.]/
+/** Operators of more than one character, longest first. */
+const OPERATORS = ['->>', '->', '<>', '<=', '>=', '==', '!=', '||', '<<', '>>']
 
 /**
  * Splits SQL into tokens, skipping comments and whitespace. Never throws: an unterminated quote runs to the end.
@@ -57,7 +72,7 @@ export function tokenize(sql: string): SqlToken[] {
       kind = 'word'
       end = i + 1
       while (end < sql.length && WORD_PART.test(sql[end]!)) end++
-    } else [kind, end] = ['punct', i + 1]
+    } else [kind, end] = ['punct', i + (OPERATORS.find((op) => sql.startsWith(op, i))?.length ?? 1)]
     tokens.push({ kind, text: sql.slice(i, end) })
     i = end
   }
@@ -65,29 +80,39 @@ export function tokenize(sql: string): SqlToken[] {
 }
 
 /**
- * The canonical text of a token: bare words upper-cased, a quoted name that could be written bare written bare and
- * upper-cased, other quoted names in double quotes, string, blob and number literals as written.
+ * The canonical text of a token: keywords (and, with `call`, function names) upper-cased, a quoted name that could be
+ * written bare written bare, other quoted names in double quotes, names, strings and numbers as written.
  *
  * @example
- * canonicalToken({ kind: 'quoted', text: '[Notes]' }) // 'NOTES'
+ * canonicalToken({ kind: 'quoted', text: '[Notes]' }) // 'Notes'
+ * canonicalToken({ kind: 'word', text: 'select' }) // 'SELECT'
  */
-export function canonicalToken(token: SqlToken): string {
-  if (token.kind === 'word') return token.text.toUpperCase()
+export function canonicalToken(token: SqlToken, call = false): string {
+  if (token.kind === 'word') return call || KEYWORDS.has(token.text.toUpperCase()) ? token.text.toUpperCase() : token.text
   if (token.kind === 'string') return /^[xX]'/.test(token.text) ? `X${token.text.slice(1).toUpperCase()}` : token.text
   if (token.kind !== 'quoted') return token.text
   const inner = token.text.startsWith('[') ? token.text.slice(1, -1) : token.text.slice(1, -1).replaceAll(token.text[0]! + token.text[0]!, token.text[0]!)
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner) ? inner.toUpperCase() : `"${inner.replaceAll('"', '""')}"`
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner) && !KEYWORDS.has(inner.toUpperCase()) ? inner : `"${inner.replaceAll('"', '""')}"`
 }
 
 /**
- * SQL in canonical form: tokens joined by single spaces (see `canonicalToken`). Two texts that differ only in
- * whitespace, comments, keyword case or needless quoting give the same string.
+ * SQL in canonical form: tokens joined by single spaces (see `canonicalToken`; a word right before `(` is a function
+ * or a table being defined, both case-insensitive, so upper-cased). Two texts that differ only in whitespace,
+ * comments, keyword case or needless quoting give the same string.
  *
  * @example
- * normaliseSql('create view "v" as select  a from t -- x') === normaliseSql('CREATE VIEW v AS SELECT a FROM t') // true
+ * normaliseSql('create view "v" as select  lower(a) from t -- x') === normaliseSql('CREATE VIEW v AS SELECT LOWER(a) FROM t') // true
  */
 export function normaliseSql(sql: string | readonly SqlToken[]): string {
-  return (typeof sql === 'string' ? tokenize(sql) : sql).map(canonicalToken).join(' ')
+  const tokens = typeof sql === 'string' ? tokenize(sql) : sql
+  let text = ''
+  tokens.forEach((token, i) => {
+    const previous = tokens[i - 1]
+    // One spacing whatever was written: `f(a, b.c)`, `(x)`, `a = 1`.
+    const tight = !previous || previous.text === '(' || previous.text === '.' || [')', ',', '.', ';'].includes(token.text) || (token.text === '(' && (previous.kind === 'quoted' || (previous.kind === 'word' && !KEYWORDS.has(previous.text.toUpperCase()))))
+    text += (tight ? '' : ' ') + canonicalToken(token, tokens[i + 1]?.text === '(')
+  })
+  return text
 }
 
 /**
