@@ -8,7 +8,7 @@ import { pragmaGuard, refuseUnsafePragmas } from './pragma-guard'
 import { registerExtensions, validateExtensions, type SqlExtensions } from './sql-extensions'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
 import { refusalOf, runnerTreatment } from './statement-kind'
-import { schemaFingerprint } from './schema-fingerprint'
+import { fingerprintIfReadable } from './schema-fingerprint'
 import { runStatements, StatementError } from './statements'
 import { checkTimeLimit, SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from './time-limit'
 import { validateMigrations } from './validate-migrations'
@@ -224,7 +224,7 @@ function record(
     durationMs: Math.round((performance.now() - started) * 100) / 100,
     baseline: false,
     // What this migration left, so `status()` can tell a schema changed outside the migrations (temp objects excluded).
-    schemaFingerprint: schemaFingerprint(db),
+    schemaFingerprint: fingerprintIfReadable(db),
   }
   recordApplied(db, row)
   return row

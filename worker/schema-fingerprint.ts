@@ -2,7 +2,7 @@ import type { SchemaCheck, SchemaShape } from '../src/types'
 import type { StoredHistory } from './history'
 import { schemaShape } from './schema-shape'
 import { sha256HexSync } from './sha256-sync'
-import type { Database } from './sqlite'
+import { messageOf, type Database } from './sqlite'
 
 /**
  * sha-256 (hex) of a normalised schema's canonical serialisation (JSON of the sorted shape): equal schemas, however
@@ -29,6 +29,23 @@ const FINGERPRINTS = new WeakMap<SchemaShape, string>()
  */
 export function schemaFingerprint(db: Database): string {
   return fingerprintOf(schemaShape(db))
+}
+
+/**
+ * The fingerprint a migration records in its transaction, or `null` (status then says `unknown`) if SQLite cannot
+ * describe the schema: bookkeeping must never be what fails a user's upgrade. Only pragmas run, so this is not
+ * expected to happen; it is logged when it does.
+ *
+ * @example
+ * const row = { ...row, schemaFingerprint: fingerprintIfReadable(db) }
+ */
+export function fingerprintIfReadable(db: Database): string | null {
+  try {
+    return schemaFingerprint(db)
+  } catch (error) {
+    console.warn(`sqlite-opfs-migrate: the schema fingerprint could not be computed (${messageOf(error)}); status() will say 'unknown'`)
+    return null
+  }
 }
 
 /**
