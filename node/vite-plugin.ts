@@ -70,6 +70,10 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
       config = resolved
       directory = resolve(resolved.root, options.dir ?? 'migrations')
     },
+    buildStart() {
+      // A new build (`vite build --watch` after an edit) verifies again; the worker copy's builds run inside this one.
+      if (!isInner) shared.verified = undefined
+    },
     resolveId(id) {
       return id === VIRTUAL_MODULE ? RESOLVED : undefined
     },

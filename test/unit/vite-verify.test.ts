@@ -26,6 +26,14 @@ describe('the Vite plugin with verify: true', () => {
     await expect(viteBuild({ verify: true })).rejects.toThrow(/verify: not every old database upgrades[\s\S]*v2\s+0\s+FAILED\s+\[MIGRATION_FAILED\] migration 3 \("use_stash"\) failed: no such table: stash/)
   })
 
+  it('verify: { fixtures } adds real files, from Vite\'s root', async () => {
+    await writeFile(join(root, 'migrations', '0002_stash.sql'), 'ALTER TABLE notes ADD COLUMN done INTEGER;')
+    await writeFile(join(root, 'migrations', '0003_use_stash.sql'), 'UPDATE notes SET done = 1;')
+    await mkdir(join(root, 'fixtures'))
+    await writeFile(join(root, 'fixtures', 'phone.db'), 'not a database'.repeat(40))
+    await expect(viteBuild({ verify: { fixtures: 'fixtures' } })).rejects.toThrow(/phone\.db \(v0\)\s+0\s+FAILED\s+\[INVALID_DATABASE_FILE\]/)
+  })
+
   it('builds when every start upgrades cleanly, and does not run the check unless asked', async () => {
     await expect(viteBuild({})).resolves.toBeDefined()
     await writeFile(join(root, 'migrations', '0002_stash.sql'), 'CREATE TABLE stash AS SELECT id FROM notes;\nALTER TABLE notes ADD COLUMN done INTEGER;')
