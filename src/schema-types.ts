@@ -41,6 +41,8 @@ export interface ForeignKeyShape {
   onUpdate: string
   onDelete: string
   match: string
+  /** Declared `DEFERRABLE INITIALLY DEFERRED` (checked at COMMIT, not per statement). */
+  deferred: boolean
 }
 
 /**

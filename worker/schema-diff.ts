@@ -95,7 +95,7 @@ function columnFacets(c: ColumnShape): Facet[] {
 
 const describeForeignKey = (k: ForeignKeyShape): string =>
   `FOREIGN KEY (${k.columns.join(', ')}) REFERENCES ${k.table}${k.references.some(Boolean) ? ` (${k.references.join(', ')})` : ''}` +
-  ` ON UPDATE ${k.onUpdate} ON DELETE ${k.onDelete}${k.match === 'NONE' ? '' : ` MATCH ${k.match}`}`
+  ` ON UPDATE ${k.onUpdate} ON DELETE ${k.onDelete}${k.match === 'NONE' ? '' : ` MATCH ${k.match}`}${k.deferred ? ' DEFERRABLE INITIALLY DEFERRED' : ''}`
 
 const describeIndex = (table: string, i: IndexShape): string =>
   `${i.unique ? 'UNIQUE ' : ''}ON ${table} (${i.columns.join(', ')})${i.where ? ` WHERE ${i.where}` : ''}`

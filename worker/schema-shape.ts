@@ -134,21 +134,32 @@ function tableShape({ name, sql, columns, keys, indexColumns }: TableRows): Tabl
       generated: parsed?.generated ?? null,
     }
   })
-  table.foreignKeys = foreignKeysOf(keys)
+  table.foreignKeys = foreignKeysOf(keys, definitions.deferred)
   table.indexes = indexesOf(indexColumns)
   return table
 }
 
 /** CHECK constraints (column and table ones alike), and each column's collation and generation expression. */
-function parseTableBody(tokens: readonly SqlToken[]): { checks: string[]; columns: Map<string, { collation: string; generated: string | null }> } {
+interface TableBody {
+  checks: string[]
+  columns: Map<string, { collation: string; generated: string | null }>
+  /** Foreign keys declared `DEFERRABLE INITIALLY DEFERRED` (not in `PRAGMA foreign_key_list`), as `deferredKey` gives. */
+  deferred: Set<string>
+}
+
+/** How a deferred foreign key is matched with `PRAGMA foreign_key_list`'s: its columns and parent, case-insensitively. */
+const deferredKey = (columns: readonly string[], parent: string): string => `${columns.join(',')}>${parent}`.toLowerCase()
+
+/** CHECK constraints (column and table ones alike), each column's collation and generation, deferred foreign keys. */
+function parseTableBody(tokens: readonly SqlToken[]): TableBody {
   const open = tokens.findIndex((t) => t.kind === 'punct' && t.text === '(')
-  const checks: string[] = []
-  const columns = new Map<string, { collation: string; generated: string | null }>()
-  if (open < 0) return { checks, columns }
+  const body: TableBody = { checks: [], columns: new Map(), deferred: new Set() }
+  if (open < 0) return body
   const TABLE_CONSTRAINT = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN']
   for (const item of splitTopLevel(tokens.slice(open + 1, closingParen(tokens, open)))) {
     const isColumn = !TABLE_CONSTRAINT.some((w) => isWord(item[0], w))
     const column = { collation: 'BINARY', generated: null as string | null }
+    let references: string | null = null
     for (let i = isColumn ? 1 : 0; i < item.length; i++) {
       const token = item[i]!
       if (token.kind === 'punct' && token.text === '(') {
@@ -157,26 +168,32 @@ function parseTableBody(tokens: readonly SqlToken[]): { checks: string[]; column
       }
       const next = item[i + 1]
       const parenthesised = () => normaliseSql(item.slice(i + 2, closingParen(item, i + 1)))
-      if (isWord(token, 'CHECK') && next?.text === '(') checks.push(parenthesised())
+      if (isWord(token, 'CHECK') && next?.text === '(') body.checks.push(parenthesised())
       else if (isColumn && isWord(token, 'COLLATE') && next) column.collation = normaliseSql([next]).toUpperCase()
       else if (isColumn && isWord(token, 'AS') && next?.text === '(') {
         const end = closingParen(item, i + 1)
         column.generated = `${parenthesised()} ${isWord(item[end + 1], 'STORED') ? 'STORED' : 'VIRTUAL'}`
+      } else if (isWord(token, 'REFERENCES') && next) references = unquoted(next)
+      else if (isWord(token, 'DEFERRABLE') && !isWord(item[i - 1], 'NOT') && isWord(item[i + 2], 'DEFERRED') && references && item[0]) {
+        const keyOpen = item.findIndex((t) => t.text === '(')
+        const columns = isColumn ? [unquoted(item[0])] : splitTopLevel(item.slice(keyOpen + 1, closingParen(item, keyOpen))).map((c) => unquoted(c[0]!))
+        body.deferred.add(deferredKey(columns, references))
       }
     }
-    if (isColumn && item[0]) columns.set(unquoted(item[0]).toLowerCase(), column)
+    if (isColumn && item[0]) body.columns.set(unquoted(item[0]).toLowerCase(), column)
   }
-  return { checks, columns }
+  return body
 }
 
-function foreignKeysOf(rows: readonly Row[]): ForeignKeyShape[] {
+function foreignKeysOf(rows: readonly Row[], deferred: ReadonlySet<string>): ForeignKeyShape[] {
   const byId = new Map<number, ForeignKeyShape>()
   for (const [id, parent, from, to, onUpdate, onDelete, match] of rows) {
-    const key = byId.get(Number(id)) ?? { columns: [], table: String(parent), references: [], onUpdate: String(onUpdate), onDelete: String(onDelete), match: String(match) }
+    const key = byId.get(Number(id)) ?? { columns: [], table: String(parent), references: [], onUpdate: String(onUpdate), onDelete: String(onDelete), match: String(match), deferred: false }
     key.columns.push(String(from))
     key.references.push(to === null || to === undefined ? '' : String(to))
     byId.set(Number(id), key)
   }
+  for (const key of byId.values()) key.deferred = deferred.has(deferredKey(key.columns, key.table))
   return [...byId.values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
 }
 
