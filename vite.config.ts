@@ -23,8 +23,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      // index/worker run in browsers; vite (the plugin) and cli run in Node and import node: built-ins.
-      entry: { index: 'src/index.ts', worker: 'worker/index.ts', vite: 'node/vite-plugin.ts', cli: 'node/cli.ts' },
+      // index/worker run in browsers; vite (the plugin), verify (verifyUpgrades) and cli run in Node and import node: built-ins.
+      entry: { index: 'src/index.ts', worker: 'worker/index.ts', vite: 'node/vite-plugin.ts', verify: 'node/verify-upgrades.ts', cli: 'node/cli.ts' },
       formats: ['es'],
     },
     rolldownOptions: {

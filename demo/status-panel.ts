@@ -24,6 +24,16 @@ export function renderStatus(status: DatabaseStatus): void {
     `${isOwner ? 'this tab owns the file' : `served by another tab (${ownerTab.slice(0, 8)})`}; ` +
     `${connected} tab${connected === 1 ? '' : 's'} connected`
   byId('size').textContent = formatBytes(status.bytes)
+  const { state, recordedBy } = status.schema
+  const schema = byId('schema-state')
+  schema.dataset.state = state
+  schema.className = state === 'changed' ? 'bad' : ''
+  schema.textContent =
+    state === 'matches'
+      ? `as migration ${recordedBy} left it`
+      : state === 'changed'
+        ? `changed outside the migrations (not what migration ${recordedBy} left)`
+        : 'not known (no fingerprint recorded)'
 }
 
 /** Origin usage and quota, and whether storage is persistent (with a button asking for it when it is not). */

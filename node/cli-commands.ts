@@ -5,12 +5,14 @@ import type { Migration } from '../src/types'
 import { planUpgrade, type Baseline } from '../worker/baseline'
 import { dryRun } from '../worker/dry-run'
 import { HISTORY_TABLE } from '../worker/history'
-import { readMigrationFolder } from '../worker/migration-files'
-import { migrationFromEntry } from '../worker/migrations-from-glob'
+import { compareWithHistory, fingerprintOf } from '../worker/schema-fingerprint'
+import { readUntrustedShape } from '../worker/untrusted-file'
 import { prepareMigrations, type MigrationSetOptions } from '../worker/runner'
 import { stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
 import { applyToFile, inspectDatabaseFile, readDatabaseFile } from './apply-file'
 import { checkMigrationFiles, formatDiagnostic } from './check-migrations'
+import { verifyCommand } from './cli-verify'
+import { loadMigrations } from './load-migrations'
 import { loadNodeSqlite } from './node-sqlite'
 import { progressBar } from './progress-bar'
 import { importAnyModule, migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'
@@ -33,6 +35,10 @@ export interface CliArgs {
   setup: string | undefined
   functions: string[]
   collations: string[]
+  /** `verify --seed <module>` */
+  seed: string | undefined
+  /** `verify --fixtures <dir>` */
+  fixtures: string | undefined
 }
 
 export const USAGE = `Usage: sqlite-opfs-migrate <command> [options]
@@ -42,6 +48,8 @@ Commands:
   status <db.sqlite> <dir>    version, applied history with checksums verified, pending migrations
   plan <db.sqlite> <dir>      apply pending migrations to an in-memory copy and report each (alias: dry-run)
   apply <db.sqlite> <dir>     upgrade the file: backup first, atomic replace, untouched on failure
+  verify <dir>                upgrade a database at every old version (and --fixtures) to the latest and compare
+                              its schema with a fresh install (exit 1 on drift or a failed upgrade)
 
 Options:
   --json                      machine-readable output on stdout
@@ -51,11 +59,13 @@ Options:
   --function <name>           a custom SQL function's name, for check (repeatable)
   --collation <name>          a custom collation's name, for check (repeatable)
   --accept-edited             accept applied migrations whose SQL changed since
-  --no-backup                 apply without writing <db>.backup-<time> first`
+  --no-backup                 apply without writing <db>.backup-<time> first
+  --seed <module>             verify: module exporting seed(db, { version }) that fills each starting database
+  --fixtures <dir>            verify: also upgrade copies of the .sqlite/.db files in <dir> (real old databases)`
 
 /** Parses argv (without `node` and the script). Throws `Error` with a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { command: '', positional: [], json: false, strict: false, backup: true, acceptEdited: false, baseline: undefined, setup: undefined, functions: [], collations: [] }
+  const args: CliArgs = { command: '', positional: [], json: false, strict: false, backup: true, acceptEdited: false, baseline: undefined, setup: undefined, functions: [], collations: [], seed: undefined, fixtures: undefined }
   // `--option=value` is the same as `--option value`.
   const words = argv.flatMap((a) => (/^--[a-z-]+=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]))
   for (let i = 0; i < words.length; i++) {
@@ -76,11 +86,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     } else if (arg === '--setup') args.setup = value()
     else if (arg === '--function') args.functions.push(value())
     else if (arg === '--collation') args.collations.push(value())
+    else if (arg === '--seed') args.seed = value()
+    else if (arg === '--fixtures') args.fixtures = value()
     else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`)
     else if (!args.command) args.command = arg === 'dry-run' ? 'plan' : arg
     else args.positional.push(arg)
   }
-  const wanted = { check: 1, status: 2, plan: 2, apply: 2 }[args.command]
+  const wanted = { check: 1, status: 2, plan: 2, apply: 2, verify: 1 }[args.command]
   if (wanted === undefined) throw new Error(args.command ? `unknown command ${args.command}` : 'no command given')
   if (args.positional.length !== wanted) throw new Error(`${args.command} takes ${wanted === 1 ? '<dir>' : '<db.sqlite> <dir>'}`)
   return args
@@ -105,6 +117,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const setup = args.setup ? await loadSetup(args.setup) : {}
     const options: MigrationSetOptions = { ...setup, baseline: args.baseline ?? setup.baseline }
     if (args.command === 'check') return await check(args, setup, print)
+    if (args.command === 'verify')
+      return await verifyCommand({ directory: args.positional[0]!, seed: args.seed, fixtures: args.fixtures, acceptEdited: args.acceptEdited }, setup, print)
     const [file, directory] = args.positional as [string, string]
     const migrations = await loadMigrations(directory)
     if (args.command === 'status') return await status(file, migrations, options, args, print)
@@ -145,7 +159,9 @@ async function check(args: CliArgs, setup: SqlExtensions, print: Print): Promise
 async function status(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print): Promise<number> {
   const sqlite3 = await loadNodeSqlite()
   const prepared = await prepareMigrations(migrations, options)
-  const history = inspectDatabaseFile(sqlite3, file, await readDatabase(file), prepared.extensions)
+  const bytes = await readDatabase(file)
+  const history = inspectDatabaseFile(sqlite3, file, bytes, prepared.extensions)
+  const schema = bytes.byteLength ? compareWithHistory(fingerprintOf(readUntrustedShape(sqlite3, bytes, { extensions: prepared.extensions, allowWal: true })), history) : null
   const byVersion = new Map(migrations.map((m) => [m.version, m]))
   const applied = history.applied.map((row) => {
     const current = prepared.checksums.get(row.version)
@@ -165,10 +181,18 @@ async function status(file: string, migrations: Migration[], options: MigrationS
     `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${HISTORY_TABLE} table)`}`,
     ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
     ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
+    ...(schema ? [`schema: ${SCHEMA_STATES[schema.state](schema.recordedBy)}`] : []),
     ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
   ].join('\n')
-  print(human, { ok: !problem, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), problem })
-  return problem || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
+  const changed = schema?.state === 'changed'
+  print(human, { ok: !problem && !changed, version: history.version, latestVersion: latest, applied, pending: pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' })), schema, problem })
+  return problem || changed || applied.some((r) => (r.state === 'edited' && !args.acceptEdited) || r.state === 'missing') ? 1 : 0
+}
+
+const SCHEMA_STATES = {
+  matches: (v: number | null) => `matches what migration ${v} left`,
+  changed: (v: number | null) => `CHANGED: this database's schema is not what its migrations produce (migration ${v} left another one; someone changed it by hand)`,
+  unknown: () => 'not checked (no fingerprint recorded: adopted with baseline, or written by an older version of the library)',
 }
 
 async function plan(file: string, migrations: Migration[], options: MigrationSetOptions, args: CliArgs, print: Print, io: CliIo): Promise<number> {
@@ -216,13 +240,6 @@ async function apply(file: string, migrations: Migration[], options: MigrationSe
 function withStandIns(setup: SqlExtensions, args: CliArgs): SqlExtensions {
   const stand = stubExtensions({ functions: args.functions, collations: args.collations })
   return { functions: { ...stand.functions, ...setup.functions }, collations: { ...stand.collations, ...setup.collations } }
-}
-
-async function loadMigrations(directory: string): Promise<Migration[]> {
-  const folder = readMigrationFolder(await readMigrationsDirectory(directory), { root: migrationsRoot(directory) })
-  const problem = folder.problems[0]
-  if (problem) throw new Error(`${problem.message} (run: sqlite-opfs-migrate check ${directory})`)
-  return folder.entries.map(migrationFromEntry)
 }
 
 async function readDatabase(file: string): Promise<Uint8Array> {

@@ -1,13 +1,19 @@
 import { resolve, sep } from 'node:path'
 import type { Plugin, ResolvedConfig } from 'vite'
 import { checkMigrationFiles, formatDiagnostic, type CheckOptions } from './check-migrations'
+import type { Migration } from '../src/types'
+import { stubExtensions } from '../worker/sql-extensions'
+import { formatReport } from './cli-verify'
 import { loadNodeSqlite } from './node-sqlite'
 import { migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'
+import { verifyUpgrades } from './verify-upgrades'
 
 /** The module the plugin provides: `import migrations from 'virtual:sqlite-opfs-migrate'`. */
 export const VIRTUAL_MODULE = 'virtual:sqlite-opfs-migrate'
 const RESOLVED = `\0${VIRTUAL_MODULE}`
 const INNER = Symbol('sqlite-opfs-migrate worker copy')
+/** State the plugin shares with its worker-build copy: the fleet check runs once per build, whichever loads first. */
+const SHARED = Symbol('sqlite-opfs-migrate shared state')
 
 /** Options of the Vite plugin. */
 export interface SqliteOpfsMigrateOptions {
@@ -19,6 +25,13 @@ export interface SqliteOpfsMigrateOptions {
   functions?: string[]
   /** Names of the collations your worker registers. */
   collations?: string[]
+  /**
+   * On `vite build` only: the fleet check (see `verifyUpgrades`): a database at every version from 0 is upgraded to the
+   * latest and must reach the schema of a fresh install; drift or a failing upgrade fails the build, naming the start
+   * and the first difference. `true` runs the cheap part (no seed, no fixtures); an object adds them (paths relative
+   * to Vite's root). Default `false`. Custom functions and collations are inert stand-ins here (see `functions`).
+   */
+  verify?: boolean | { seed?: string; fixtures?: string }
 }
 
 /**
@@ -42,19 +55,24 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
   let directory = ''
   const checkOptions: CheckOptions = { strict: options.strict, functions: options.functions, collations: options.collations }
   const isInner = (options as { [INNER]?: boolean })[INNER] === true
+  const shared: { verified?: Promise<string | null> } = (options as { [SHARED]?: object })[SHARED] ?? {}
   return {
     name: 'sqlite-opfs-migrate',
     config() {
       // Workers are bundled by their own pipeline: the plugin must be in it too, or the worker cannot import the module.
       if (isInner) return
       return {
-        worker: { format: 'es', plugins: () => [sqliteOpfsMigrate({ ...options, [INNER]: true } as SqliteOpfsMigrateOptions)] },
+        worker: { format: 'es', plugins: () => [sqliteOpfsMigrate({ ...options, [INNER]: true, [SHARED]: shared } as SqliteOpfsMigrateOptions)] },
         optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
       }
     },
     configResolved(resolved) {
       config = resolved
       directory = resolve(resolved.root, options.dir ?? 'migrations')
+    },
+    buildStart() {
+      // A new build (`vite build --watch` after an edit) verifies again; the worker copy's builds run inside this one.
+      if (!isInner) shared.verified = undefined
     },
     resolveId(id) {
       return id === VIRTUAL_MODULE ? RESOLVED : undefined
@@ -77,6 +95,11 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
           ...(first ? { id: first.absolute, loc: { file: first.absolute, line: errors[0]!.line ?? 1, column: 0 } } : {}),
         })
       }
+      if (options.verify && config.command === 'build') {
+        shared.verified ??= verifyOnBuild(result.migrations.map((m) => m.migration), options, config.root)
+        const drift = await shared.verified
+        if (drift) this.error(drift)
+      }
       return moduleSource(result.migrations, files)
     },
     configureServer(server) {
@@ -91,6 +114,19 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
       server.watcher.on('add', reload).on('change', reload).on('unlink', reload)
     },
   }
+}
+
+/** Runs `verifyUpgrades`; returns the build error to raise, or `null` when every start reaches the fresh install. */
+async function verifyOnBuild(migrations: Migration[], options: SqliteOpfsMigrateOptions, root: string): Promise<string | null> {
+  const extra = typeof options.verify === 'object' ? options.verify : {}
+  const report = await verifyUpgrades({
+    migrations,
+    ...stubExtensions({ functions: options.functions, collations: options.collations }),
+    seed: extra.seed === undefined ? undefined : resolve(root, extra.seed),
+    fixtures: extra.fixtures === undefined ? undefined : resolve(root, extra.fixtures),
+  })
+  if (report.ok) return null
+  return `sqlite-opfs-migrate: verify: not every old database upgrades to the schema of a fresh install (${options.dir ?? 'migrations'}):\n${formatReport(report)}`
 }
 
 /** The virtual module: SQL inlined with its checksum, code migrations imported from their files. */

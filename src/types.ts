@@ -3,6 +3,9 @@
  * clone, so it is plain data: no classes, no functions (except `up`, which never leaves the worker).
  */
 
+import type { SchemaCheck } from './schema-types'
+export type * from './schema-types'
+
 /** The subset of sqlite-wasm's oo1 `Database` a TypeScript migration receives. */
 export type MigrationDatabase = import('@sqlite.org/sqlite-wasm').Database
 
@@ -55,6 +58,11 @@ export interface AppliedMigration {
   durationMs: number
   /** `true` when the migration was not run but recorded as already in the file, when the database was adopted (`baseline`). */
   baseline: boolean
+  /**
+   * Fingerprint (sha-256 hex of the normalised schema, see `SchemaShape`) the migration left, computed in its
+   * transaction; `null` for baseline rows and rows written by library versions before fingerprints.
+   */
+  schemaFingerprint: string | null
 }
 
 /** A migration the app ships that the database has not applied yet. */
@@ -117,6 +125,8 @@ export interface DatabaseStatus {
   lastFailure: UpgradeFailure | null
   /** Which tab owns the database, and how many are connected. */
   tabs: TabsInfo
+  /** Whether the schema is what the migrations left, or was changed outside them (see `SchemaCheck`). */
+  schema: SchemaCheck
 }
 
 /**

@@ -63,7 +63,7 @@ function adoption(
   const appliedAt = new Date().toISOString()
   return migrations
     .filter((m) => m.version <= version)
-    .map((m) => ({ version: m.version, name: m.name, checksum: checksums.get(m.version) ?? null, appliedAt, durationMs: 0, baseline: true }))
+    .map((m) => ({ version: m.version, name: m.name, checksum: checksums.get(m.version) ?? null, appliedAt, durationMs: 0, baseline: true, schemaFingerprint: null }))
 }
 
 /** Throws `InvalidOptionsError` unless `baseline` is a valid option value. */

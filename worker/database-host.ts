@@ -29,6 +29,7 @@ import { loadSqlite } from './load-sqlite'
 import { openStorage } from './storage'
 import { prepareMigrations, recordBaseline, type MigrationSetOptions, type PreparedMigrations } from './runner'
 import { describeSchema } from './schema'
+import { checkSchema } from './schema-fingerprint'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
 import { readOnlyGuard, SQLITE_AUTH } from './read-only-guard'
 import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
@@ -194,6 +195,8 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
       snapshots: await listSnapshots(this.file.store, this.file.name),
       bytes: this.file.size(),
       lastFailure: await readLastFailure(this.file.store, this.file.name),
+      // Computed here, when asked, never at open: an up-to-date open reads only version and history.
+      schema: checkSchema(this.file.db, history),
     }
   }
 

@@ -12,19 +12,30 @@ const HISTORY_COLUMNS = `
   applied_at TEXT NOT NULL,
   duration_ms REAL NOT NULL`
 
-const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${HISTORY_COLUMNS},
-  baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))
+/** Column of the schema fingerprint each migration leaves (see `schema-fingerprint.ts`); nullable, added to older tables. */
+const FINGERPRINT_COLUMN = 'schema_fingerprint TEXT'
+
+const WITH_BASELINE = `${HISTORY_COLUMNS},
+  baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))`
+
+const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${WITH_BASELINE},
+  ${FINGERPRINT_COLUMN}
 ) STRICT`
 
+/** What SQLite stores after `ALTER TABLE … ADD COLUMN` on a table defined as `sql`: the column before the closing `)`. */
+const withFingerprintAdded = (sql: string): string => sql.replace(/\n\) STRICT$/, `\n, ${FINGERPRINT_COLUMN}) STRICT`)
+
 /**
- * Every definition of the history table this library has written, as SQLite stores it in `sqlite_schema` (0.1's had
- * no `baseline` column). A file whose history table is anything else was not made by this library (see
+ * Every definition of the history table this library has written, as SQLite stores it in `sqlite_schema`: 0.1's had
+ * no `baseline` column, tables before fingerprints had no `schema_fingerprint` (added to them by the next upgrade,
+ * hence the `ALTER TABLE` forms). A file whose history table is anything else was not made by this library (see
  * `untrusted-file.ts`).
  */
 export const HISTORY_TABLE_SQL: readonly string[] = [
   CREATE_HISTORY.replace('IF NOT EXISTS ', ''),
+  `CREATE TABLE ${HISTORY_TABLE} (${WITH_BASELINE}\n) STRICT`,
   `CREATE TABLE ${HISTORY_TABLE} (${HISTORY_COLUMNS}\n) STRICT`,
-]
+].flatMap((sql, i) => (i === 0 ? [sql] : [sql, withFingerprintAdded(sql)]))
 
 /** What the file says about itself: `PRAGMA user_version` and the history rows (oldest first). */
 export interface StoredHistory {
@@ -49,7 +60,7 @@ export function readHistory(db: Database): StoredHistory {
       sql: `SELECT * FROM ${HISTORY_TABLE} ORDER BY version`,
       rowMode: 'object',
       callback: (row) => {
-        const { version: v, name, checksum, applied_at: appliedAt, duration_ms: durationMs, baseline } = row
+        const { version: v, name, checksum, applied_at: appliedAt, duration_ms: durationMs, baseline, schema_fingerprint: fingerprint } = row
         applied.push({
           version: Number(v),
           name: String(name),
@@ -57,6 +68,8 @@ export function readHistory(db: Database): StoredHistory {
           appliedAt: String(appliedAt),
           durationMs: Number(durationMs),
           baseline: baseline === 1,
+          // Absent (undefined) in tables written before fingerprints.
+          schemaFingerprint: typeof fingerprint === 'string' ? fingerprint : null,
         })
       },
     })
@@ -72,17 +85,22 @@ export function readHistory(db: Database): StoredHistory {
   return { version, hasTable, hasSchema, applied }
 }
 
-/** Creates the history table if missing; run inside the first migration's transaction. */
+/**
+ * Creates the history table if missing, or adds the `schema_fingerprint` column to one written before fingerprints;
+ * run inside a migration's transaction (upgrades only: an up-to-date open never writes).
+ */
 export function ensureHistoryTable(db: Database): void {
   db.exec(CREATE_HISTORY)
+  const hasFingerprint = Number(db.selectValue(`SELECT count(*) FROM pragma_table_info('${HISTORY_TABLE}', 'main') WHERE name = 'schema_fingerprint'`)) > 0
+  if (!hasFingerprint) db.exec(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN ${FINGERPRINT_COLUMN}`)
 }
 
-/** Records an applied migration and moves `user_version`; run inside the migration's transaction. */
+/** Records an applied migration and moves `user_version`; run inside the migration's transaction, after `ensureHistoryTable`. */
 export function recordApplied(db: Database, row: AppliedMigration): void {
   // Only name `baseline` when set: history tables made by 0.1 lack the column (and never receive baseline rows).
   db.exec({
-    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms${row.baseline ? ', baseline' : ''}) VALUES (?, ?, ?, ?, ?${row.baseline ? ', 1' : ''})`,
-    bind: [row.version, row.name, row.checksum, row.appliedAt, row.durationMs],
+    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms, schema_fingerprint${row.baseline ? ', baseline' : ''}) VALUES (?, ?, ?, ?, ?, ?${row.baseline ? ', 1' : ''})`,
+    bind: [row.version, row.name, row.checksum, row.appliedAt, row.durationMs, row.schemaFingerprint],
   })
   // PRAGMA takes no bound parameters; the version was validated as an integer.
   db.exec(`PRAGMA user_version = ${Math.trunc(row.version)}`)

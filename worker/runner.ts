@@ -9,6 +9,7 @@ import { registerExtensions, validateExtensions, type SqlExtensions } from './sq
 import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from './migration-handle'
 import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from './sqlite'
 import { refusalOf, runnerTreatment } from './statement-kind'
+import { fingerprintIfReadable } from './schema-fingerprint'
 import { runStatements, StatementError } from './statements'
 import { checkTimeLimit, SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from './time-limit'
 import { validateMigrations } from './validate-migrations'
@@ -223,6 +224,8 @@ function record(
     appliedAt: new Date().toISOString(),
     durationMs: Math.round((performance.now() - started) * 100) / 100,
     baseline: false,
+    // What this migration left, so `status()` can tell a schema changed outside the migrations (temp objects excluded).
+    schemaFingerprint: fingerprintIfReadable(db),
   }
   recordApplied(db, row)
   return row

@@ -1,6 +1,8 @@
 import { InvalidDatabaseFileError } from '../src/errors'
 import { HISTORY_TABLE, HISTORY_TABLE_SQL, readHistory, type StoredHistory } from './history'
+import type { SchemaShape } from '../src/types'
 import { pragmaCheck } from './integrity-check'
+import { schemaShape } from './schema-shape'
 import { openMemoryCopy } from './memory-copy'
 import { registerExtensions, stubExtensions, type SqlExtensions } from './sql-extensions'
 import { identifiersOf } from './sql-identifiers'
@@ -54,6 +56,17 @@ export function inspectUntrustedFile(sqlite3: Sqlite3, bytes: Uint8Array, option
     if (options.quickCheck) quickCheck(copy)
     return readHistory(copy)
   })
+}
+
+/**
+ * The normalised schema of a file checked as untrusted (read under the same settings as `inspectUntrustedFile`, so
+ * nothing of the file runs), for `checkSchema` on a file the CLI was given. Throws `InvalidDatabaseFileError`.
+ *
+ * @example
+ * const shape = readUntrustedShape(sqlite3, bytes, { extensions: prepared.extensions, allowWal: true })
+ */
+export function readUntrustedShape(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>): SchemaShape {
+  return withUntrustedCopy(sqlite3, bytes, options, (copy) => schemaShape(copy))
 }
 
 /**

@@ -259,6 +259,16 @@ test('integrity check reports a sound file, then a foreign-key violation made in
   expect(violations).toEqual(['note_tags–notes', 'note_tags–tags'])
 })
 
+test('the Database panel says whether the schema is what the migrations left, and when the SQL console changed it', async ({ page }) => {
+  await visit(page, '?app=v2')
+  await expect(page.locator('#schema-state')).toHaveText('as migration 5 left it')
+  await page.fill('#sql', 'CREATE INDEX by_hand ON notes (title)')
+  await page.press('#sql', 'Control+Enter')
+  await expect(page.locator('#console-result')).toContainText('no rows returned')
+  await expect(page.locator('#schema-state')).toHaveText('changed outside the migrations (not what migration 5 left)')
+  await expect(page.locator('#schema-state')).toHaveAttribute('data-state', 'changed')
+})
+
 test('SQL console shows results as a table and errors inline; the schema browser shows tables, columns and counts', async ({ page }) => {
   await visit(page, '?app=v2')
   await addNote(page, 'One #a')

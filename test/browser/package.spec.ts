@@ -28,3 +28,14 @@ test('the packed package works in a production Vite build of another app', async
   await expect(page.locator('#out')).toHaveText('{"version":1,"rows":2,"errorClass":"function"}', { timeout: 20_000 })
   expect(errors).toEqual([])
 })
+
+test('the packed package exports verifyUpgrades for Node (sqlite-opfs-migrate/verify) and the CLI runs verify', () => {
+  const script =
+    "const { verifyUpgrades } = await import('sqlite-opfs-migrate/verify');" +
+    "const r = await verifyUpgrades({ migrations: 'migrations' });" +
+    'console.log(JSON.stringify({ ok: r.ok, starts: r.checks.map((c) => c.from) }))'
+  const out = execFileSync('node', ['--input-type=module', '-e', script], { cwd: app!.directory, encoding: 'utf8' })
+  expect(JSON.parse(out)).toEqual({ ok: true, starts: [0] })
+  const cli = execFileSync('npx', ['--no-install', 'sqlite-opfs-migrate', 'verify', 'migrations'], { cwd: app!.directory, encoding: 'utf8' })
+  expect(cli).toMatch(/ok: 1 start\(s\) upgrade to the schema of a fresh install \(version 1\)/)
+})

@@ -118,3 +118,24 @@ test('invalid options and migration lists are rejected with typed errors before 
   const badKeep = failed(await h.open(page, { name: 'ok.db', options: { keepSnapshots: 0 } }))
   expect(badKeep.code).toBe('INVALID_OPTIONS')
 })
+
+test('status() says whether the schema is what the migrations left: each upgrade records a fingerprint', async ({ context }) => {
+  const page = await openApp(context)
+  ok(await h.open(page, { name: 'shape.db', set: 'v1' }))
+  ok(await h.close(page, 'shape.db'))
+  ok(await h.open(page, { name: 'shape.db', set: 'v2' })) // an upgrade 3 → 5 in the worker, after a fresh 1 → 2
+  const status = ok(await h.status(page, 'shape.db'))
+  const fingerprints = status.applied.map((m) => m.schemaFingerprint)
+  expect(fingerprints).toEqual(Array.from({ length: 5 }, () => expect.stringMatching(/^[0-9a-f]{64}$/)))
+  expect(new Set(fingerprints.slice(0, 4)).size).toBe(4) // each of the first four changed the schema
+  expect(fingerprints[4]).toBe(fingerprints[3]) // 5 is a data backfill: same schema
+  expect(status.schema).toEqual({ state: 'matches', fingerprint: fingerprints[4], recorded: fingerprints[4], recordedBy: 5 })
+
+  // Someone changes the schema outside the migrations: status() says so; undoing it matches again.
+  ok(await h.exec(page, 'shape.db', 'CREATE INDEX by_hand ON notes (title)'))
+  const changed = ok(await h.status(page, 'shape.db')).schema
+  expect(changed).toMatchObject({ state: 'changed', recorded: fingerprints[4], recordedBy: 5 })
+  expect(changed.fingerprint).not.toBe(fingerprints[4])
+  ok(await h.exec(page, 'shape.db', 'DROP INDEX by_hand'))
+  expect(ok(await h.status(page, 'shape.db')).schema.state).toBe('matches')
+})

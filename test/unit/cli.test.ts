@@ -237,6 +237,25 @@ describe('sqlite-opfs-migrate status and plan', () => {
     expect(edited.stdout).toMatch(/problem \[MIGRATION_EDITED\]/)
   })
 
+  it("status says when the file's schema is not what its migrations produced (changed by hand), with exit 1", async () => {
+    await write('0001_notes.sql', V1)
+    await cli('apply', db, migrations)
+    const ok = await cli('status', db, migrations)
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toMatch(/schema: matches what migration 1 left/)
+    // Someone adds an index with the sqlite3 shell.
+    const sqlite3 = await sqlite()
+    const copy = openMemoryCopy(sqlite3, new Uint8Array(await readFile(db)))
+    copy.exec('CREATE INDEX by_hand ON notes (title)')
+    await writeFile(db, sqlite3.capi.sqlite3_js_db_export(copy))
+    copy.close()
+    const changed = await cli('status', db, migrations)
+    expect(changed.code).toBe(1)
+    expect(changed.stdout).toMatch(/schema: CHANGED: this database's schema is not what its migrations produce \(migration 1 left another one/)
+    const json = (await cli('status', db, migrations, '--json')).json()
+    expect(json).toMatchObject({ ok: false, schema: { state: 'changed', recordedBy: 1, recorded: json.applied[0].schemaFingerprint } })
+  })
+
   it('plan reports each step (time, rows changed, schema after) without writing the file', async () => {
     await write('0001_notes.sql', V1)
     await cli('apply', db, migrations)

@@ -335,7 +335,7 @@ describe('follow decisions', () => {
   })
   const ready = (history: StoredHistory, knows = 2) =>
     ({ type: 'ready', from: 'owner', knows, version: history.version, opened: {} as never, history }) as const
-  const row = (version: number, name: string, checksum: string | null) => ({ version, name, checksum, appliedAt: '', durationMs: 0, baseline: false })
+  const row = (version: number, name: string, checksum: string | null) => ({ version, name, checksum, appliedAt: '', durationMs: 0, baseline: false, schemaFingerprint: null })
 
   it('follows a matching history, refuses an edited or renamed one as a lone open does, waits out an older owner', async () => {
     const prepared = await prepareMigrations(migrations)
