@@ -1,7 +1,7 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
-import { readMigrationFolder, type IgnoredFile, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
+import { readMigrationFolder, type FolderRule, type IgnoredFile, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
 import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../worker/migration-handle'
 import type { SqlFileFormat } from '../worker/migration-sections'
 import { readMigrationEntry } from '../worker/migrations-from-glob'
@@ -17,15 +17,7 @@ import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from 
 
 /** Rules whose findings are always errors: the migration cannot work (or the folder cannot be read). */
 export type ErrorRule =
-  | 'bad-file-name'
-  | 'duplicate-version'
-  | 'mixed-versions'
-  | 'drizzle-journal'
-  | 'unread-file'
-  | 'unsupported-migration'
-  | 'prisma-lock'
-  | 'ambiguous-root'
-  | 'no-migrations'
+  | FolderRule
   | 'invalid-migration'
   | 'sql-error'
   | 'code-error'

@@ -51,18 +51,21 @@ export interface MigrationEntry {
  */
 export interface MigrationFileProblem {
   path: string
-  rule:
-    | 'bad-file-name'
-    | 'duplicate-version'
-    | 'mixed-versions'
-    | 'drizzle-journal'
-    | 'unread-file'
-    | 'unsupported-migration'
-    | 'prisma-lock'
-    | 'ambiguous-root'
-    | 'no-migrations'
+  rule: FolderRule
   message: string
 }
+
+/** The rules of `MigrationFileProblem` (the checker reports them as errors under the same names). */
+export type FolderRule =
+  | 'bad-file-name'
+  | 'duplicate-version'
+  | 'mixed-versions'
+  | 'drizzle-journal'
+  | 'unread-file'
+  | 'unsupported-migration'
+  | 'prisma-lock'
+  | 'ambiguous-root'
+  | 'no-migrations'
 
 /** A file of the folder that is not a migration, and why (down and undo files, snapshots, docs, helpers, tests). */
 export interface IgnoredFile {

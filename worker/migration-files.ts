@@ -5,7 +5,7 @@ import { DRIZZLE_JOURNAL, MIGRATION_SQL, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDE
 import { MAX_VERSION } from './validate-migrations'
 import { compareVersionKeys, isSingleNumber, versionParts } from './version-key'
 
-export type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder, MigrationFormat } from './migration-entry'
+export type { FolderRule, IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder, MigrationFormat } from './migration-entry'
 
 /** Options of `readMigrationFolder`. */
 export interface ReadMigrationFolderOptions {
