@@ -5,6 +5,7 @@ import {
   FLYWAY_CALLBACK,
   looksLikeMigration,
   MIGRATION_SQL,
+  NAMELESS_FOLDER,
   NUMBERED_FILE,
   PRISMA_LOCK,
   readFlywayName,
@@ -51,6 +52,7 @@ export function classifyMigrationFile(path: string, rel: readonly string[], cont
   if (rel.length === 2) {
     const folder = rel[0]!
     if (VERSIONED_FOLDER.test(folder)) return fileInMigrationFolder(path, folder, base, context)
+    if (NAMELESS_FOLDER.test(folder) && MIGRATION_SQL.test(base)) return migrationSql(path, NAMELESS_FOLDER.exec(folder)![1]!, '', context)
     if (VERSION_FOLDER.test(folder)) return fileInVersionFolder(path, folder, base)
   }
   const where = rel.slice(0, -1).join('/')
@@ -107,16 +109,19 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
 function fileInMigrationFolder(path: string, folder: string, base: string, context: FolderContext): FileRole {
   const [, key, name] = VERSIONED_FOLDER.exec(folder)!
   if (UP_IN_FOLDER.test(base)) return { entry: { key: key!, name: name!, format: 'directory', kind: kindOf(base) } }
-  if (MIGRATION_SQL.test(base)) {
-    const drizzle = context.has(path.replace(/[^/]+$/, 'snapshot.json'))
-    const format = context.prisma ? 'prisma' : drizzle ? 'drizzle-folder' : 'directory'
-    return { entry: { key: key!, name: name!, format, kind: 'sql' } }
-  }
+  if (MIGRATION_SQL.test(base)) return migrationSql(path, key!, name!, context)
   if (base === 'snapshot.json') return ignore('Drizzle Kit snapshot (not SQL)')
   if (base === 'metadata.toml') return ignore('diesel metadata (its run_in_transaction is honoured)')
   if (extensionOf(base) === 'sql' || looksLikeMigration(base))
     return problem('unread-file', `${path}: SQL in ${folder}/ that is neither up.sql nor migration.sql, so it would never run`)
   return ignore(`beside the migration of ${folder}/, not a migration`)
+}
+
+/** Prisma's and Drizzle v1's `migration.sql` (`name` is `''` for a folder without one, see `NAMELESS_FOLDER`). */
+function migrationSql(path: string, key: string, name: string, context: FolderContext): FileRole {
+  const drizzle = context.has(path.replace(/[^/]+$/, 'snapshot.json'))
+  const format = context.prisma ? 'prisma' : drizzle ? 'drizzle-folder' : 'directory'
+  return { entry: { key, name, format, kind: 'sql' } }
 }
 
 /** A file in a version folder (`0.22/01_add_tags.sql`): its number combines with the folder's version. */

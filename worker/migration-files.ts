@@ -157,10 +157,11 @@ function numberVersions(entries: readonly Found[]): MigrationEntry[] {
     const parts = versionParts(e.key)
     return isSingleNumber(e.key) && parts[0]!.length <= 10 && Number(parts[0]) >= 1 && Number(parts[0]) <= MAX_VERSION
   })
+  // A folder without a name (Prisma's `20250902192117/`) is named by its version alone.
   return entries.map((e, i) =>
     plain
-      ? { ...e, version: Number(versionParts(e.key)[0]) }
-      : { ...e, version: i + 1, name: `${e.key.replace('/', '-')}_${e.name}` },
+      ? { ...e, version: Number(versionParts(e.key)[0]), name: e.name || e.key }
+      : { ...e, version: i + 1, name: e.name ? `${e.key.replace('/', '-')}_${e.name}` : e.key },
   )
 }
 
