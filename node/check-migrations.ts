@@ -23,6 +23,7 @@ export type ErrorRule =
   | 'drizzle-journal'
   | 'unread-file'
   | 'unsupported-migration'
+  | 'missing-migration'
   | 'prisma-lock'
   | 'ambiguous-root'
   | 'no-migrations'

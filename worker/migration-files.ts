@@ -1,7 +1,7 @@
 import { classifyMigrationFile, type FoundEntry } from './classify-migration-file'
 import { readDrizzleJournalFolder } from './drizzle-journal'
 import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
-import { DRIZZLE_JOURNAL, MIGRATION_SQL, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER } from './migration-file-names'
+import { DRIZZLE_JOURNAL, MIGRATION_SQL, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER, VERSIONED_FOLDER } from './migration-file-names'
 import { MAX_VERSION } from './validate-migrations'
 import { compareVersionKeys, isSingleNumber, versionParts } from './version-key'
 
@@ -56,7 +56,7 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
     else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
     else problems.push({ path: file.path, ...role.problem })
   }
-  problems.push(...toolFileProblems(files, relative))
+  problems.push(...foldersWithoutMigration(files, relative, found), ...toolFileProblems(files, relative))
   found.sort((a, b) => compareVersionKeys(a.key, b.key))
   const unique = found.filter((entry, i) => {
     const previous = found[i - 1]
@@ -116,6 +116,30 @@ function dieselNoTransaction(path: string, files: readonly MigrationFileInput[])
   const metadata = files.find((f) => f.path === path.replace(/[^/]+$/, 'metadata.toml'))
   const text = typeof metadata?.value === 'string' ? metadata.value : (metadata?.value as { default?: unknown } | null | undefined)?.default
   return typeof text === 'string' && /^\s*run_in_transaction\s*=\s*false\s*(#.*)?$/m.test(text)
+}
+
+/**
+ * A `<version>_<name>/` folder holding files but no migration file (a Prisma folder whose `migration.sql` was lost in a
+ * merge, a diesel folder with only `down.sql`): skipping it would leave that version out with nothing to say so, and
+ * Prisma refuses such a folder too (P3015).
+ */
+function foldersWithoutMigration(files: readonly MigrationFileInput[], relative: (path: string) => string[], found: readonly Found[]): MigrationFileProblem[] {
+  // A folder beside a migration file of its name (`0003_import.ts` + `0003_import/data.json`) holds that file's data.
+  const read = new Set(found.flatMap((e) => [e.path.slice(0, e.path.lastIndexOf('/') + 1), `${e.path.replace(/(\.up)?\.[^./]+$/i, '')}/`]))
+  const unread = new Map<string, string[]>()
+  for (const file of files) {
+    const rel = relative(file.path)
+    if (rel.length !== 2 || !VERSIONED_FOLDER.test(rel[0]!) || rel[1]!.startsWith('.')) continue
+    const folder = file.path.slice(0, file.path.length - rel[1]!.length)
+    if (!read.has(folder)) unread.set(folder, [...(unread.get(folder) ?? []), rel[1]!])
+  }
+  return [...unread].map(([folder, names]) => ({
+    path: folder,
+    rule: 'missing-migration',
+    message:
+      `${folder}: holds no migration.sql or up.sql (only ${names.join(', ')}), so this version would never run; ` +
+      `restore its migration file, or remove the folder if the migration was dropped on purpose`,
+  }))
 }
 
 /** Prisma's `migration_lock.toml` must name SQLite. */

@@ -37,3 +37,36 @@ describe('Prisma folders created without a migration name', () => {
     ])
   })
 })
+
+describe('a migration folder that holds no migration file', () => {
+  // Prisma refuses such a folder (P3015 "Could not find the migration file"); skipping it would leave the database
+  // without that migration, with nothing to say so.
+  it('is an error naming the folder, never a skipped version', () => {
+    const prisma = readMigrationFolder(
+      files({
+        'p/migration_lock.toml': lock,
+        'p/20210101000000_init/migration.sql': 'CREATE TABLE a(x);',
+        'p/20210102000000_add_b/README.md': 'the SQL was lost in a merge',
+        'p/20210103000000_add_c/migration.sql': 'CREATE TABLE c(x);',
+      }),
+    )
+    expect(prisma.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'p/20210102000000_add_b/']])
+    expect(prisma.problems[0]!.message).toMatch(/20210102000000_add_b\/: holds no migration\.sql or up\.sql/)
+    // diesel's folder with only its down.sql, Drizzle v1's with only its snapshot.
+    const diesel = readMigrationFolder(files({ 'm/2018-01-14-171611_a/up.sql': 'x', 'm/2018-01-14-171611_a/down.sql': 'x', 'm/2018-01-15-171611_b/down.sql': 'x' }))
+    expect(diesel.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'm/2018-01-15-171611_b/']])
+    const drizzle = readMigrationFolder(files({ 'd/20250101120000_init/migration.sql': 'x', 'd/20250102120000_b/snapshot.json': '{}' }))
+    expect(drizzle.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'd/20250102120000_b/']])
+    expect(() => migrationsFromGlob({ './d/20250101120000_init/migration.sql': 'x', './d/20250102120000_b/snapshot.json': '{}' })).toThrow(
+      /20250102120000_b\/: holds no migration\.sql or up\.sql/,
+    )
+  })
+})
+
+describe('a folder named like the migration file beside it', () => {
+  it('holds that migration\'s data, not a missing migration', () => {
+    const folder = readMigrationFolder(files({ 'm/0001_a.sql': 'x', 'm/0002_import.ts': { up() {} }, 'm/0002_import/data.json': '[]' }))
+    expect(folder.problems).toEqual([])
+    expect(folder.entries.map((e) => e.path)).toEqual(['m/0001_a.sql', 'm/0002_import.ts'])
+  })
+})
