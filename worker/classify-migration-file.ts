@@ -47,7 +47,10 @@ const kindOf = (base: string): 'sql' | 'code' => (extensionOf(base) === 'sql' ? 
 export function classifyMigrationFile(path: string, rel: readonly string[], context: FolderContext): FileRole {
   const base = rel.at(-1)!
   if (DOWN.test(base)) return ignore('down migration (only up migrations run)')
-  if (TEST_OR_TYPES.test(base)) return ignore('test or type declarations, not a migration')
+  if (TEST_OR_TYPES.test(base))
+    return extensionOf(base) === 'sql' && looksLikeMigration(base)
+      ? problem('unread-file', `${path}: named like a migration but also like a test (.test.sql, .spec.sql), so it would never run; rename it, or move it out of the migrations folder`)
+      : ignore('test or type declarations, not a migration')
   if (rel.length === 1) return topLevelFile(path, base, context)
   if (rel.length === 2) {
     const folder = rel[0]!
@@ -102,7 +105,9 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
       `${path}: migration files must be named <version>_<name>.sql or .ts (e.g. 0001_create_notes.sql), ` +
         `<version>_<name>.up.sql, or <version>_<name>/up.sql`,
     )
-  return ignore(/^(ts|js|mts|mjs)$/.test(extension) ? 'code without a version in its name (a helper, not a migration)' : 'not SQL or code')
+  if (/^(cjs|cts|tsx|jsx)$/.test(extension) && /^[vV]?\d/.test(base))
+    return problem('unread-file', `${path}: a code migration in .${extension} is not loaded, so it would never run; use .ts, .js, .mts or .mjs`)
+  return ignore(/^(ts|js|mts|mjs|cjs|cts|tsx|jsx)$/.test(extension) ? 'code without a version in its name (a helper, not a migration)' : 'not SQL or code')
 }
 
 /** A file in `<version>_<name>/`: diesel's `up.sql`, Prisma's and Drizzle v1's `migration.sql`, and what sits beside them. */

@@ -70,3 +70,28 @@ describe('a folder named like the migration file beside it', () => {
     expect(folder.entries.map((e) => e.path)).toEqual(['m/0001_a.sql', 'm/0002_import.ts'])
   })
 })
+
+describe('numbered files the reader does not run', () => {
+  it('are errors, never ignored: code in an extension it does not load, a migration named like a test', () => {
+    const folder = readMigrationFolder(
+      files({
+        'm/0001_a.sql': 'x',
+        'm/0002_b.cjs': 'module.exports = { up() {} }',
+        'm/0003_c.tsx': 'x',
+        'm/V4__seed.test.sql': 'x',
+        'm/0005_e.sql.bak': 'x',
+        'm/helpers.cjs': 'x',
+        'm/0001_a.test.ts': 'x',
+      }),
+      { root: 'm' },
+    )
+    expect(folder.problems.map((p) => [p.rule, p.path])).toEqual([
+      ['unread-file', 'm/0002_b.cjs'],
+      ['unread-file', 'm/0003_c.tsx'],
+      ['unread-file', 'm/V4__seed.test.sql'],
+    ])
+    expect(folder.problems[0]!.message).toMatch(/\.cjs is not loaded/)
+    expect(folder.ignored.map((f) => f.path)).toEqual(['m/0005_e.sql.bak', 'm/helpers.cjs', 'm/0001_a.test.ts'])
+  })
+
+})
