@@ -94,4 +94,17 @@ describe('numbered files the reader does not run', () => {
     expect(folder.ignored.map((f) => f.path)).toEqual(['m/0005_e.sql.bak', 'm/helpers.cjs', 'm/0001_a.test.ts'])
   })
 
+  it('the Node reader reads a .SQL file as text, as a glob does', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'edges-'))
+    try {
+      await writeFile(join(directory, '0001_a.sql'), 'CREATE TABLE a(x);')
+      await writeFile(join(directory, '0002_b.SQL'), 'CREATE TABLE b(x);')
+      const disk = await readMigrationsDirectory(directory, { importModule: async () => ({}) })
+      const result = await checkMigrationFiles(await loadNodeSqlite(), disk, { root: migrationsRoot(directory) })
+      expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
+      expect(result.migrations.map((m) => m.migration.name)).toEqual(['a', 'b'])
+    } finally {
+      await rm(directory, { recursive: true })
+    }
+  })
 })
