@@ -77,7 +77,9 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
       `${path}: a Flyway callback, which Flyway runs around every migrate; this library runs each migration once and ` +
         `has no callbacks: put its SQL in a versioned migration, or in the app's code after open()`,
     )
-  const flyway = readFlywayName(base)
+  // `V1__init.up.sql` beside `V1__init.down.sql` is golang-migrate's up/down pair (Flyway would find V1 twice): read
+  // below as `up-down`, as before Flyway names were read.
+  const flyway = /\.up\.sql$/i.test(base) ? null : readFlywayName(base)
   if (flyway?.prefix === 'V') return { entry: { key: flyway.key!, name: flyway.name, format: 'flyway', kind: 'sql' } }
   if (flyway?.prefix === 'U') return ignore('Flyway undo migration (not run, like down migrations)')
   if (flyway?.prefix === 'R')
