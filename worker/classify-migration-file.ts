@@ -107,10 +107,19 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
       `${path}: migration files must be named <version>_<name>.sql or .ts (e.g. 0001_create_notes.sql), ` +
         `<version>_<name>.up.sql, or <version>_<name>/up.sql`,
     )
+  if (FOREIGN_CODE.test(extension) && /^[vV]?\d+[\d._]*[_-]/.test(base))
+    return problem(
+      'unsupported-migration',
+      `${path}: a migration written in .${extension} (goose runs Go migrations between its SQL files, refinery Rust ones); ` +
+        `this library cannot run it, and skipping it would leave its change out: rewrite it as a .sql file or a .ts up(db)`,
+    )
   if (/^(cjs|cts|tsx|jsx)$/.test(extension) && /^[vV]?\d/.test(base))
     return problem('unread-file', `${path}: a code migration in .${extension} is not loaded, so it would never run; use .ts, .js, .mts or .mjs`)
   return ignore(/^(ts|js|mts|mjs|cjs|cts|tsx|jsx)$/.test(extension) ? 'code without a version in its name (a helper, not a migration)' : 'not SQL or code')
 }
+
+/** Source files of other languages' migration tools (goose's `.go`, refinery's `.rs`, Alembic's `.py`, Rails' `.rb`…). */
+const FOREIGN_CODE = /^(go|rs|py|rb|php|java|kt|scala|cs|ex|exs|swift|dart|lua)$/
 
 /** A file in `<version>_<name>/`: diesel's `up.sql`, Prisma's and Drizzle v1's `migration.sql`, and what sits beside them. */
 function fileInMigrationFolder(path: string, folder: string, base: string, context: FolderContext): FileRole {

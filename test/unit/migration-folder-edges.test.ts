@@ -94,6 +94,16 @@ describe('numbered files the reader does not run', () => {
     expect(folder.ignored.map((f) => f.path)).toEqual(['m/0005_e.sql.bak', 'm/helpers.cjs', 'm/0001_a.test.ts'])
   })
 
+  it('a migration written in another language (goose Go, refinery Rust) is refused, not skipped', () => {
+    // goose runs 00002_backfill.go between the SQL files; skipping it would leave its change out of every database.
+    const goose = readMigrationFolder(files({ 'db/00001_init.sql': 'x', 'db/00002_backfill.go': 'package migrations', 'db/00003_next.sql': 'x', 'db/main.go': 'x' }), { root: 'db' })
+    expect(goose.problems.map((p) => [p.rule, p.path])).toEqual([['unsupported-migration', 'db/00002_backfill.go']])
+    expect(goose.problems[0]!.message).toMatch(/written in \.go.*rewrite it as a \.sql file or a \.ts up\(db\)/)
+    expect(goose.ignored.map((f) => f.path)).toEqual(['db/main.go'])
+    const refinery = readMigrationFolder(files({ 'm/V1__init.sql': 'x', 'm/V2__seed.rs': 'x', 'm/mod.rs': 'x' }), { root: 'm' })
+    expect(refinery.problems.map((p) => [p.rule, p.path])).toEqual([['unsupported-migration', 'm/V2__seed.rs']])
+  })
+
   it('the Node reader reads a .SQL file as text, as a glob does', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'edges-'))
     try {
