@@ -56,7 +56,7 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
     else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
     else problems.push({ path: file.path, ...role.problem })
   }
-  problems.push(...foldersWithoutMigration(files, relative, found), ...toolFileProblems(files, relative))
+  problems.push(...foldersWithoutMigration(files, relative, found), ...toolFileProblems(files))
   found.sort((a, b) => compareVersionKeys(a.key, b.key))
   const unique = found.filter((entry, i) => {
     const previous = found[i - 1]
@@ -142,13 +142,15 @@ function foldersWithoutMigration(files: readonly MigrationFileInput[], relative:
   }))
 }
 
-/** Prisma's `migration_lock.toml` must name SQLite. */
-function toolFileProblems(files: readonly MigrationFileInput[], relative: (path: string) => string[]): MigrationFileProblem[] {
+/**
+ * Prisma's `migration_lock.toml` must name SQLite, wherever it sits among the files (two globs with different prefixes
+ * put it at another depth than the migrations: a lock for PostgreSQL must not be passed over for that).
+ */
+function toolFileProblems(files: readonly MigrationFileInput[]): MigrationFileProblem[] {
   const problems: MigrationFileProblem[] = []
   for (const file of files) {
-    const rel = relative(file.path)
     const text = typeof file.value === 'string' ? file.value : (file.value as { default?: unknown } | null)?.default
-    if (rel.length === 1 && rel[0] === PRISMA_LOCK) {
+    if (base(file.path) === PRISMA_LOCK) {
       const provider = typeof text === 'string' ? /^\s*provider\s*=\s*"([^"]*)"/m.exec(text)?.[1] : undefined
       if (provider === undefined)
         problems.push({ path: file.path, rule: 'prisma-lock', message: `${file.path}: cannot read its provider (glob it as text: { query: '?raw', import: 'default' })` })

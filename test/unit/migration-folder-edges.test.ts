@@ -118,3 +118,14 @@ describe('numbered files the reader does not run', () => {
     }
   })
 })
+
+describe('a Prisma lock globbed with another prefix than the migrations', () => {
+  it('is still checked: a lock for another provider is refused, not ignored', () => {
+    // Two globs in one file, one relative and one from the project root: the lock sits at another depth in the keys.
+    const glob = {
+      './migrations/20210101000000_init/migration.sql': 'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));',
+      '/src/db/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+    }
+    expect(() => migrationsFromGlob(glob)).toThrow(/migration_lock\.toml: these migrations were generated for provider "postgresql"/)
+  })
+})
