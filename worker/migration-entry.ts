@@ -47,7 +47,7 @@ export interface MigrationEntry {
  * - `missing-migration`: a `<version>_<name>/` folder with files but no `up.sql` or `migration.sql` (it would be skipped);
  * - `prisma-lock`: `migration_lock.toml` names a provider other than SQLite (or cannot be read);
  * - `ambiguous-root`: the migrations sit directly in a folder named like a version (`v2/`), which may be the folder
- *   itself or one version folder of it: say which with `root`;
+ *   itself or one version folder of it: say which with `root` (also: a file outside the `root` given);
  * - `no-migrations`: the folder holds no migration at all (it names what it skipped).
  */
 export interface MigrationFileProblem {

@@ -81,10 +81,7 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
  * would rename every migration once a second folder appears.
  */
 function findRoot(files: readonly MigrationFileInput[], given: string | undefined): number | MigrationFileProblem {
-  if (given !== undefined) {
-    const trimmed = given.replace(/\/+$/, '')
-    return trimmed === '' ? 0 : trimmed.split('/').length
-  }
+  if (given !== undefined) return givenRoot(files, given)
   if (files.length === 0) return 0
   const depth = (path: string) => path.split('/').length - 1
   const inFolder = (path: string) => UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))
@@ -106,6 +103,25 @@ function findRoot(files: readonly MigrationFileInput[], given: string | undefine
 }
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+
+/**
+ * The depth of a given migrations folder, matched against the paths (`'sqlite'` and `'./sqlite'` alike). Every file
+ * must be inside it: read by depth alone, a file of another folder would lose part of its path (`0.23/02_c.sql` under a
+ * root of `0.22` read as a file of `0.22/`).
+ */
+function givenRoot(files: readonly MigrationFileInput[], given: string): number | MigrationFileProblem {
+  const withoutDot = (path: string) => path.replace(/^(\.\/)+/, '')
+  const folder = withoutDot(given.replace(/\/+$/, '')).replace(/^\.$/, '')
+  const outside = folder === '' ? undefined : files.find((f) => !withoutDot(f.path).startsWith(`${folder}/`))
+  if (outside)
+    return {
+      path: outside.path,
+      rule: 'ambiguous-root',
+      message: `${outside.path}: not in the migrations folder given as root ('${given}'); give the folder that holds every migration, or glob only that folder`,
+    }
+  const dotted = files.length > 0 && files.every((f) => f.path.startsWith('./'))
+  return (folder === '' ? 0 : folder.split('/').length) + (dotted ? 1 : 0)
+}
 
 /**
  * diesel's `metadata.toml` beside an `up.sql` with `run_in_transaction = false`: the migration runs outside a

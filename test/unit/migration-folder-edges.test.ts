@@ -129,3 +129,17 @@ describe('a Prisma lock globbed with another prefix than the migrations', () => 
     expect(() => migrationsFromGlob(glob)).toThrow(/migration_lock\.toml: these migrations were generated for provider "postgresql"/)
   })
 })
+
+describe('the root given to migrationsFromGlob', () => {
+  const glob = { './sqlite/0.22/00_a.sql': 'CREATE TABLE a(x);', './sqlite/0.22/01_b.sql': 'CREATE TABLE b(x);', './sqlite/0.23/02_c.sql': 'CREATE TABLE c(x);' }
+
+  it('is matched against the paths, with or without its ./', () => {
+    for (const root of ['./sqlite', 'sqlite', './sqlite/'])
+      expect(migrationsFromGlob(glob, { root }).map((m) => m.name)).toEqual(['0.22-00_a', '0.22-01_b', '0.23-02_c'])
+  })
+
+  it('a file outside it is an error, never read with its folder cut off', () => {
+    // Read by depth alone, 0.23/02_c.sql became a third file of 0.22/ ('02_c'), its version folder silently dropped.
+    expect(() => migrationsFromGlob(glob, { root: './sqlite/0.22' })).toThrow(/\.\/sqlite\/0\.23\/02_c\.sql: not in the migrations folder given as root/)
+  })
+})
