@@ -28,7 +28,8 @@ export function migrationHandle(db: Database): MigrationHandle {
   const missing: string[] = []
   // Statements prepared through the handle: finalized with it, or a kept one could write later (and its `.db` is the
   // connection itself).
-  const statements: Statement[] = []
+  let statements: Statement[] = []
+  let prune = 64
   const { proxy, revoke } = Proxy.revocable(db, {
     get(target, key) {
       if (typeof key === 'string' && !(key in target) && !missing.includes(key)) missing.push(key)
@@ -39,7 +40,14 @@ export function migrationHandle(db: Database): MigrationHandle {
         // transaction()/savepoint() call back with `this`: give the callback the handle, not the connection.
         const passed = CALLS_BACK_WITH_DB.has(key) ? args.map((a) => (typeof a === 'function' ? (d: unknown) => a(d === target ? proxy : d) : a)) : args
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, passed)
-        if (isStatementOf(result, target)) statements.push(result)
+        if (isStatementOf(result, target)) {
+          // Forget finalized ones now and then: an up() preparing a statement per row must not hold them all.
+          if (statements.length >= prune) {
+            statements = statements.filter((statement) => statement.pointer)
+            prune = Math.max(64, statements.length * 2)
+          }
+          statements.push(result)
+        }
         return result === target ? proxy : result
       }
     },

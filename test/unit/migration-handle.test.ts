@@ -55,3 +55,14 @@ describe('what a code migration keeps from its handle is closed with it', () => 
     expect(forgotten!.pointer).toBeUndefined()
   })
 })
+
+describe('statements prepared one per row', () => {
+  it('run as before (finalized ones are let go of as the migration goes)', async () => {
+    const { sqlite3, db } = await memoryDb()
+    const up = (handle: Database) => {
+      for (let i = 0; i < 1000; i++) handle.prepare('INSERT INTO keep VALUES (?)').bind([i]).stepFinalize()
+    }
+    await runMigrations(sqlite3, db, [keep, { version: 2, name: 'rows', up }])
+    expect(rows(db, 'keep')).toHaveLength(1000)
+  })
+})
