@@ -1,7 +1,7 @@
 import { classifyMigrationFile, type FoundEntry } from './classify-migration-file'
 import { readDrizzleJournalFolder } from './drizzle-journal'
 import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
-import { DRIZZLE_JOURNAL, MIGRATION_SQL, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER, VERSIONED_FOLDER } from './migration-file-names'
+import { DRIZZLE_JOURNAL, MIGRATION_SQL, NAMELESS_FOLDER, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER, VERSIONED_FOLDER } from './migration-file-names'
 import { MAX_VERSION } from './validate-migrations'
 import { compareVersionKeys, isSingleNumber, versionParts } from './version-key'
 
@@ -56,7 +56,7 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
     else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
     else problems.push({ path: file.path, ...role.problem })
   }
-  problems.push(...foldersWithoutMigration(files, relative, found), ...toolFileProblems(files))
+  problems.push(...foldersWithoutMigration(files, relative, found, context.prisma), ...toolFileProblems(files))
   found.sort((a, b) => compareVersionKeys(a.key, b.key))
   const unique = found.filter((entry, i) => {
     const previous = found[i - 1]
@@ -139,13 +139,15 @@ function dieselNoTransaction(path: string, files: readonly MigrationFileInput[])
  * merge, a diesel folder with only `down.sql`): skipping it would leave that version out with nothing to say so, and
  * Prisma refuses such a folder too (P3015).
  */
-function foldersWithoutMigration(files: readonly MigrationFileInput[], relative: (path: string) => string[], found: readonly Found[]): MigrationFileProblem[] {
+function foldersWithoutMigration(files: readonly MigrationFileInput[], relative: (path: string) => string[], found: readonly Found[], prisma: boolean): MigrationFileProblem[] {
+  // Prisma's folders without a name too (`20230319053449_/`, and `20250902192117/` beside the lock: not a version folder).
+  const migrationFolder = (name: string) => VERSIONED_FOLDER.test(name) || (NAMELESS_FOLDER.test(name) && (name.endsWith('_') || prisma))
   // A folder beside a migration file of its name (`0003_import.ts` + `0003_import/data.json`) holds that file's data.
   const read = new Set(found.flatMap((e) => [e.path.slice(0, e.path.lastIndexOf('/') + 1), `${e.path.replace(/(\.up)?\.[^./]+$/i, '')}/`]))
   const unread = new Map<string, string[]>()
   for (const file of files) {
     const rel = relative(file.path)
-    if (rel.length !== 2 || !VERSIONED_FOLDER.test(rel[0]!) || rel[1]!.startsWith('.')) continue
+    if (rel.length !== 2 || !migrationFolder(rel[0]!) || rel[1]!.startsWith('.')) continue
     const folder = file.path.slice(0, file.path.length - rel[1]!.length)
     if (!read.has(folder)) unread.set(folder, [...(unread.get(folder) ?? []), rel[1]!])
   }

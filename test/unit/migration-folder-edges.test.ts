@@ -55,6 +55,14 @@ describe('a migration folder that holds no migration file', () => {
     // diesel's folder with only its down.sql, Drizzle v1's with only its snapshot.
     const diesel = readMigrationFolder(files({ 'm/2018-01-14-171611_a/up.sql': 'x', 'm/2018-01-14-171611_a/down.sql': 'x', 'm/2018-01-15-171611_b/down.sql': 'x' }))
     expect(diesel.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'm/2018-01-15-171611_b/']])
+    // Prisma's folders made without a name, too.
+    const nameless = readMigrationFolder(
+      files({ 'p/migration_lock.toml': lock, 'p/20210101000000_init/migration.sql': 'x', 'p/20230319053449_/README.md': 'x', 'p/20250902192117/README.md': 'x' }),
+    )
+    expect(nameless.problems.map((p) => [p.rule, p.path])).toEqual([
+      ['missing-migration', 'p/20230319053449_/'],
+      ['missing-migration', 'p/20250902192117/'],
+    ])
     const drizzle = readMigrationFolder(files({ 'd/20250101120000_init/migration.sql': 'x', 'd/20250102120000_b/snapshot.json': '{}' }))
     expect(drizzle.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'd/20250102120000_b/']])
     expect(() => migrationsFromGlob({ './d/20250101120000_init/migration.sql': 'x', './d/20250102120000_b/snapshot.json': '{}' })).toThrow(
