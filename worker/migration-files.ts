@@ -84,7 +84,11 @@ function findRoot(files: readonly MigrationFileInput[], given: string | undefine
   if (given !== undefined) return givenRoot(files, given)
   if (files.length === 0) return 0
   const depth = (path: string) => path.split('/').length - 1
-  const inFolder = (path: string) => UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))
+  // A file of a `<version>_<name>/` folder counts one level up; the same name elsewhere (a stray `down.sql` beside the
+  // migrations) does not move the folder.
+  const inFolder = (path: string) =>
+    (UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))) &&
+    (VERSIONED_FOLDER.test(parent(path)) || NAMELESS_FOLDER.test(parent(path)))
   const root = Math.min(...files.map((f) => depth(f.path) - (inFolder(f.path) ? 1 : 0)))
   const parents = new Set(files.filter((f) => depth(f.path) === root && NUMBERED_FILE.test(base(f.path))).map((f) => f.path.replace(/\/[^/]*$/, '')))
   const versionNamed = [...parents].filter((p) => VERSION_FOLDER.test(base(p)))
@@ -103,6 +107,7 @@ function findRoot(files: readonly MigrationFileInput[], given: string | undefine
 }
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+const parent = (path: string) => base(path.slice(0, Math.max(0, path.lastIndexOf('/'))))
 
 /**
  * The depth of a given migrations folder, matched against the paths (`'sqlite'` and `'./sqlite'` alike). Every file

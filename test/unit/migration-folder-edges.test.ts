@@ -151,3 +151,12 @@ describe('the root given to migrationsFromGlob', () => {
     expect(() => migrationsFromGlob(glob, { root: './sqlite/0.22' })).toThrow(/\.\/sqlite\/0\.23\/02_c\.sql: not in the migrations folder given as root/)
   })
 })
+
+describe('a stray down.sql, snapshot.json or metadata.toml beside the migrations', () => {
+  it('does not move the inferred migrations folder one level up', () => {
+    for (const stray of ['down.sql', 'snapshot.json', 'metadata.toml']) {
+      const glob = { './m/0001_a.sql': 'CREATE TABLE a(x);', './m/0002_b.sql': 'CREATE TABLE b(x);', [`./m/${stray}`]: 'x' }
+      expect(migrationsFromGlob(glob).map((m) => m.name)).toEqual(['a', 'b'])
+    }
+  })
+})
