@@ -31,7 +31,7 @@ export async function readMigrationsDirectory(
   const files: MigrationFileOnDisk[] = []
   for (const absolute of await listFiles(directory)) {
     const path = relative(base, absolute).split(sep).join('/')
-    const text = /\.(sql|json|toml)$/.test(absolute) ? await readFile(absolute, 'utf8') : null
+    const text = /\.(sql|json|toml)$/i.test(absolute) ? await readFile(absolute, 'utf8') : null
     files.push({ path, absolute, value: text })
   }
   // Only files that are migrations are imported (helpers such as an index.ts may import browser-only code).

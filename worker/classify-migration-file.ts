@@ -5,6 +5,7 @@ import {
   FLYWAY_CALLBACK,
   looksLikeMigration,
   MIGRATION_SQL,
+  NAMELESS_FOLDER,
   NUMBERED_FILE,
   PRISMA_LOCK,
   readFlywayName,
@@ -46,11 +47,15 @@ const kindOf = (base: string): 'sql' | 'code' => (extensionOf(base) === 'sql' ? 
 export function classifyMigrationFile(path: string, rel: readonly string[], context: FolderContext): FileRole {
   const base = rel.at(-1)!
   if (DOWN.test(base)) return ignore('down migration (only up migrations run)')
-  if (TEST_OR_TYPES.test(base)) return ignore('test or type declarations, not a migration')
+  if (TEST_OR_TYPES.test(base))
+    return extensionOf(base) === 'sql' && looksLikeMigration(base)
+      ? problem('unread-file', `${path}: named like a migration but also like a test (.test.sql, .spec.sql), so it would never run; rename it, or move it out of the migrations folder`)
+      : ignore('test or type declarations, not a migration')
   if (rel.length === 1) return topLevelFile(path, base, context)
   if (rel.length === 2) {
     const folder = rel[0]!
     if (VERSIONED_FOLDER.test(folder)) return fileInMigrationFolder(path, folder, base, context)
+    if (NAMELESS_FOLDER.test(folder) && MIGRATION_SQL.test(base)) return migrationSql(path, NAMELESS_FOLDER.exec(folder)![1]!, '', context)
     if (VERSION_FOLDER.test(folder)) return fileInVersionFolder(path, folder, base)
   }
   const where = rel.slice(0, -1).join('/')
@@ -72,7 +77,9 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
       `${path}: a Flyway callback, which Flyway runs around every migrate; this library runs each migration once and ` +
         `has no callbacks: put its SQL in a versioned migration, or in the app's code after open()`,
     )
-  const flyway = readFlywayName(base)
+  // `V1__init.up.sql` beside `V1__init.down.sql` is golang-migrate's up/down pair (Flyway would find V1 twice): read
+  // below as `up-down`, as before Flyway names were read.
+  const flyway = /\.up\.sql$/i.test(base) ? null : readFlywayName(base)
   if (flyway?.prefix === 'V') return { entry: { key: flyway.key!, name: flyway.name, format: 'flyway', kind: 'sql' } }
   if (flyway?.prefix === 'U') return ignore('Flyway undo migration (not run, like down migrations)')
   if (flyway?.prefix === 'R')
@@ -100,23 +107,37 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
       `${path}: migration files must be named <version>_<name>.sql or .ts (e.g. 0001_create_notes.sql), ` +
         `<version>_<name>.up.sql, or <version>_<name>/up.sql`,
     )
-  return ignore(/^(ts|js|mts|mjs)$/.test(extension) ? 'code without a version in its name (a helper, not a migration)' : 'not SQL or code')
+  if (FOREIGN_CODE.test(extension) && /^[vV]?\d+[\d._]*[_-]/.test(base))
+    return problem(
+      'unsupported-migration',
+      `${path}: a migration written in .${extension} (goose runs Go migrations between its SQL files, refinery Rust ones); ` +
+        `this library cannot run it, and skipping it would leave its change out: rewrite it as a .sql file or a .ts up(db)`,
+    )
+  if (/^(cjs|cts|tsx|jsx)$/.test(extension) && /^[vV]?\d/.test(base))
+    return problem('unread-file', `${path}: a code migration in .${extension} is not loaded, so it would never run; use .ts, .js, .mts or .mjs`)
+  return ignore(/^(ts|js|mts|mjs|cjs|cts|tsx|jsx)$/.test(extension) ? 'code without a version in its name (a helper, not a migration)' : 'not SQL or code')
 }
+
+/** Source files of other languages' migration tools (goose's `.go`, refinery's `.rs`, Alembic's `.py`, Rails' `.rb`…). */
+const FOREIGN_CODE = /^(go|rs|py|rb|php|java|kt|scala|cs|ex|exs|swift|dart|lua)$/
 
 /** A file in `<version>_<name>/`: diesel's `up.sql`, Prisma's and Drizzle v1's `migration.sql`, and what sits beside them. */
 function fileInMigrationFolder(path: string, folder: string, base: string, context: FolderContext): FileRole {
   const [, key, name] = VERSIONED_FOLDER.exec(folder)!
   if (UP_IN_FOLDER.test(base)) return { entry: { key: key!, name: name!, format: 'directory', kind: kindOf(base) } }
-  if (MIGRATION_SQL.test(base)) {
-    const drizzle = context.has(path.replace(/[^/]+$/, 'snapshot.json'))
-    const format = context.prisma ? 'prisma' : drizzle ? 'drizzle-folder' : 'directory'
-    return { entry: { key: key!, name: name!, format, kind: 'sql' } }
-  }
+  if (MIGRATION_SQL.test(base)) return migrationSql(path, key!, name!, context)
   if (base === 'snapshot.json') return ignore('Drizzle Kit snapshot (not SQL)')
   if (base === 'metadata.toml') return ignore('diesel metadata (its run_in_transaction is honoured)')
   if (extensionOf(base) === 'sql' || looksLikeMigration(base))
     return problem('unread-file', `${path}: SQL in ${folder}/ that is neither up.sql nor migration.sql, so it would never run`)
   return ignore(`beside the migration of ${folder}/, not a migration`)
+}
+
+/** Prisma's and Drizzle v1's `migration.sql` (`name` is `''` for a folder without one, see `NAMELESS_FOLDER`). */
+function migrationSql(path: string, key: string, name: string, context: FolderContext): FileRole {
+  const drizzle = context.has(path.replace(/[^/]+$/, 'snapshot.json'))
+  const format = context.prisma ? 'prisma' : drizzle ? 'drizzle-folder' : 'directory'
+  return { entry: { key, name, format, kind: 'sql' } }
 }
 
 /** A file in a version folder (`0.22/01_add_tags.sql`): its number combines with the folder's version. */

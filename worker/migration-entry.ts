@@ -44,9 +44,10 @@ export interface MigrationEntry {
  * - `unread-file`: a file that looks like a migration where no layout reads it (it would silently never run);
  * - `unsupported-migration`: a migration kind this library cannot honour (Flyway repeatable `R__`, baseline `B…__`,
  *   callbacks such as `afterMigrate.sql`);
+ * - `missing-migration`: a `<version>_<name>/` folder with files but no `up.sql` or `migration.sql` (it would be skipped);
  * - `prisma-lock`: `migration_lock.toml` names a provider other than SQLite (or cannot be read);
  * - `ambiguous-root`: the migrations sit directly in a folder named like a version (`v2/`), which may be the folder
- *   itself or one version folder of it: say which with `root`;
+ *   itself or one version folder of it: say which with `root` (also: a file outside the `root` given);
  * - `no-migrations`: the folder holds no migration at all (it names what it skipped).
  */
 export interface MigrationFileProblem {
@@ -63,6 +64,7 @@ export type FolderRule =
   | 'drizzle-journal'
   | 'unread-file'
   | 'unsupported-migration'
+  | 'missing-migration'
   | 'prisma-lock'
   | 'ambiguous-root'
   | 'no-migrations'

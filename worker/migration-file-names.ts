@@ -8,6 +8,11 @@ const VERSIONED = `[vV]?(${VERSION})[_-]+([A-Za-z0-9][A-Za-z0-9_.\\- ]*?)`
 export const NUMBERED_FILE = new RegExp(`^${VERSIONED}(\\.up)?\\.(sql|ts|js|mts|mjs)$`, 'i')
 /** `0001_name/`, `2018-01-14-171611_name/` (diesel), `20210101000000_name/` (Prisma, Drizzle Kit v1). */
 export const VERSIONED_FOLDER = new RegExp(`^${VERSIONED}$`)
+/**
+ * A migration folder without a name: `20250902192117/` or `20230319053449_/`, as `prisma migrate dev` makes it when
+ * the name is left empty (with a trailing `_` before prisma-engines#5632, without since). Read only around `migration.sql`.
+ */
+export const NAMELESS_FOLDER = new RegExp(`^(\\d+|${DATED_TIMESTAMP})_?$`)
 /** A folder whose name is only a version (`0.22`, `v3`, `12`): a version folder holding numbered files. */
 export const VERSION_FOLDER = /^[vV]?\d+(?:\.\d+)*$/
 /** Flyway: `V1__x.sql`, `V1_1__x.sql` (= 1.1), `V2.3__x.sql`; `U…` undo, `B…` baseline, `R__x.sql` repeatable. */

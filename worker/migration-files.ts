@@ -1,7 +1,7 @@
 import { classifyMigrationFile, type FoundEntry } from './classify-migration-file'
 import { readDrizzleJournalFolder } from './drizzle-journal'
 import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
-import { DRIZZLE_JOURNAL, MIGRATION_SQL, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER } from './migration-file-names'
+import { DRIZZLE_JOURNAL, MIGRATION_SQL, NAMELESS_FOLDER, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER, VERSIONED_FOLDER } from './migration-file-names'
 import { MAX_VERSION } from './validate-migrations'
 import { compareVersionKeys, isSingleNumber, versionParts } from './version-key'
 
@@ -56,7 +56,7 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
     else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
     else problems.push({ path: file.path, ...role.problem })
   }
-  problems.push(...toolFileProblems(files, relative))
+  problems.push(...foldersWithoutMigration(files, relative, found, context.prisma), ...toolFileProblems(files))
   found.sort((a, b) => compareVersionKeys(a.key, b.key))
   const unique = found.filter((entry, i) => {
     const previous = found[i - 1]
@@ -81,13 +81,14 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
  * would rename every migration once a second folder appears.
  */
 function findRoot(files: readonly MigrationFileInput[], given: string | undefined): number | MigrationFileProblem {
-  if (given !== undefined) {
-    const trimmed = given.replace(/\/+$/, '')
-    return trimmed === '' ? 0 : trimmed.split('/').length
-  }
+  if (given !== undefined) return givenRoot(files, given)
   if (files.length === 0) return 0
   const depth = (path: string) => path.split('/').length - 1
-  const inFolder = (path: string) => UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))
+  // A file of a `<version>_<name>/` folder counts one level up; the same name elsewhere (a stray `down.sql` beside the
+  // migrations) does not move the folder.
+  const inFolder = (path: string) =>
+    (UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))) &&
+    (VERSIONED_FOLDER.test(parent(path)) || NAMELESS_FOLDER.test(parent(path)))
   const root = Math.min(...files.map((f) => depth(f.path) - (inFolder(f.path) ? 1 : 0)))
   const parents = new Set(files.filter((f) => depth(f.path) === root && NUMBERED_FILE.test(base(f.path))).map((f) => f.path.replace(/\/[^/]*$/, '')))
   const versionNamed = [...parents].filter((p) => VERSION_FOLDER.test(base(p)))
@@ -106,6 +107,26 @@ function findRoot(files: readonly MigrationFileInput[], given: string | undefine
 }
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+const parent = (path: string) => base(path.slice(0, Math.max(0, path.lastIndexOf('/'))))
+
+/**
+ * The depth of a given migrations folder, matched against the paths (`'sqlite'` and `'./sqlite'` alike). Every file
+ * must be inside it: read by depth alone, a file of another folder would lose part of its path (`0.23/02_c.sql` under a
+ * root of `0.22` read as a file of `0.22/`).
+ */
+function givenRoot(files: readonly MigrationFileInput[], given: string): number | MigrationFileProblem {
+  const withoutDot = (path: string) => path.replace(/^(\.\/)+/, '')
+  const folder = withoutDot(given.replace(/\/+$/, '')).replace(/^\.$/, '')
+  const outside = folder === '' ? undefined : files.find((f) => !withoutDot(f.path).startsWith(`${folder}/`))
+  if (outside)
+    return {
+      path: outside.path,
+      rule: 'ambiguous-root',
+      message: `${outside.path}: not in the migrations folder given as root ('${given}'); give the folder that holds every migration, or glob only that folder`,
+    }
+  const dotted = files.length > 0 && files.every((f) => f.path.startsWith('./'))
+  return (folder === '' ? 0 : folder.split('/').length) + (dotted ? 1 : 0)
+}
 
 /**
  * diesel's `metadata.toml` beside an `up.sql` with `run_in_transaction = false`: the migration runs outside a
@@ -118,13 +139,41 @@ function dieselNoTransaction(path: string, files: readonly MigrationFileInput[])
   return typeof text === 'string' && /^\s*run_in_transaction\s*=\s*false\s*(#.*)?$/m.test(text)
 }
 
-/** Prisma's `migration_lock.toml` must name SQLite. */
-function toolFileProblems(files: readonly MigrationFileInput[], relative: (path: string) => string[]): MigrationFileProblem[] {
-  const problems: MigrationFileProblem[] = []
+/**
+ * A `<version>_<name>/` folder holding files but no migration file (a Prisma folder whose `migration.sql` was lost in a
+ * merge, a diesel folder with only `down.sql`): skipping it would leave that version out with nothing to say so, and
+ * Prisma refuses such a folder too (P3015).
+ */
+function foldersWithoutMigration(files: readonly MigrationFileInput[], relative: (path: string) => string[], found: readonly Found[], prisma: boolean): MigrationFileProblem[] {
+  // Prisma's folders without a name too (`20230319053449_/`, and `20250902192117/` beside the lock: not a version folder).
+  const migrationFolder = (name: string) => VERSIONED_FOLDER.test(name) || (NAMELESS_FOLDER.test(name) && (name.endsWith('_') || prisma))
+  // A folder beside a migration file of its name (`0003_import.ts` + `0003_import/data.json`) holds that file's data.
+  const read = new Set(found.flatMap((e) => [e.path.slice(0, e.path.lastIndexOf('/') + 1), `${e.path.replace(/(\.up)?\.[^./]+$/i, '')}/`]))
+  const unread = new Map<string, string[]>()
   for (const file of files) {
     const rel = relative(file.path)
+    if (rel.length !== 2 || !migrationFolder(rel[0]!) || rel[1]!.startsWith('.')) continue
+    const folder = file.path.slice(0, file.path.length - rel[1]!.length)
+    if (!read.has(folder)) unread.set(folder, [...(unread.get(folder) ?? []), rel[1]!])
+  }
+  return [...unread].map(([folder, names]) => ({
+    path: folder,
+    rule: 'missing-migration',
+    message:
+      `${folder}: holds no migration.sql or up.sql (only ${names.join(', ')}), so this version would never run; ` +
+      `restore its migration file, or remove the folder if the migration was dropped on purpose`,
+  }))
+}
+
+/**
+ * Prisma's `migration_lock.toml` must name SQLite, wherever it sits among the files (two globs with different prefixes
+ * put it at another depth than the migrations: a lock for PostgreSQL must not be passed over for that).
+ */
+function toolFileProblems(files: readonly MigrationFileInput[]): MigrationFileProblem[] {
+  const problems: MigrationFileProblem[] = []
+  for (const file of files) {
     const text = typeof file.value === 'string' ? file.value : (file.value as { default?: unknown } | null)?.default
-    if (rel.length === 1 && rel[0] === PRISMA_LOCK) {
+    if (base(file.path) === PRISMA_LOCK) {
       const provider = typeof text === 'string' ? /^\s*provider\s*=\s*"([^"]*)"/m.exec(text)?.[1] : undefined
       if (provider === undefined)
         problems.push({ path: file.path, rule: 'prisma-lock', message: `${file.path}: cannot read its provider (glob it as text: { query: '?raw', import: 'default' })` })
@@ -157,10 +206,11 @@ function numberVersions(entries: readonly Found[]): MigrationEntry[] {
     const parts = versionParts(e.key)
     return isSingleNumber(e.key) && parts[0]!.length <= 10 && Number(parts[0]) >= 1 && Number(parts[0]) <= MAX_VERSION
   })
+  // A folder without a name (Prisma's `20250902192117/`) is named by its version alone.
   return entries.map((e, i) =>
     plain
-      ? { ...e, version: Number(versionParts(e.key)[0]) }
-      : { ...e, version: i + 1, name: `${e.key.replace('/', '-')}_${e.name}` },
+      ? { ...e, version: Number(versionParts(e.key)[0]), name: e.name || e.key }
+      : { ...e, version: i + 1, name: e.name ? `${e.key.replace('/', '-')}_${e.name}` : e.key },
   )
 }
 

@@ -4,7 +4,10 @@ import type { Database } from './sqlite'
 export interface MigrationHandle {
   /** The database as `up()` sees it: the connection itself, until `revoke()`. */
   db: Database
-  /** After `up()` returns: any later use throws, so nothing it left running (a promise) can reach the connection. */
+  /**
+   * After `up()` returns: any later use throws, and statements it prepared are finalized, so nothing it left running
+   * (a promise) can reach the connection.
+   */
   revoke(): void
   /** Properties `up()` read that the Database does not have (`schema`, `raw`, `context`…), in order, once each. */
   missing(): string[]
@@ -23,6 +26,10 @@ export interface MigrationHandle {
  */
 export function migrationHandle(db: Database): MigrationHandle {
   const missing: string[] = []
+  // Statements prepared through the handle: finalized with it, or a kept one could write later (and its `.db` is the
+  // connection itself).
+  let statements: Statement[] = []
+  let prune = 64
   const { proxy, revoke } = Proxy.revocable(db, {
     get(target, key) {
       if (typeof key === 'string' && !(key in target) && !missing.includes(key)) missing.push(key)
@@ -30,12 +37,34 @@ export function migrationHandle(db: Database): MigrationHandle {
       if (typeof value !== 'function') return value
       // oo1 methods find their connection by `this`; a method returning the Database (exec does) returns the handle.
       return (...args: unknown[]) => {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args)
+        // transaction()/savepoint() call back with `this`: give the callback the handle, not the connection.
+        const passed = CALLS_BACK_WITH_DB.has(key) ? args.map((a) => (typeof a === 'function' ? (d: unknown) => a(d === target ? proxy : d) : a)) : args
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, passed)
+        if (isStatementOf(result, target)) {
+          // Forget finalized ones now and then: an up() preparing a statement per row must not hold them all.
+          if (statements.length >= prune) {
+            statements = statements.filter((statement) => statement.pointer)
+            prune = Math.max(64, statements.length * 2)
+          }
+          statements.push(result)
+        }
         return result === target ? proxy : result
       }
     },
   })
-  return { db: proxy, revoke, missing: () => [...missing] }
+  const close = () => {
+    revoke()
+    for (const statement of statements) if (statement.pointer) statement.finalize()
+  }
+  return { db: proxy, revoke: close, missing: () => [...missing] }
+}
+
+const CALLS_BACK_WITH_DB = new Set<string | symbol>(['transaction', 'savepoint'])
+
+type Statement = { pointer?: unknown; finalize(): unknown }
+
+function isStatementOf(value: unknown, db: Database): value is Statement {
+  return typeof value === 'object' && value !== null && (value as { db?: unknown }).db === db && typeof (value as Statement).finalize === 'function'
 }
 
 /** Why a code migration that returned a promise failed (the runner adds `otherToolHint`). */

@@ -18,6 +18,8 @@ const cases: Record<string, Record<string, string>> = {
   'dashes': { './001-init.sql': 'x', './002-next.sql': 'x' },
   'goose timestamps': { 'db/20230101120000_init.sql': 'x', 'db/20230301120000_next.sql': 'x' },
   'folder named v1': { 'db/v1/0001_init.sql': 'x', 'db/v1/0002_next.sql': 'x' },
+  // Flyway-like names with golang-migrate's .up/.down: not Flyway (its V1 would be there twice), read as up/down files.
+  'V-prefixed up/down': { 'db/V1__init.up.sql': 'x', 'db/V1__init.down.sql': 'x', 'db/V2__next.up.sql': 'x', 'db/V2__next.down.sql': 'x' },
 }
 
 const before: Record<string, [number, string][]> = {
@@ -33,6 +35,7 @@ const before: Record<string, [number, string][]> = {
   "dashes": [[1, "init"], [2, "next"]],
   "goose timestamps": [[1, "20230101120000_init"], [2, "20230301120000_next"]],
   "folder named v1": [[1, "init"], [2, "next"]],
+  "V-prefixed up/down": [[1, "init"], [2, "next"]],
 }
 
 const read = (paths: Record<string, string>, root?: string) =>
