@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { parseArgs as parseWords, type ParseArgsConfig } from 'node:util'
 import { SqliteOpfsMigrateError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { planUpgrade, type Baseline } from '../worker/baseline'
@@ -63,39 +64,85 @@ Options:
   --seed <module>             verify: module exporting seed(db, { version }) that fills each starting database
   --fixtures <dir>            verify: also upgrade copies of the .sqlite/.db files in <dir> (real old databases)`
 
+/** The options `util.parseArgs` reads; what each means is in `USAGE`. */
+const OPTIONS = {
+  json: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  'no-backup': { type: 'boolean' },
+  'accept-edited': { type: 'boolean' },
+  baseline: { type: 'string' },
+  setup: { type: 'string' },
+  function: { type: 'string', multiple: true },
+  collation: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  fixtures: { type: 'string' },
+} as const satisfies ParseArgsConfig['options']
+
+/** How many positionals each command takes (after the command's name). */
+const POSITIONALS: Record<string, number> = { check: 1, status: 2, plan: 2, apply: 2, verify: 1 }
+
 /** Parses argv (without `node` and the script). Throws `Error` with a usage message on bad input. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { command: '', positional: [], json: false, strict: false, backup: true, acceptEdited: false, baseline: undefined, setup: undefined, functions: [], collations: [], seed: undefined, fixtures: undefined }
-  // `--option=value` is the same as `--option value`.
-  const words = argv.flatMap((a) => (/^--[a-z-]+=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]))
-  for (let i = 0; i < words.length; i++) {
-    const arg = words[i]!
-    const value = () => {
-      const next = words[++i]
-      if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`)
-      return next
-    }
-    if (arg === '--json') args.json = true
-    else if (arg === '--strict') args.strict = true
-    else if (arg === '--no-backup') args.backup = false
-    else if (arg === '--accept-edited') args.acceptEdited = true
-    else if (arg === '--baseline') {
-      const v = value()
-      if (v !== 'user_version' && !/^[1-9]\d*$/.test(v)) throw new Error(`--baseline takes a migration version (1 or more) or user_version, got ${v}`)
-      args.baseline = v === 'user_version' ? v : Number(v)
-    } else if (arg === '--setup') args.setup = value()
-    else if (arg === '--function') args.functions.push(value())
-    else if (arg === '--collation') args.collations.push(value())
-    else if (arg === '--seed') args.seed = value()
-    else if (arg === '--fixtures') args.fixtures = value()
-    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`)
-    else if (!args.command) args.command = arg === 'dry-run' ? 'plan' : arg
-    else args.positional.push(arg)
+  // Not strict: its errors would name options its own way; the tokens are checked below, with this CLI's messages.
+  const parsed = parseWords({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true })
+  const values = parsed.values as OptionValues // each token is checked against OPTIONS below
+  const words: string[] = []
+  for (const token of parsed.tokens) {
+    if (token.kind === 'positional') words.push(token.value)
+    else if (token.kind === 'option-terminator') throw new Error('unknown option --')
+    else checkOption(token)
   }
-  const wanted = { check: 1, status: 2, plan: 2, apply: 2, verify: 1 }[args.command]
-  if (wanted === undefined) throw new Error(args.command ? `unknown command ${args.command}` : 'no command given')
-  if (args.positional.length !== wanted) throw new Error(`${args.command} takes ${wanted === 1 ? '<dir>' : '<db.sqlite> <dir>'}`)
-  return args
+  const [named = '', ...positional] = words
+  const command = named === 'dry-run' ? 'plan' : named
+  const wanted = Object.hasOwn(POSITIONALS, command) ? POSITIONALS[command] : undefined
+  if (wanted === undefined) throw new Error(command ? `unknown command ${command}` : 'no command given')
+  if (positional.length !== wanted) throw new Error(`${command} takes ${wanted === 1 ? '<dir>' : '<db.sqlite> <dir>'}`)
+  const baseline = values.baseline
+  return {
+    command,
+    positional,
+    json: values.json === true,
+    strict: values.strict === true,
+    backup: values['no-backup'] !== true,
+    acceptEdited: values['accept-edited'] === true,
+    baseline: baseline === undefined ? undefined : baseline === 'user_version' ? baseline : Number(baseline),
+    setup: values.setup,
+    functions: values.function ?? [],
+    collations: values.collation ?? [],
+    seed: values.seed,
+    fixtures: values.fixtures,
+  }
+}
+
+/** `values` once every token has passed `checkOption`. */
+interface OptionValues {
+  json?: boolean
+  strict?: boolean
+  'no-backup'?: boolean
+  'accept-edited'?: boolean
+  baseline?: string
+  setup?: string
+  function?: string[]
+  collation?: string[]
+  seed?: string
+  fixtures?: string
+}
+
+type OptionToken = Extract<NonNullable<ReturnType<typeof parseWords>['tokens']>[number], { kind: 'option' }>
+
+/** Refuses what `util.parseArgs` lets through when not strict: unknown names, missing values, values on flags. */
+function checkOption(token: OptionToken): void {
+  const options: Record<string, { type: 'boolean' | 'string' }> = OPTIONS
+  const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined
+  if (!option) throw new Error(`unknown option ${token.rawName}`)
+  if (option.type === 'boolean') {
+    if (token.value !== undefined) throw new Error(`${token.rawName} takes no value`)
+    return
+  }
+  // `--setup --json` is a missing value, not a module named "--json".
+  if (token.value === undefined || token.value.startsWith('--')) throw new Error(`${token.rawName} needs a value`)
+  if (token.name === 'baseline' && token.value !== 'user_version' && !/^[1-9]\d*$/.test(token.value))
+    throw new Error(`--baseline takes a migration version (1 or more) or user_version, got ${token.value}`)
 }
 
 /**
