@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseArgs, runCli, USAGE } from '../../node/cli-commands'
+import { parseArgs, USAGE } from '../../node/cli/cli-args'
+import { runCli } from '../../node/cli/run-cli'
 
 /** The message `parseArgs` throws for argv. */
 const refusal = (...argv: string[]) => {
