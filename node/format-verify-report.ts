@@ -1,38 +1,10 @@
-import type { SqlExtensions } from '../worker/sql-extensions'
-import { verifyUpgrades, type UpgradeCheck, type VerifyReport } from './verify-upgrades'
-
 /**
- * What `verify` takes from the command line.
+ * `formatReport`: a `verifyUpgrades` report as a table, one row per starting database. Printed by the CLI's `verify`
+ * and in the Vite plugin's build error.
  *
- * @example
- * const args: VerifyArgs = { directory: 'migrations', seed: 'test/seed.mjs', fixtures: undefined, acceptEdited: false }
+ * @module
  */
-export interface VerifyArgs {
-  directory: string
-  seed: string | undefined
-  fixtures: string | undefined
-  acceptEdited: boolean
-}
-
-/**
- * `sqlite-opfs-migrate verify <dir>`: runs `verifyUpgrades` and prints its report as a table (or `--json`). Returns
- * the exit code: 0 when every start reaches the fresh install's schema, 1 on drift or any failed upgrade.
- *
- * @example
- * const code = await verifyCommand({ directory: 'migrations', seed: undefined, fixtures: undefined, acceptEdited: false }, {}, print)
- */
-export async function verifyCommand(args: VerifyArgs, setup: SqlExtensions, print: (human: string, json: unknown) => void): Promise<number> {
-  const report = await verifyUpgrades({
-    migrations: args.directory,
-    seed: args.seed,
-    fixtures: args.fixtures,
-    acceptEditedMigrations: args.acceptEdited,
-    functions: setup.functions,
-    collations: setup.collations,
-  })
-  print(formatReport(report), report)
-  return report.ok ? 0 : 1
-}
+import type { UpgradeCheck, VerifyReport } from './verify-upgrades'
 
 /**
  * The report as a table: one row per start (from, steps, result, first difference or failure), then a summary.
