@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Engine, EnginePage, enginePaths } from './engine'
+import { descendantsOf, waitUntilGone } from './process-tree'
 
 /**
  * WebKitGTK through Debian's WebKitWebDriver and a small WebDriver (classic, HTTP) client of our own. The browser is
@@ -32,9 +33,15 @@ export async function launchWebKit(baseURL: string, paths: Paths): Promise<Engin
   }
   // If the test process exits without close(), its browser must not outlive it (see spawnTied for when it is killed).
   process.once('exit', killAll)
-  const cleanup = async () => {
+  // The browser's own processes (see process-tree.ts), looked up while the driver still runs (close() does so before
+  // it ends the session): once their parents are gone they are no longer found under it.
+  const browserProcesses = () => descendantsOf(children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])))
+  const cleanup = async (known: readonly number[] = []) => {
     process.removeListener('exit', killAll)
+    const browser = new Set([...known, ...browserProcesses()])
     for (const child of children.slice().reverse()) await stop(child)
+    // Removing the profile while a WebKit process still writes its cache there fails (ENOTEMPTY): wait for them.
+    await waitUntilGone([...browser])
     rmSync(profile, { recursive: true, force: true, maxRetries: 5 })
   }
   try {
@@ -63,7 +70,7 @@ export async function launchWebKit(baseURL: string, paths: Paths): Promise<Engin
     }).catch((error: Error) => {
       throw new Error(`${error.message}${driverLog.length ? `\n${driverLog.join('')}` : ''}`)
     })
-    return new WebKitEngine(client, session, baseURL, cleanup)
+    return new WebKitEngine(client, session, baseURL, { cleanup, browserProcesses })
   } catch (error) {
     await cleanup()
     throw error
@@ -82,7 +89,7 @@ class WebKitEngine implements Engine {
     private readonly client: WebDriverClient,
     private readonly session: Session,
     private readonly baseURL: string,
-    private readonly cleanup: () => Promise<void>,
+    private readonly processes: { cleanup: (known: readonly number[]) => Promise<void>; browserProcesses: () => number[] },
   ) {
     this.version = `${session.browserName} ${session.browserVersion}`
     this.current = session.firstWindow
@@ -149,10 +156,11 @@ class WebKitEngine implements Engine {
     // Let a step already running finish (not those merely queued: they fail as closed).
     this.closed = true
     await this.queue
+    const known = this.processes.browserProcesses()
     try {
       await this.client.deleteSession(this.session.id)
     } finally {
-      await this.cleanup()
+      await this.processes.cleanup(known)
     }
   }
 }
