@@ -24,7 +24,13 @@ export default defineConfig({
     sourcemap: true,
     lib: {
       // index/worker run in browsers; vite (the plugin), verify (verifyUpgrades) and cli run in Node and import node: built-ins.
-      entry: { index: 'src/index.ts', worker: 'worker/index.ts', vite: 'node/vite-plugin.ts', verify: 'node/verify-upgrades.ts', cli: 'node/cli.ts' },
+      entry: {
+        index: 'src/index.ts',
+        worker: 'worker/index.ts',
+        vite: 'node/vite-plugin.ts',
+        verify: 'node/verify-upgrades.ts',
+        cli: 'node/cli.ts',
+      },
       formats: ['es'],
     },
     rolldownOptions: {

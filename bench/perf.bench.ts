@@ -148,7 +148,11 @@ async function runOnce(size: number, warm: boolean) {
         // The database is at version 1 here: this open upgrades it (worker start included in what it adds).
         note('memory: open + upgrade lib', size, await peakOf(profile.dir, () => page.evaluate(() => window.bench.libOpen(2))))
         let id = ''
-        note('memory: snapshot lib', size, await peakOf(profile.dir, async () => (id = (await lib<{ id: string }>(page, 'snapshot')).value.id)))
+        note(
+          'memory: snapshot lib',
+          size,
+          await peakOf(profile.dir, async () => (id = (await lib<{ id: string }>(page, 'snapshot')).value.id)),
+        )
         note('memory: restore lib', size, await peakOf(profile.dir, () => lib(page, 'restoreSnapshot', id, { snapshotCurrent: false })))
         await page.evaluate(() => window.bench.libClose())
       } else {
@@ -190,7 +194,16 @@ test.afterAll(() => {
     const [figure, size] = key.split('|')
     const l = median(lib)
     const r = median(raw)
-    return { figure: figure!, sizeMiB: Number(size), rawMs: r, libMs: l, ratio: l / r, plusMs: l - r, target: TARGETS[figure!], runs: lib.length }
+    return {
+      figure: figure!,
+      sizeMiB: Number(size),
+      rawMs: r,
+      libMs: l,
+      ratio: l / r,
+      plusMs: l - r,
+      target: TARGETS[figure!],
+      runs: lib.length,
+    }
   })
   const details = Object.fromEntries([...extra].map(([key, values]) => [key, median(values)]))
   const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1))
@@ -202,7 +215,9 @@ test.afterAll(() => {
     )
   console.log('\ndetails (medians):')
   for (const [key, value] of Object.entries(details))
-    console.log(`  ${key.replace('|', ' @ ')} MiB: ${key.startsWith('memory') || key.startsWith('file') ? `${(value / MiB).toFixed(1)} MiB` : `${fmt(value)} ms`}`)
+    console.log(
+      `  ${key.replace('|', ' @ ')} MiB: ${key.startsWith('memory') || key.startsWith('file') ? `${(value / MiB).toFixed(1)} MiB` : `${fmt(value)} ms`}`,
+    )
   if (bundle)
     console.log(
       `\nmain-thread bundle (minified, gzip -9): ${bundle.withComlink.gzip} B with comlink, ${bundle.entryOnly.gzip} B without (target ≤ 6144 B)`,

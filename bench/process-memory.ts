@@ -16,7 +16,9 @@ const kib = (status: string, field: string): number => Number(new RegExp(`${fiel
 
 /** Pids of the renderer processes of the Chromium whose command line has `marker` (its unique user-data-dir). */
 export function rendererPids(marker: string): number[] {
-  const pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number)
+  const pids = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
   const parent = new Map<number, number>()
   const cmdline = new Map<number, string>()
   for (const pid of pids) {

@@ -77,9 +77,20 @@ for (const engineName of ENGINES)
           const args = { name, set: 'v2', options: { storage: storage as 'opfs' | 'indexeddb' } }
           ok(await app.open(args))
           // 50 notes to update, then filler rows up to the size (untimed).
-          ok(await app.exec(name, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) INSERT INTO notes (title) SELECT 'note ' || i FROM n`))
+          ok(
+            await app.exec(
+              name,
+              `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) INSERT INTO notes (title) SELECT 'note ' || i FROM n`,
+            ),
+          )
           const fillRows = Math.max(0, Math.floor((size * MiB) / 1100) - 50)
-          ok(await app.exec(name, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO notes (title, body) SELECT 'filler', hex(randomblob(500)) FROM n`, [fillRows]))
+          ok(
+            await app.exec(
+              name,
+              `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO notes (title, body) SELECT 'filler', hex(randomblob(500)) FROM n`,
+              [fillRows],
+            ),
+          )
           await commits(page, name, 5) // warm-up
           const commitMs = await commits(page, name, COMMITS)
           ok(await app.close(name))

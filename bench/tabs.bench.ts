@@ -32,14 +32,23 @@ async function twoTabs(context: BrowserContext, name: string) {
   const [owner, follower] = [await openApp(context), await openApp(context)]
   ok(await h.open(owner, { name, set: 'v2' }))
   ok(await h.open(follower, { name, set: 'v2' }))
-  ok(await h.exec(owner, name, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) INSERT INTO notes (title) SELECT 'note ' || i FROM n`))
+  ok(
+    await h.exec(
+      owner,
+      name,
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) INSERT INTO notes (title) SELECT 'note ' || i FROM n`,
+    ),
+  )
   return { owner, follower }
 }
 
 const figures: Record<string, unknown> = {}
 
 test('follower call overhead', async ({ browser }) => {
-  const rows: Record<string, { owner: number[]; follower: number[] }> = { query: { owner: [], follower: [] }, exec: { owner: [], follower: [] } }
+  const rows: Record<string, { owner: number[]; follower: number[] }> = {
+    query: { owner: [], follower: [] },
+    exec: { owner: [], follower: [] },
+  }
   for (let round = 0; round < ROUNDS; round++) {
     const context = await browser.newContext()
     const { owner, follower } = await twoTabs(context, 'bench.db')

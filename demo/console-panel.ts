@@ -27,8 +27,16 @@ export function wireConsole(inspector: Inspector): void {
       } else {
         const columns = Object.keys(rows[0]!)
         out.replaceChildren(
-          el('p', {}, `${rows.length} row${rows.length === 1 ? '' : 's'} in ${ms} ms${rows.length > MAX_ROWS ? `, showing the first ${MAX_ROWS}` : ''}.`),
-          table(columns, rows.slice(0, MAX_ROWS).map((row) => columns.map((c) => show(row[c]))), 'Query result'),
+          el(
+            'p',
+            {},
+            `${rows.length} row${rows.length === 1 ? '' : 's'} in ${ms} ms${rows.length > MAX_ROWS ? `, showing the first ${MAX_ROWS}` : ''}.`,
+          ),
+          table(
+            columns,
+            rows.slice(0, MAX_ROWS).map((row) => columns.map((c) => show(row[c]))),
+            'Query result',
+          ),
         )
       }
     } catch (error) {

@@ -25,15 +25,28 @@ export function renderFailure(failure: UpgradeFailure | null, openError: unknown
     ['Upgrade', `${failure.fromVersion} → ${failure.toVersion} (failed during ${failure.phase})`],
     ['Migration', failure.version === null ? '–' : `${failure.version} ${failure.migrationName ?? ''}`],
     ['SQLite code', failure.sqliteCode === null ? '–' : String(failure.sqliteCode)],
-    ['Restored', failure.restoredToVersion === null ? (failure.phase === 'preparation' ? 'nothing had changed' : 'no: retried at next open') : `to version ${failure.restoredToVersion} from snapshot ${failure.snapshotId}`],
+    [
+      'Restored',
+      failure.restoredToVersion === null
+        ? failure.phase === 'preparation'
+          ? 'nothing had changed'
+          : 'no: retried at next open'
+        : `to version ${failure.restoredToVersion} from snapshot ${failure.snapshotId}`,
+    ],
   ]
   replaceKeepingState(
     body,
     el(
       'div',
       {},
-      el('dl', { class: 'facts', id: 'failure-facts' }, ...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { dataset: { fact: k } }, v)])),
-    failure.statement ? el('details', { open: true }, el('summary', {}, 'Failing statement'), el('pre', { id: 'failure-statement' }, failure.statement)) : null,
+      el(
+        'dl',
+        { class: 'facts', id: 'failure-facts' },
+        ...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { dataset: { fact: k } }, v)]),
+      ),
+      failure.statement
+        ? el('details', { open: true }, el('summary', {}, 'Failing statement'), el('pre', { id: 'failure-statement' }, failure.statement))
+        : null,
       el('details', {}, el('summary', {}, 'Full message'), el('pre', {}, failure.message)),
     ),
   )
@@ -41,7 +54,13 @@ export function renderFailure(failure: UpgradeFailure | null, openError: unknown
 
 function hintFor(error: unknown): HTMLElement | null {
   const code = (error as { code?: string })?.code
-  if (code === 'DATABASE_TOO_NEW') return el('p', {}, 'This database was upgraded by a newer app. Open the newer app version (v2) to use it; nothing was changed.')
-  if (code === 'OWNED_ELSEWHERE') return el('p', {}, 'Another tab has this database and did not make it available in time (it may still be upgrading a large file). Reload to try again.')
+  if (code === 'DATABASE_TOO_NEW')
+    return el('p', {}, 'This database was upgraded by a newer app. Open the newer app version (v2) to use it; nothing was changed.')
+  if (code === 'OWNED_ELSEWHERE')
+    return el(
+      'p',
+      {},
+      'Another tab has this database and did not make it available in time (it may still be upgrading a large file). Reload to try again.',
+    )
   return null
 }

@@ -40,10 +40,18 @@ export function wireFile(inspector: Inspector): void {
       return el(
         'div',
         { id: 'integrity-report' },
-        el('p', { class: report.ok ? 'ok' : 'bad' }, `${report.ok ? 'Sound' : 'Problems found'}: integrity_check ${report.integrity.join('; ')}; ` +
-          `foreign_key_check ${report.foreignKeys.length} violation(s) (${report.durationMs.toFixed(1)} ms).`),
+        el(
+          'p',
+          { class: report.ok ? 'ok' : 'bad' },
+          `${report.ok ? 'Sound' : 'Problems found'}: integrity_check ${report.integrity.join('; ')}; ` +
+            `foreign_key_check ${report.foreignKeys.length} violation(s) (${report.durationMs.toFixed(1)} ms).`,
+        ),
         report.foreignKeys.length
-          ? table(['Table', 'Row', 'Parent'], report.foreignKeys.map((v) => [v.table, v.rowid === null ? '–' : String(v.rowid), v.parent]), 'Foreign key violations')
+          ? table(
+              ['Table', 'Row', 'Parent'],
+              report.foreignKeys.map((v) => [v.table, v.rowid === null ? '–' : String(v.rowid), v.parent]),
+              'Foreign key violations',
+            )
           : null,
       )
     })

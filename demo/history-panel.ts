@@ -14,7 +14,11 @@ export function renderHistory(status: DatabaseStatus): void {
         {},
         el('td', {}, String(m.version)),
         el('td', {}, m.name),
-        el('td', { title: m.checksum ?? 'code migrations have no checksum' }, el('code', {}, m.checksum ? m.checksum.slice(0, 12) : 'code')),
+        el(
+          'td',
+          { title: m.checksum ?? 'code migrations have no checksum' },
+          el('code', {}, m.checksum ? m.checksum.slice(0, 12) : 'code'),
+        ),
         el('td', {}, formatTime(m.appliedAt)),
         el('td', { class: 'num' }, m.durationMs.toFixed(1)),
       ),
@@ -69,9 +73,19 @@ function dryRunView(run: DryRunResult): HTMLElement {
       run.steps.map((s) => [
         String(s.version),
         s.name,
-        el('span', { class: s.outcome === 'failed' ? 'bad' : s.outcome === 'applied' ? 'ok' : '', dataset: { outcome: s.outcome } }, s.outcome),
+        el(
+          'span',
+          { class: s.outcome === 'failed' ? 'bad' : s.outcome === 'applied' ? 'ok' : '', dataset: { outcome: s.outcome } },
+          s.outcome,
+        ),
         s.durationMs === null ? '–' : s.durationMs.toFixed(1),
-        s.error ? el('span', { class: 'error' }, `${s.error.message}${s.error.sqliteCode === null ? '' : ` (SQLite ${s.error.sqliteCode})`}${s.error.statement ? `\n${s.error.statement}` : ''}`) : '',
+        s.error
+          ? el(
+              'span',
+              { class: 'error' },
+              `${s.error.message}${s.error.sqliteCode === null ? '' : ` (SQLite ${s.error.sqliteCode})`}${s.error.statement ? `\n${s.error.statement}` : ''}`,
+            )
+          : '',
       ]),
       'Dry run steps',
     ),

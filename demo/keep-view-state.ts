@@ -31,7 +31,8 @@ function capture(root: HTMLElement): ViewState {
   const state: ViewState = { details: [], scrolled: [], values: [], focus: null }
   for (const details of root.querySelectorAll('details')) state.details.push({ path: pathOf(details, root), open: details.open })
   for (const element of root.querySelectorAll<HTMLElement>('*'))
-    if (element.scrollTop || element.scrollLeft) state.scrolled.push({ path: pathOf(element, root), top: element.scrollTop, left: element.scrollLeft })
+    if (element.scrollTop || element.scrollLeft)
+      state.scrolled.push({ path: pathOf(element, root), top: element.scrollTop, left: element.scrollLeft })
   for (const field of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea'))
     if (field.value !== field.defaultValue) state.values.push({ path: pathOf(field, root), value: field.value })
   const active = document.activeElement

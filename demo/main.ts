@@ -98,13 +98,19 @@ async function render(): Promise<void> {
 }
 
 function setControlsEnabled(enabled: boolean): void {
-  for (const control of document.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement>('main button, main input, main textarea'))
+  for (const control of document.querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLTextAreaElement>(
+    'main button, main input, main textarea',
+  ))
     if (control.id !== 'persist') control.disabled = !enabled
 }
 
 function renderAppSwitch(current: DemoConfig): void {
   const link = (label: string, target: DemoConfig, description: string) =>
-    el('a', { href: `?${demoQuery(target)}`, title: description, ...(demoQuery(target) === demoQuery(current) ? { ariaCurrent: 'page' } : {}) }, label)
+    el(
+      'a',
+      { href: `?${demoQuery(target)}`, title: description, ...(demoQuery(target) === demoQuery(current) ? { ariaCurrent: 'page' } : {}) },
+      label,
+    )
   byId('app-switch').replaceChildren(
     'App version: ',
     link('v1', { app: 'v1', fail: null }, 'migrations 1–3'),
@@ -112,7 +118,8 @@ function renderAppSwitch(current: DemoConfig): void {
     link('v2, migration 4 fails', { app: 'v2', fail: 4 }, 'the rebuild fails after its work; the snapshot is restored'),
     link('v2, migration 5 fails', { app: 'v2', fail: 5 }, 'the backfill throws; the snapshot is restored'),
   )
-  byId('app-label').textContent = `(app ${current.app}${current.fail ? `, migration ${current.fail} set to fail` : ''}; ships 1–${LATEST[current.app]})`
+  byId('app-label').textContent =
+    `(app ${current.app}${current.fail ? `, migration ${current.fail} set to fail` : ''}; ships 1–${LATEST[current.app]})`
 }
 
 async function main(): Promise<void> {
@@ -132,7 +139,8 @@ async function main(): Promise<void> {
     openError = error
     const code = (error as { code?: string }).code
     state = code === 'DATABASE_TOO_NEW' ? 'too new' : code === 'MIGRATION_FAILED' ? 'failed and restored' : 'failed'
-    byId('step').textContent = code === 'MIGRATION_FAILED' ? 'The upgrade failed; the database was put back as it was.' : 'The database could not be opened.'
+    byId('step').textContent =
+      code === 'MIGRATION_FAILED' ? 'The upgrade failed; the database was put back as it was.' : 'The database could not be opened.'
     // A failed upgrade left the file as it was: open it without upgrading, so it can still be inspected and used.
     if (code === 'MIGRATION_FAILED') inspector.db = await open(false).catch(() => null)
   }

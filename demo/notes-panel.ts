@@ -36,7 +36,10 @@ export function wireNotes(inspector: Inspector): void {
         { sql: 'INSERT INTO notes (title) VALUES (?)', params: [title] },
         ...tags.flatMap((tag) => [
           { sql: 'INSERT OR IGNORE INTO tags (name) VALUES (?)', params: [tag] },
-          { sql: 'INSERT OR IGNORE INTO note_tags SELECT note.id, tags.id FROM (SELECT max(id) AS id FROM notes) AS note, tags WHERE tags.name = ?', params: [tag] },
+          {
+            sql: 'INSERT OR IGNORE INTO note_tags SELECT note.id, tags.id FROM (SELECT max(id) AS id FROM notes) AS note, tags WHERE tags.name = ?',
+            params: [tag],
+          },
         ]),
       ])
       input.value = ''

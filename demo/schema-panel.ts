@@ -22,7 +22,13 @@ export function schemaView(objects: readonly SchemaObject[]): HTMLElement {
         el('summary', {}, el('strong', {}, t.name), ` — ${t.rowCount} row${t.rowCount === 1 ? '' : 's'}, ${t.columns.length} columns`),
         table(
           ['Column', 'Type', 'Not null', 'Default', 'PK'],
-          t.columns.map((c) => [c.name, c.type || '–', c.notNull ? 'yes' : '', c.defaultValue ?? '', c.primaryKey ? String(c.primaryKey) : '']),
+          t.columns.map((c) => [
+            c.name,
+            c.type || '–',
+            c.notNull ? 'yes' : '',
+            c.defaultValue ?? '',
+            c.primaryKey ? String(c.primaryKey) : '',
+          ]),
           `Columns of ${t.name}`,
         ),
         ...belongingTo(t.name).map((o) => el('p', {}, `${o.type} `, el('code', {}, o.name))),

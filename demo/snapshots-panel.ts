@@ -15,8 +15,12 @@ export function renderSnapshots(inspector: Inspector, snapshots: readonly Snapsh
         if (!confirm(`Restore the database to this ${label}? The current database is snapshotted first, so this can be undone.`)) return
         void act(inspector, restore, out, async (db) => {
           const result = await db.restoreSnapshot(s.id)
-          return el('span', { class: 'ok' }, `Restored the ${label}: the database is at version ${result.version}. ` +
-            `The state before is kept as snapshot ${result.undoSnapshot?.id ?? '(none)'}.`)
+          return el(
+            'span',
+            { class: 'ok' },
+            `Restored the ${label}: the database is at version ${result.version}. ` +
+              `The state before is kept as snapshot ${result.undoSnapshot?.id ?? '(none)'}.`,
+          )
         })
       }
       const save = el('button', { type: 'button', ariaLabel: `Download ${label}` }, 'Download')

@@ -16,8 +16,7 @@ export function renderStatus(status: DatabaseStatus): void {
   byId('version').textContent = String(status.version)
   byId('latest').textContent = String(status.latestVersion)
   const { kind, fallbackReason } = status.storage
-  byId('vfs').textContent =
-    kind === 'opfs' ? `OPFS (${status.vfs})` : `IndexedDB (${status.vfs} in the worker, saved at every commit)`
+  byId('vfs').textContent = kind === 'opfs' ? `OPFS (${status.vfs})` : `IndexedDB (${status.vfs} in the worker, saved at every commit)`
   byId('vfs').title = fallbackReason ?? ''
   const { isOwner, ownerTab, connected } = status.tabs
   byId('tabs').textContent =
@@ -63,7 +62,9 @@ export function showProgress(event: ProgressEvent): void {
       return
     case 'snapshot':
       bar.value = event.totalBytes ? event.bytesWritten / event.totalBytes : 1
-      step.textContent = event.done ? `Snapshot saved (${formatBytes(event.totalBytes)})` : `Saving snapshot: ${formatBytes(event.bytesWritten)} of ${formatBytes(event.totalBytes)}`
+      step.textContent = event.done
+        ? `Snapshot saved (${formatBytes(event.totalBytes)})`
+        : `Saving snapshot: ${formatBytes(event.bytesWritten)} of ${formatBytes(event.totalBytes)}`
       return
     case 'migration-start':
       setState('upgrading')
@@ -79,7 +80,9 @@ export function showProgress(event: ProgressEvent): void {
       return
     case 'restore':
       bar.value = event.totalBytes ? event.bytesRead / event.totalBytes : 1
-      step.textContent = event.done ? `Restored from snapshot (${event.reason})` : `Restoring from snapshot (${event.reason}): ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)}`
+      step.textContent = event.done
+        ? `Restored from snapshot (${event.reason})`
+        : `Restoring from snapshot (${event.reason}): ${formatBytes(event.bytesRead)} of ${formatBytes(event.totalBytes)}`
       return
   }
 }

@@ -43,7 +43,12 @@ export interface ApplyFileResult {
  * const result = await applyToFile(sqlite3, 'fixtures/users-v3.sqlite', migrations)
  * console.log(`${result.fromVersion} → ${result.toVersion}`)
  */
-export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: readonly Migration[], options: ApplyFileOptions = {}): Promise<ApplyFileResult> {
+export async function applyToFile(
+  sqlite3: Sqlite3,
+  file: string,
+  migrations: readonly Migration[],
+  options: ApplyFileOptions = {},
+): Promise<ApplyFileResult> {
   const { bytes, wal } = existsSync(file) ? await readDatabaseFile(file) : { bytes: new Uint8Array(), wal: false }
   const timeLimitMs = checkTimeLimit(options.migrationTimeLimitMs, 'migrationTimeLimitMs')
   const prepared = await prepareMigrations(migrations, options)
@@ -54,9 +59,15 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
     db.exec('PRAGMA foreign_keys = ON')
     const history = readHistory(db)
     const plan = planUpgrade(history, prepared, options.acceptEditedMigrations ?? false)
-    if (plan.pending.length === 0 && plan.adopted.length === 0) return { fromVersion: history.version, toVersion: history.version, applied: [], backup: null }
+    if (plan.pending.length === 0 && plan.adopted.length === 0)
+      return { fromVersion: history.version, toVersion: history.version, applied: [], backup: null }
     const backup = bytes.byteLength > 0 && options.backup !== false ? await backUp(file) : null
-    const failed = (phase: 'migration' | 'verification', migration: Pick<Migration, 'version' | 'name'>, message: string, step?: MigrationStepError) =>
+    const failed = (
+      phase: 'migration' | 'verification',
+      migration: Pick<Migration, 'version' | 'name'>,
+      message: string,
+      step?: MigrationStepError,
+    ) =>
       new MigrationFailedError(
         `${message}\n${file} was not changed${backup ? ` (backup: ${backup})` : ''}`,
         {
@@ -75,7 +86,10 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
     let applied: AppliedMigration[]
     try {
       if (plan.pending.length === 0) recordBaseline(sqlite3, db, plan.adopted)
-      applied = [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted, timeLimitMs)]
+      applied = [
+        ...plan.adopted,
+        ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted, timeLimitMs),
+      ]
     } catch (error) {
       if (error instanceof MigrationStepError) throw failed('migration', error.migration, error.message, error)
       throw error
@@ -83,7 +97,12 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
     const verify = options.verify ?? 'quick_check'
     if (verify) {
       const check = pragmaCheck(db, verify)
-      if (!check.ok) throw failed('verification', plan.pending.at(-1) ?? { version: history.version, name: '' }, `${verify} failed: ${check.messages.slice(0, 5).join('; ')}`)
+      if (!check.ok)
+        throw failed(
+          'verification',
+          plan.pending.at(-1) ?? { version: history.version, name: '' },
+          `${verify} failed: ${check.messages.slice(0, 5).join('; ')}`,
+        )
     }
     const upgraded = sqlite3.capi.sqlite3_js_db_export(db)
     if (wal) upgraded.set([2, 2], 18) // the file stays in WAL mode for the native app that uses it
@@ -102,13 +121,22 @@ export async function applyToFile(sqlite3: Sqlite3, file: string, migrations: re
  * @example
  * const history = inspectDatabaseFile(sqlite3, 'app.sqlite', (await readDatabaseFile('app.sqlite')).bytes, extensions)
  */
-export function inspectDatabaseFile(sqlite3: Sqlite3, file: string, bytes: Uint8Array, extensions: SqlExtensions | undefined): StoredHistory {
+export function inspectDatabaseFile(
+  sqlite3: Sqlite3,
+  file: string,
+  bytes: Uint8Array,
+  extensions: SqlExtensions | undefined,
+): StoredHistory {
   if (bytes.byteLength === 0) return { version: 0, hasTable: false, hasSchema: false, applied: [] }
   try {
     return inspectUntrustedFile(sqlite3, bytes, { quickCheck: false, extensions, allowWal: true })
   } catch (error) {
     if (!(error instanceof InvalidDatabaseFileError)) throw error
-    throw new InvalidDatabaseFileError(error.reason, `${file} is not a SQLite database this library can use (${error.reason}): ${error.message}`, { cause: error })
+    throw new InvalidDatabaseFileError(
+      error.reason,
+      `${file} is not a SQLite database this library can use (${error.reason}): ${error.message}`,
+      { cause: error },
+    )
   }
 }
 
@@ -131,7 +159,10 @@ export async function readDatabaseFile(file: string): Promise<{ bytes: Uint8Arra
 /** A hot journal or a WAL file holds changes the file alone does not: refuse rather than upgrade stale bytes. */
 async function ensureNoSidecar(file: string): Promise<void> {
   for (const suffix of ['-journal', '-wal']) {
-    const size = await stat(file + suffix).then((s) => s.size, () => 0)
+    const size = await stat(file + suffix).then(
+      (s) => s.size,
+      () => 0,
+    )
     if (size > 0)
       throw new InvalidDatabaseFileError(
         'corrupt',
@@ -152,7 +183,10 @@ async function backUp(file: string): Promise<string> {
  * also after a crash.
  */
 async function replaceAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const mode = await stat(file).then((s) => s.mode & 0o7777, () => 0o644)
+  const mode = await stat(file).then(
+    (s) => s.mode & 0o7777,
+    () => 0o644,
+  )
   const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`
   try {
     const handle = await open(temporary, 'wx', mode)

@@ -1,7 +1,13 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
-import { readMigrationFolder, type FolderRule, type IgnoredFile, type MigrationEntry, type MigrationFileInput } from '../worker/migration-files'
+import {
+  readMigrationFolder,
+  type FolderRule,
+  type IgnoredFile,
+  type MigrationEntry,
+  type MigrationFileInput,
+} from '../worker/migration-files'
 import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../worker/migration-handle'
 import type { SqlFileFormat } from '../worker/migration-sections'
 import { readMigrationEntry } from '../worker/migrations-from-glob'
@@ -106,8 +112,13 @@ export async function checkMigrationFiles(
     validateMigrations(migrations.map((m) => m.migration))
   } catch (error) {
     if (!(error instanceof InvalidMigrationsError)) throw error
-    const file = typeof error.entry === 'number' ? migrations[error.entry]?.entry.path ?? '' : error.entry
-    report({ rule: 'invalid-migration', file, line: null, message: `${file}: ${error.message.replace(/^migration #\d+ (\("[^"]*"\) )?: ?/, '')}` })
+    const file = typeof error.entry === 'number' ? (migrations[error.entry]?.entry.path ?? '') : error.entry
+    report({
+      rule: 'invalid-migration',
+      file,
+      line: null,
+      message: `${file}: ${error.message.replace(/^migration #\d+ (\("[^"]*"\) )?: ?/, '')}`,
+    })
   }
   if (!diagnostics.some((d) => d.severity === 'error')) applyToScratch(sqlite3, migrations, options, report)
   const strict = options.strict === true
@@ -142,8 +153,7 @@ function applyToScratch(
       const at = (line: number | null) => ({ file, line })
       const sql = migration.sql
       const { allowed, unknown } = allowedRules(typeof sql === 'string' ? sql : '')
-      for (const name of unknown)
-        report({ ...at(null), rule: 'unknown-rule', message: `${file}: "allow ${name}" names no lint rule` })
+      for (const name of unknown) report({ ...at(null), rule: 'unknown-rule', message: `${file}: "allow ${name}" names no lint rule` })
       const before = shapeOf(db)
       const lint = new MigrationLint()
       const inTransaction = migration.transaction !== false
@@ -186,13 +196,21 @@ function applyToScratch(
         }
         const violations = db.selectObjects('PRAGMA foreign_key_check')
         if (violations.length)
-          report({ ...at(null), rule: 'foreign-key', message: `${file}: leaves ${violations.length} row(s) pointing at missing parents (in ${String(violations[0]!.table)})` })
+          report({
+            ...at(null),
+            rule: 'foreign-key',
+            message: `${file}: leaves ${violations.length} row(s) pointing at missing parents (in ${String(violations[0]!.table)})`,
+          })
       } catch (error) {
         failed = true
         if (error === REPORTED) {
           /* already reported */
         } else if (error instanceof StatementError)
-          report({ ...at(error.line), rule: 'sql-error', message: `${file}:${error.line}: ${error.sqliteMessage}\n  in: ${error.statement.slice(0, 300)}` })
+          report({
+            ...at(error.line),
+            rule: 'sql-error',
+            message: `${file}:${error.line}: ${error.sqliteMessage}\n  in: ${error.statement.slice(0, 300)}`,
+          })
         else report({ ...at(null), rule: typeof sql === 'string' ? 'sql-error' : 'code-error', message: `${file}: ${messageOf(error)}` })
       } finally {
         if (inTransaction && !sqlite3.capi.sqlite3_get_autocommit(db.pointer!)) db.exec(failed ? 'ROLLBACK' : 'COMMIT')
@@ -200,7 +218,10 @@ function applyToScratch(
       if (failed) {
         const rest = migrations.slice(migrations.findIndex((m) => m.entry === entry) + 1)
         if (rest.length)
-          report({ ...at(null), rule: 'sql-error', message: `${rest.length} later migration(s) not checked: they build on this one` }, 'warning')
+          report(
+            { ...at(null), rule: 'sql-error', message: `${rest.length} later migration(s) not checked: they build on this one` },
+            'warning',
+          )
         return
       }
       if (typeof sql === 'string' && statements === 0 && !allowed.has('empty-migration'))
@@ -217,7 +238,11 @@ function applyToScratch(
       for (const finding of lint.finish(before, shapeOf(db)))
         if (!allowed.has(finding.rule))
           report(
-            { ...at(finding.line), rule: finding.rule, message: `${file}:${finding.line}: ${finding.message} (if reviewed: "-- sqlite-opfs-migrate: allow ${finding.rule}")` },
+            {
+              ...at(finding.line),
+              rule: finding.rule,
+              message: `${file}:${finding.line}: ${finding.message} (if reviewed: "-- sqlite-opfs-migrate: allow ${finding.rule}")`,
+            },
             'warning',
           )
     }

@@ -16,7 +16,11 @@ export function formatReport(report: VerifyReport): string {
   const rows = report.checks.map((c) => [startOf(c), String(c.steps), c.result === 'same' ? 'ok' : c.result.toUpperCase(), detailOf(c)])
   const head = ['from', 'steps', 'result', 'first difference']
   const widths = [0, 1, 2].map((i) => Math.max(head[i]!.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell))
+      .join('  ')
+      .trimEnd()
   const bad = report.checks.filter((c) => c.result !== 'same').length
   const summary = report.freshFailure
     ? `FAILED: a fresh install fails: ${report.freshFailure.message}`

@@ -77,12 +77,16 @@ export class MigrationLint {
     else if ((match = new RegExp(String.raw`^(?:WITH\b[\s\S]*?\)\s*)?DELETE\s+FROM\s+${QUALIFIED}`, 'i').exec(text)) && !hasOwnWhere(text))
       found('delete-without-where', `DELETE without WHERE removes every row of ${unquote(match[2]!)}`)
     else if (
-      (match = new RegExp(String.raw`^(?:WITH\b[\s\S]*?\)\s*)?UPDATE\s+(?:OR\s+\w+\s+)?${QUALIFIED}(?:\s+(?:AS\s+)?${IDENTIFIER})?\s+SET\b`, 'i').exec(text)) &&
+      (match = new RegExp(
+        String.raw`^(?:WITH\b[\s\S]*?\)\s*)?UPDATE\s+(?:OR\s+\w+\s+)?${QUALIFIED}(?:\s+(?:AS\s+)?${IDENTIFIER})?\s+SET\b`,
+        'i',
+      ).exec(text)) &&
       !hasOwnWhere(text)
     )
       found('update-without-where', `UPDATE without WHERE changes every row of ${unquote(match[2]!)}`)
     if (/^(INSERT|REPLACE|CREATE\s+(TEMP\w*\s+)?TABLE)\b/i.test(text))
-      for (const [, , table] of text.matchAll(new RegExp(String.raw`\b(?:FROM|JOIN)\s+${QUALIFIED}`, 'gi'))) this.#copiedFrom.add(key(unquote(table!)))
+      for (const [, , table] of text.matchAll(new RegExp(String.raw`\b(?:FROM|JOIN)\s+${QUALIFIED}`, 'gi')))
+        this.#copiedFrom.add(key(unquote(table!)))
   }
 
   /** Records a statement that cannot run inside a transaction, in a migration that runs outside one. */
@@ -108,9 +112,17 @@ export class MigrationLint {
       const kept = new Set(columns(after, origin).map(key))
       const lost = columns(before, origin).filter((c) => !kept.has(key(c)))
       if (lost.length)
-        this.#findings.push({ rule: 'rebuild-drops-columns', line, message: `rebuild of ${origin} drops column(s) ${lost.join(', ')} and the data in them` })
+        this.#findings.push({
+          rule: 'rebuild-drops-columns',
+          line,
+          message: `rebuild of ${origin} drops column(s) ${lost.join(', ')} and the data in them`,
+        })
       if (!this.#copiedFrom.has(key(table)))
-        this.#findings.push({ rule: 'rebuild-drops-rows', line, message: `rebuild of ${origin} never copies rows from the old table (no INSERT … SELECT … FROM ${table}): every row is lost` })
+        this.#findings.push({
+          rule: 'rebuild-drops-rows',
+          line,
+          message: `rebuild of ${origin} never copies rows from the old table (no INSERT … SELECT … FROM ${table}): every row is lost`,
+        })
     }
     return this.#findings.sort((a, b) => a.line - b.line)
   }

@@ -35,7 +35,11 @@ export async function readMigrationsDirectory(
     files.push({ path, absolute, value: text })
   }
   // Only files that are migrations are imported (helpers such as an index.ts may import browser-only code).
-  const code = new Set(readMigrationFolder(files, { root: migrationsRoot(directory, base) }).entries.filter((e) => e.kind === 'code').map((e) => e.path))
+  const code = new Set(
+    readMigrationFolder(files, { root: migrationsRoot(directory, base) })
+      .entries.filter((e) => e.kind === 'code')
+      .map((e) => e.path),
+  )
   for (const file of files) if (code.has(file.path)) file.value = await importModule(file.absolute)
   return files
 }

@@ -6,7 +6,14 @@ import { planUpgrade } from '../worker/baseline'
 import { readHistory } from '../worker/history'
 import { checkIntegrity } from '../worker/integrity-check'
 import { openMemoryCopy } from '../worker/memory-copy'
-import { applyPending, MigrationStepError, prepareMigrations, recordBaseline, type MigrationSetOptions, type PreparedMigrations } from '../worker/runner'
+import {
+  applyPending,
+  MigrationStepError,
+  prepareMigrations,
+  recordBaseline,
+  type MigrationSetOptions,
+  type PreparedMigrations,
+} from '../worker/runner'
 import { diffSchemas } from '../worker/schema-diff'
 import { fingerprintOf } from '../worker/schema-fingerprint'
 import { schemaShape } from '../worker/schema-shape'
@@ -144,7 +151,14 @@ export async function verifyUpgrades(options: VerifyUpgradesOptions): Promise<Ve
     for (const file of await fixtureFiles(options.fixtures)) checks.push(await checkFixture(upgrade, file))
   }
   const ok = fresh.failure === null && checks.every((c) => c.result === 'same')
-  return { ok, latestVersion, fingerprint: fresh.shape && fingerprintOf(fresh.shape), freshFailure: fresh.failure, checks, durationMs: performance.now() - started }
+  return {
+    ok,
+    latestVersion,
+    fingerprint: fresh.shape && fingerprintOf(fresh.shape),
+    freshFailure: fresh.failure,
+    checks,
+    durationMs: performance.now() - started,
+  }
 }
 
 /** Applies every migration to an empty database, keeping the bytes at each version as the next start. */
@@ -183,7 +197,16 @@ interface Start {
 /** Seeds a copy of the start (when asked), upgrades it with the runner `apply` uses, and compares it with the fresh install. */
 function checkStart({ sqlite3, prepared, expected, acceptEdited }: UpgradeContext, start: Start): UpgradeCheck {
   const began = performance.now()
-  const check: UpgradeCheck = { source: start.source, from: start.from, fixture: start.fixture, steps: 0, result: 'same', difference: null, failure: null, durationMs: 0 }
+  const check: UpgradeCheck = {
+    source: start.source,
+    from: start.from,
+    fixture: start.fixture,
+    steps: 0,
+    result: 'same',
+    difference: null,
+    failure: null,
+    durationMs: 0,
+  }
   const done = () => ({ ...check, durationMs: performance.now() - began })
   const db = openMemoryCopy(sqlite3, start.bytes, prepared.extensions)
   try {
@@ -223,7 +246,13 @@ function seedCopy(db: Database, start: Start, check: UpgradeCheck): boolean {
     return true
   } catch (error) {
     check.result = 'failed'
-    check.failure = { version: null, name: null, code: 'SEED_FAILED', message: `seed({ version: ${start.from} }) threw: ${messageOf(error)}`, statement: null }
+    check.failure = {
+      version: null,
+      name: null,
+      code: 'SEED_FAILED',
+      message: `seed({ version: ${start.from} }) threw: ${messageOf(error)}`,
+      statement: null,
+    }
     return false
   }
 }
@@ -237,13 +266,28 @@ async function checkFixture(context: UpgradeContext, file: string): Promise<Upgr
     return checkStart(context, { source: 'fixture', from: history.version, fixture: file, bytes, seed: null })
   } catch (error) {
     const failure = findingOf(error)
-    return { source: 'fixture', from: 0, fixture: file, steps: 0, result: 'failed', difference: null, failure, durationMs: performance.now() - began }
+    return {
+      source: 'fixture',
+      from: 0,
+      fixture: file,
+      steps: 0,
+      result: 'failed',
+      difference: null,
+      failure,
+      durationMs: performance.now() - began,
+    }
   }
 }
 
 function findingOf(error: unknown): UpgradeFailureFinding {
   if (error instanceof MigrationStepError)
-    return { version: error.migration.version, name: error.migration.name, code: 'MIGRATION_FAILED', message: error.message, statement: error.statement }
+    return {
+      version: error.migration.version,
+      name: error.migration.name,
+      code: 'MIGRATION_FAILED',
+      message: error.message,
+      statement: error.statement,
+    }
   const code = error instanceof SqliteOpfsMigrateError ? error.code : sqliteCodeOf(error) === null ? 'ERROR' : 'SQLITE_ERROR'
   const version = (error as { version?: unknown })?.version
   return { version: typeof version === 'number' ? version : null, name: null, code, message: messageOf(error), statement: null }

@@ -62,7 +62,10 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
       // Workers are bundled by their own pipeline: the plugin must be in it too, or the worker cannot import the module.
       if (isInner) return
       return {
-        worker: { format: 'es', plugins: () => [sqliteOpfsMigrate({ ...options, [INNER]: true, [SHARED]: shared } as SqliteOpfsMigrateOptions)] },
+        worker: {
+          format: 'es',
+          plugins: () => [sqliteOpfsMigrate({ ...options, [INNER]: true, [SHARED]: shared } as SqliteOpfsMigrateOptions)],
+        },
         optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
       }
     },
@@ -85,7 +88,10 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
         throw error
       })
       for (const file of files) this.addWatchFile(file.absolute)
-      const result = await checkMigrationFiles(await loadNodeSqlite(), files, { ...checkOptions, root: migrationsRoot(directory, config.root) })
+      const result = await checkMigrationFiles(await loadNodeSqlite(), files, {
+        ...checkOptions,
+        root: migrationsRoot(directory, config.root),
+      })
       const errors = result.diagnostics.filter((d) => d.severity === 'error')
       for (const warning of result.diagnostics.filter((d) => d.severity === 'warning')) this.warn(formatDiagnostic(warning))
       if (errors.length) {
@@ -96,7 +102,11 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
         })
       }
       if (options.verify && config.command === 'build') {
-        shared.verified ??= verifyOnBuild(result.migrations.map((m) => m.migration), options, config.root)
+        shared.verified ??= verifyOnBuild(
+          result.migrations.map((m) => m.migration),
+          options,
+          config.root,
+        )
         const drift = await shared.verified
         if (drift) this.error(drift)
       }
@@ -138,7 +148,8 @@ function moduleSource(
   const items = migrations.map(({ entry, migration, checksum }, i) => {
     const head = `version: ${migration.version}, name: ${JSON.stringify(migration.name)}`
     const noTransaction = migration.transaction === false ? ', transaction: false' : ''
-    if (checksum !== null) return `  { ${head}, sql: ${JSON.stringify(migration.sql)}, checksum: ${JSON.stringify(checksum)}${noTransaction} }`
+    if (checksum !== null)
+      return `  { ${head}, sql: ${JSON.stringify(migration.sql)}, checksum: ${JSON.stringify(checksum)}${noTransaction} }`
     const absolute = files.find((f) => f.path === entry.path)!.absolute
     imports.push(`import * as m${i} from ${JSON.stringify(absolute)}`)
     return `  { ${head}, up: m${i}.up, ...(m${i}.transaction === false ? { transaction: false } : {}) }`

@@ -86,7 +86,11 @@ export class OpfsUnavailableError extends SqliteOpfsMigrateError {
 export class DatabaseLockedError extends SqliteOpfsMigrateError {
   override name = 'DatabaseLockedError'
   override readonly code = 'OWNED_ELSEWHERE'
-  constructor(message: string, readonly database: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly database: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
@@ -95,7 +99,11 @@ export class DatabaseLockedError extends SqliteOpfsMigrateError {
 export class DatabaseTooNewError extends SqliteOpfsMigrateError {
   override name = 'DatabaseTooNewError'
   override readonly code = 'DATABASE_TOO_NEW'
-  constructor(message: string, readonly databaseVersion: number, readonly latestVersion: number) {
+  constructor(
+    message: string,
+    readonly databaseVersion: number,
+    readonly latestVersion: number,
+  ) {
     super(message)
   }
 }
@@ -122,7 +130,10 @@ export class MigrationEditedError extends SqliteOpfsMigrateError {
 export class HistoryMismatchError extends SqliteOpfsMigrateError {
   override name = 'HistoryMismatchError'
   override readonly code = 'HISTORY_MISMATCH'
-  constructor(message: string, readonly version: number | null) {
+  constructor(
+    message: string,
+    readonly version: number | null,
+  ) {
     super(message)
   }
 }
@@ -216,7 +227,11 @@ export class MigrationFailedError extends SqliteOpfsMigrateError {
 export class SqliteError extends SqliteOpfsMigrateError {
   override name = 'SqliteError'
   override readonly code = 'SQLITE_ERROR'
-  constructor(message: string, readonly sqliteCode: number | null, readonly sql: string) {
+  constructor(
+    message: string,
+    readonly sqliteCode: number | null,
+    readonly sql: string,
+  ) {
     super(message)
   }
 }
@@ -315,7 +330,8 @@ export class InvalidDatabaseFileError extends SqliteOpfsMigrateError {
   override name = 'InvalidDatabaseFileError'
   override readonly code = 'INVALID_DATABASE_FILE'
   constructor(
-    readonly reason: 'empty' | 'not-sqlite' | 'corrupt' | 'unsupported' | 'unexpected-schema' | 'timed-out' | 'too-new' | 'history-mismatch',
+    readonly reason:
+      'empty' | 'not-sqlite' | 'corrupt' | 'unsupported' | 'unexpected-schema' | 'timed-out' | 'too-new' | 'history-mismatch',
     message: string,
     options?: { cause?: unknown },
   ) {

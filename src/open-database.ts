@@ -173,9 +173,25 @@ function listener<E>(connection: WorkerConnection, callback: ((event: E) => void
 
 function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!options || typeof options !== 'object') throw new InvalidOptionsError('openDatabase needs an options object')
-  const { name, worker, keepSnapshots = 3, verify = 'quick_check', foreignKeys = true, acceptEditedMigrations = false, minFreeBytes = 0, migrationTimeLimitMs = 0, lockTimeoutMs = 3000, ownerTimeoutMs = 60_000, autoMigrate = true, restoreFrom, storage = 'opfs' } = options
+  const {
+    name,
+    worker,
+    keepSnapshots = 3,
+    verify = 'quick_check',
+    foreignKeys = true,
+    acceptEditedMigrations = false,
+    minFreeBytes = 0,
+    migrationTimeLimitMs = 0,
+    lockTimeoutMs = 3000,
+    ownerTimeoutMs = 60_000,
+    autoMigrate = true,
+    restoreFrom,
+    storage = 'opfs',
+  } = options
   if (typeof name !== 'string' || !DATABASE_NAME.test(name))
-    throw new InvalidOptionsError(`name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`)
+    throw new InvalidOptionsError(
+      `name must be 1–128 letters, digits, "_", "-" or "." (not starting with "." or "-"), got ${JSON.stringify(name)}`,
+    )
   if (typeof worker !== 'function') throw new InvalidOptionsError('options.worker must be a function returning a Worker')
   if (!Number.isInteger(keepSnapshots) || keepSnapshots < 1)
     throw new InvalidOptionsError(`keepSnapshots must be an integer ≥ 1, got ${String(keepSnapshots)}`)
@@ -184,7 +200,9 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
   if (!Number.isSafeInteger(minFreeBytes) || minFreeBytes < 0)
     throw new InvalidOptionsError(`minFreeBytes must be a whole number of bytes ≥ 0, got ${String(minFreeBytes)}`)
   if (!Number.isSafeInteger(migrationTimeLimitMs) || migrationTimeLimitMs < 0)
-    throw new InvalidOptionsError(`migrationTimeLimitMs must be a whole number of milliseconds ≥ 0 (0: no limit), got ${String(migrationTimeLimitMs)}`)
+    throw new InvalidOptionsError(
+      `migrationTimeLimitMs must be a whole number of milliseconds ≥ 0 (0: no limit), got ${String(migrationTimeLimitMs)}`,
+    )
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)
     throw new InvalidOptionsError(`lockTimeoutMs must be a whole number of milliseconds ≥ 0, got ${String(lockTimeoutMs)}`)
   if (!Number.isSafeInteger(ownerTimeoutMs) || ownerTimeoutMs < 0)
@@ -198,5 +216,19 @@ function toRequest(options: OpenDatabaseOptions): OpenRequest {
     throw new InvalidOptionsError(`storage must be 'opfs', 'indexeddb' or 'auto', got ${JSON.stringify(storage)}`)
   if (typeof acceptEditedMigrations !== 'boolean' && !Array.isArray(acceptEditedMigrations))
     throw new InvalidOptionsError('acceptEditedMigrations must be a boolean or a list of versions')
-  return { name, keepSnapshots, verify, minFreeBytes, migrationTimeLimitMs, lockTimeoutMs, ownerTimeoutMs, autoMigrate, restoreFrom: restoreFrom ?? null, storage, tabId: crypto.randomUUID(), foreignKeys: foreignKeys !== false, acceptEditedMigrations: acceptEditedMigrations as boolean | number[] }
+  return {
+    name,
+    keepSnapshots,
+    verify,
+    minFreeBytes,
+    migrationTimeLimitMs,
+    lockTimeoutMs,
+    ownerTimeoutMs,
+    autoMigrate,
+    restoreFrom: restoreFrom ?? null,
+    storage,
+    tabId: crypto.randomUUID(),
+    foreignKeys: foreignKeys !== false,
+    acceptEditedMigrations: acceptEditedMigrations as boolean | number[],
+  }
 }

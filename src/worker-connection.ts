@@ -22,7 +22,10 @@ export class WorkerConnection {
   #rejectors = new Set<(error: DatabaseClosedError) => void>()
   #watch = new AbortController()
 
-  constructor(readonly worker: Worker, readonly database: string) {
+  constructor(
+    readonly worker: Worker,
+    readonly database: string,
+  ) {
     this.remote = wrap<Enveloped<WorkerApi & WorkerLife>>(worker)
     worker.addEventListener('error', (event) => {
       event.preventDefault?.()
@@ -129,5 +132,7 @@ export class WorkerConnection {
  */
 function notCloneable(error: unknown): InvalidOptionsError | null {
   if (!(error instanceof DOMException) || error.name !== 'DataCloneError') return null
-  return new InvalidOptionsError(`a value passed to the database cannot be sent to its worker (nothing ran): ${error.message}`, { cause: error })
+  return new InvalidOptionsError(`a value passed to the database cannot be sent to its worker (nothing ran): ${error.message}`, {
+    cause: error,
+  })
 }

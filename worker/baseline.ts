@@ -34,7 +34,9 @@ export function planUpgrade(
   acceptEdited: boolean | readonly number[],
 ): UpgradePlan {
   const adopted = adoption(stored, prepared.list, prepared.checksums, prepared.baseline)
-  const history: StoredHistory = adopted.length ? { version: adopted.at(-1)!.version, hasTable: true, hasSchema: true, applied: adopted } : stored
+  const history: StoredHistory = adopted.length
+    ? { version: adopted.at(-1)!.version, hasTable: true, hasSchema: true, applied: adopted }
+    : stored
   return { adopted, pending: checkHistory(history, prepared.list, { checksums: prepared.checksums, acceptEdited }) }
 }
 
@@ -54,7 +56,11 @@ function adoption(
     )
   const latest = migrations.at(-1)?.version ?? 0
   if (version > latest)
-    throw new DatabaseTooNewError(`database is at version ${version} (its baseline), newer than this app's latest migration ${latest}`, version, latest)
+    throw new DatabaseTooNewError(
+      `database is at version ${version} (its baseline), newer than this app's latest migration ${latest}`,
+      version,
+      latest,
+    )
   if (!migrations.some((m) => m.version === version))
     throw new HistoryMismatchError(
       `baseline ${version} is not the version of one of the app's migrations (${migrations.map((m) => m.version).join(', ')})`,
@@ -63,12 +69,22 @@ function adoption(
   const appliedAt = new Date().toISOString()
   return migrations
     .filter((m) => m.version <= version)
-    .map((m) => ({ version: m.version, name: m.name, checksum: checksums.get(m.version) ?? null, appliedAt, durationMs: 0, baseline: true, schemaFingerprint: null }))
+    .map((m) => ({
+      version: m.version,
+      name: m.name,
+      checksum: checksums.get(m.version) ?? null,
+      appliedAt,
+      durationMs: 0,
+      baseline: true,
+      schemaFingerprint: null,
+    }))
 }
 
 /** Throws `InvalidOptionsError` unless `baseline` is a valid option value. */
 export function validateBaseline(baseline: unknown): asserts baseline is Baseline | undefined {
   if (baseline === undefined || baseline === 'user_version') return
   if (typeof baseline !== 'number' || !Number.isInteger(baseline) || baseline < 1 || baseline > MAX_VERSION)
-    throw new InvalidOptionsError(`baseline must be a migration version (1 to ${MAX_VERSION}) or 'user_version', got ${JSON.stringify(baseline)}`)
+    throw new InvalidOptionsError(
+      `baseline must be a migration version (1 to ${MAX_VERSION}) or 'user_version', got ${JSON.stringify(baseline)}`,
+    )
 }

@@ -49,7 +49,10 @@ export function classifyMigrationFile(path: string, rel: readonly string[], cont
   if (DOWN.test(base)) return ignore('down migration (only up migrations run)')
   if (TEST_OR_TYPES.test(base))
     return extensionOf(base) === 'sql' && looksLikeMigration(base)
-      ? problem('unread-file', `${path}: named like a migration but also like a test (.test.sql, .spec.sql), so it would never run; rename it, or move it out of the migrations folder`)
+      ? problem(
+          'unread-file',
+          `${path}: named like a migration but also like a test (.test.sql, .spec.sql), so it would never run; rename it, or move it out of the migrations folder`,
+        )
       : ignore('test or type declarations, not a migration')
   if (rel.length === 1) return topLevelFile(path, base, context)
   if (rel.length === 2) {
@@ -114,8 +117,15 @@ function topLevelFile(path: string, base: string, context: FolderContext): FileR
         `this library cannot run it, and skipping it would leave its change out: rewrite it as a .sql file or a .ts up(db)`,
     )
   if (/^(cjs|cts|tsx|jsx)$/.test(extension) && /^[vV]?\d/.test(base))
-    return problem('unread-file', `${path}: a code migration in .${extension} is not loaded, so it would never run; use .ts, .js, .mts or .mjs`)
-  return ignore(/^(ts|js|mts|mjs|cjs|cts|tsx|jsx)$/.test(extension) ? 'code without a version in its name (a helper, not a migration)' : 'not SQL or code')
+    return problem(
+      'unread-file',
+      `${path}: a code migration in .${extension} is not loaded, so it would never run; use .ts, .js, .mts or .mjs`,
+    )
+  return ignore(
+    /^(ts|js|mts|mjs|cjs|cts|tsx|jsx)$/.test(extension)
+      ? 'code without a version in its name (a helper, not a migration)'
+      : 'not SQL or code',
+  )
 }
 
 /** Source files of other languages' migration tools (goose's `.go`, refinery's `.rs`, Alembic's `.py`, Rails' `.rb`…). */

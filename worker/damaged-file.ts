@@ -46,9 +46,15 @@ export async function corruptError(
     ? `open it with restoreFrom: '${newest.id}' (the newest usable of ${snapshots.length} snapshot(s), version ${newest.fromVersion}, ` +
       `${newest.createdAt}) to put that snapshot back; the damaged file is kept as a snapshot of its own first, to export`
     : 'no snapshot of it exists to restore; the file is left as it is (in OPFS: .sqlite-opfs-migrate/' + database + ')'
-  return new DatabaseCorruptError(`database ${database} is damaged: ${what}; nothing was changed. To recover, ${wayOut}`, damage.reason, damage.sqliteCode, snapshots, {
-    cause,
-  })
+  return new DatabaseCorruptError(
+    `database ${database} is damaged: ${what}; nothing was changed. To recover, ${wayOut}`,
+    damage.reason,
+    damage.sqliteCode,
+    snapshots,
+    {
+      cause,
+    },
+  )
 }
 
 /**
@@ -117,7 +123,12 @@ export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker 
   file.open()
   // An empty file passes quick_check: keeping it would turn a lost file into a new database.
   if (file.size() === 0 && (lastBytes > 0 || marker.fromVersion > 0))
-    throw await corruptError(file.store, file.name, { reason: 'emptied', sqliteCode: null }, 'its file is empty, so there is nothing to keep')
+    throw await corruptError(
+      file.store,
+      file.name,
+      { reason: 'emptied', sqliteCode: null },
+      'its file is empty, so there is nothing to keep',
+    )
   let check: ReturnType<typeof pragmaCheck>
   try {
     check = pragmaCheck(file.db, 'quick_check')
@@ -128,6 +139,11 @@ export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker 
   }
   const { ok, messages } = check
   if (!ok)
-    throw await corruptError(file.store, file.name, { reason: 'malformed', sqliteCode: 11 }, `quick_check failed (${messages.slice(0, 3).join('; ')})`)
+    throw await corruptError(
+      file.store,
+      file.name,
+      { reason: 'malformed', sqliteCode: 11 },
+      `quick_check failed (${messages.slice(0, 3).join('; ')})`,
+    )
   await clearMarker(file.store, file.name, file.size(), file.storage.kind)
 }

@@ -231,7 +231,13 @@ export class DatabaseCoordinator {
     }
     opening = false
     const session = `${this.tabId}#${++this.#sessions}`
-    const owner = new OwnerRole({ host: opened.host, channel: this.#channel, tabId: this.tabId, session, announce: () => this.#announce(null) })
+    const owner = new OwnerRole({
+      host: opened.host,
+      channel: this.#channel,
+      tabId: this.tabId,
+      session,
+      announce: () => this.#announce(null),
+    })
     this.#owner = owner
     this.#opened = opened.result
     this.#knownVersion = opened.result.version
@@ -254,7 +260,15 @@ export class DatabaseCoordinator {
     const version = opened?.version ?? this.#fileVersion(this.#owner)
     const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
     const history = this.#owner.history()
-    this.#channel.post({ type: 'ready', from: this.tabId, ...(to ? { to } : {}), knows: this.knows, version, opened: result, ...(history ? { history } : {}) })
+    this.#channel.post({
+      type: 'ready',
+      from: this.tabId,
+      ...(to ? { to } : {}),
+      knows: this.knows,
+      version,
+      opened: result,
+      ...(history ? { history } : {}),
+    })
   }
 
   /**
@@ -318,7 +332,10 @@ export class DatabaseCoordinator {
   }
 
   #reportHandlerError(message: TabMessage, error: unknown): void {
-    console.error(`sqlite-opfs-migrate: tab ${this.tabId} could not handle a '${message.type}' message from tab ${message.from} about ${this.request.name}`, error)
+    console.error(
+      `sqlite-opfs-migrate: tab ${this.tabId} could not handle a '${message.type}' message from tab ${message.from} about ${this.request.name}`,
+      error,
+    )
   }
 
   #receive(message: TabMessage): void {
@@ -327,7 +344,8 @@ export class DatabaseCoordinator {
       case 'hello':
         // A tab that joins during our open waits for it like the others: give it the progress it missed.
         if (this.#role === 'opening')
-          for (const { seq, event } of this.#openEvents) this.#channel.post({ type: 'progress', from: this.tabId, to: message.from, seq, event })
+          for (const { seq, event } of this.#openEvents)
+            this.#channel.post({ type: 'progress', from: this.tabId, to: message.from, seq, event })
         if (this.#role === 'owner') {
           if (message.knows > this.knows) this.#handOver(message.knows).catch((error) => this.#reportHandlerError(message, error))
           else this.#announce(null, message.from)

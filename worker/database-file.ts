@@ -1,5 +1,12 @@
 import type { UseStore } from 'idb-keyval'
-import { DatabaseClosedError, InvalidDatabaseFileError, RecoveryPendingError, SnapshotError, SqliteError, TransactionOpenError } from '../src/errors'
+import {
+  DatabaseClosedError,
+  InvalidDatabaseFileError,
+  RecoveryPendingError,
+  SnapshotError,
+  SqliteError,
+  TransactionOpenError,
+} from '../src/errors'
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
@@ -247,8 +254,12 @@ export class DatabaseFile {
     const isSqlite = header !== undefined && new TextDecoder().decode(header.subarray(0, 15)) === 'SQLite format 3'
     const fromVersion = isSqlite && header.byteLength >= 64 ? new DataView(header.buffer, header.byteOffset).getInt32(60) : 0
     try {
-      const info = await stageSnapshot(this.store, { database: this.name, fromVersion, toVersion: fromVersion, reason }, this.chunks(CHUNK_BYTES, { asIs: true }), { inFlight: 2 })
-        .written
+      const info = await stageSnapshot(
+        this.store,
+        { database: this.name, fromVersion, toVersion: fromVersion, reason },
+        this.chunks(CHUNK_BYTES, { asIs: true }),
+        { inFlight: 2 },
+      ).written
       await listSnapshot(this.store, info)
       this.snapshotListed(info)
       return info
@@ -284,7 +295,9 @@ export class DatabaseFile {
       throw new SnapshotError(
         'SNAPSHOT_NOT_RESTORABLE',
         `snapshot ${snapshotId} of ${this.name} cannot be restored, so nothing was changed: ${cause.message}` +
-          (info.reason === 'before-restore' ? ' (it is the copy kept of the file as it was before a restore: export it to inspect it)' : ''),
+          (info.reason === 'before-restore'
+            ? ' (it is the copy kept of the file as it was before a restore: export it to inspect it)'
+            : ''),
         snapshotId,
         { cause },
       )
@@ -298,7 +311,12 @@ export class DatabaseFile {
    * and a history of this library's shape. An upgrade's own snapshot restored after the upgrade failed is only proven
    * readable: refusing it would leave a failed upgrade in place.
    */
-  #checkSnapshotBytes(info: SnapshotInfo, bytes: Uint8Array, check: Omit<UntrustedCheckOptions, 'quickCheck'>, ownUpgrade: boolean): number {
+  #checkSnapshotBytes(
+    info: SnapshotInfo,
+    bytes: Uint8Array,
+    check: Omit<UntrustedCheckOptions, 'quickCheck'>,
+    ownUpgrade: boolean,
+  ): number {
     if (info.reason === 'import') return inspectUntrustedFile(this.sqlite3, bytes, { ...check, quickCheck: false }).version
     if (ownUpgrade && info.reason === 'upgrade') return checkReadable(this.sqlite3, bytes, check)
     return checkOwnSnapshot(this.sqlite3, bytes, check)

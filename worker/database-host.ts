@@ -18,7 +18,15 @@ import type {
   SqlValue,
   StorageInfo,
 } from '../src/types'
-import { corruptError, damageOf, ensureNotTooNew, KEEP_CURRENT_FILE, keepCurrentFile, recoverInterrupted, restoreAtOpen } from './damaged-file'
+import {
+  corruptError,
+  damageOf,
+  ensureNotTooNew,
+  KEEP_CURRENT_FILE,
+  keepCurrentFile,
+  recoverInterrupted,
+  restoreAtOpen,
+} from './damaged-file'
 import { DatabaseFile } from './database-file'
 import { dryRun } from './dry-run'
 import { planUpgrade, type UpgradePlan } from './baseline'
@@ -37,7 +45,6 @@ import { withTimeLimit } from './time-limit'
 import { readLastFailure } from './upgrade-failure'
 import { readOpenState, recordFileState } from './upgrade-marker'
 import { upgrade } from './upgrade'
-
 
 /** The app's migrations and what goes with them (see `serveDatabase`). */
 export interface AppMigrations extends MigrationSetOptions {
@@ -102,7 +109,12 @@ export async function openHost(
       // Only when nothing was restored just now: a restore may rightly leave an empty file (a new database's snapshot).
       // 'current-file' restores nothing: keeping an emptied file would migrate it from scratch over the record of the loss.
       if (state?.bytes && !recoveredFrom && (!request.restoreFrom || request.restoreFrom === KEEP_CURRENT_FILE) && file.size() === 0)
-        throw await corruptError(store, request.name, { reason: 'emptied', sqliteCode: null }, `its file is empty, but it had ${state.bytes} bytes when this library last changed it`)
+        throw await corruptError(
+          store,
+          request.name,
+          { reason: 'emptied', sqliteCode: null },
+          `its file is empty, but it had ${state.bytes} bytes when this library last changed it`,
+        )
       if (request.autoMigrate) appliedNow = await host.upgradeIfPending()
       else host.plan() // still refuses a file that is too new or whose history does not match
       await file.persist()
@@ -115,7 +127,17 @@ export async function openHost(
       if (damage) throw await corruptError(store, request.name, damage, `SQLite cannot read it (${messageOf(error)})`, error)
       throw error
     }
-    return { host, result: { version: file.version(), latestVersion: host.latestVersion, appliedNow, recoveredFrom, servedBy: 'this-tab', storage: opened.info } }
+    return {
+      host,
+      result: {
+        version: file.version(),
+        latestVersion: host.latestVersion,
+        appliedNow,
+        recoveredFrom,
+        servedBy: 'this-tab',
+        storage: opened.info,
+      },
+    }
   } catch (error) {
     file.shutdown()
     throw error
@@ -158,9 +180,10 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async query(sql: string, params?: SqlParams): Promise<Record<string, SqlValue>[]> {
-    return this.#sql(sql, () =>
-      this.file.db.exec({ sql, bind: bindable(params), rowMode: 'object', returnValue: 'resultRows' }),
-    ) as Record<string, SqlValue>[]
+    return this.#sql(sql, () => this.file.db.exec({ sql, bind: bindable(params), rowMode: 'object', returnValue: 'resultRows' })) as Record<
+      string,
+      SqlValue
+    >[]
   }
 
   async exec(sql: string, params?: SqlParams): Promise<RunResult> {

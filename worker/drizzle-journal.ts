@@ -25,7 +25,7 @@ export function readDrizzleJournalFolder(files: readonly MigrationFileInput[], j
   let journal: DrizzleJournal
   try {
     const value = journalFile.value
-    journal = (typeof value === 'string' ? JSON.parse(value) : (value as { default?: unknown })?.default ?? value) as DrizzleJournal
+    journal = (typeof value === 'string' ? JSON.parse(value) : ((value as { default?: unknown })?.default ?? value)) as DrizzleJournal
   } catch (error) {
     return fail(`not valid JSON (${(error as Error).message})`)
   }
@@ -60,7 +60,11 @@ export function readDrizzleJournalFolder(files: readonly MigrationFileInput[], j
         rule: 'unread-file',
         message: `${file.path}: looks like a migration, but only the .sql files beside meta/ are read (as ${journalFile.path} lists them), so it would never run`,
       })
-    else ignored.push({ path: file.path, reason: /_snapshot\.json$/.test(file.path) ? 'Drizzle Kit snapshot (not SQL)' : 'not listed in the Drizzle Kit journal' })
+    else
+      ignored.push({
+        path: file.path,
+        reason: /_snapshot\.json$/.test(file.path) ? 'Drizzle Kit snapshot (not SQL)' : 'not listed in the Drizzle Kit journal',
+      })
   }
   return { entries, ignored, problems }
 }

@@ -35,14 +35,29 @@ export function dryRun(
     const history = readHistory(copy)
     const { adopted, pending } = planUpgrade(history, prepared, request.acceptEditedMigrations)
     recordBaseline(sqlite3, copy, pending.length ? [] : adopted)
-    const steps = pending.map((m): DryRunStep => ({ version: m.version, name: m.name, kind: kindOf(m), outcome: 'skipped', durationMs: null, changes: null, error: null }))
+    const steps = pending.map((m): DryRunStep => ({
+      version: m.version,
+      name: m.name,
+      kind: kindOf(m),
+      outcome: 'skipped',
+      durationMs: null,
+      changes: null,
+      error: null,
+    }))
     let failed = false
     for (const [i, migration] of pending.entries()) {
       const step = steps[i]!
       try {
         const ours = i === 0 ? adopted : []
         const changesBefore = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!))
-        step.durationMs = applyMigration(sqlite3, copy, migration, prepared.checksums.get(migration.version) ?? null, ours, request.migrationTimeLimitMs).durationMs
+        step.durationMs = applyMigration(
+          sqlite3,
+          copy,
+          migration,
+          prepared.checksums.get(migration.version) ?? null,
+          ours,
+          request.migrationTimeLimitMs,
+        ).durationMs
         step.changes = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!)) - changesBefore - 1 - ours.length
         step.outcome = 'applied'
         if (options.schemaPerStep) step.schemaAfter = describeSchema(copy)
@@ -75,4 +90,3 @@ export function dryRun(
 }
 
 const kindOf = (m: Migration): 'sql' | 'code' => (typeof m.sql === 'string' ? 'sql' : 'code')
-

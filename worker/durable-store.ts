@@ -47,8 +47,6 @@ function untilClosed<T>(db: IDBDatabase, run: () => T | PromiseLike<T>): Promise
   return new Promise<T>((resolve, reject) => {
     onClose = () => reject(new DOMException(`the browser closed IndexedDB database ${db.name} (site data cleared?)`, 'AbortError'))
     db.addEventListener('close', onClose)
-    Promise.resolve()
-      .then(run)
-      .then(resolve, reject)
+    Promise.resolve().then(run).then(resolve, reject)
   }).finally(() => db.removeEventListener('close', onClose))
 }

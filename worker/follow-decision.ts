@@ -43,7 +43,9 @@ export function readyDecision(message: Extract<TabMessage, { type: 'ready' }>, t
   if (tab.joining && tab.restoreFrom)
     return {
       kind: 'refuse',
-      error: new InvalidOptionsError(`restoreFrom needs ${tab.database} closed in every other tab; another tab has it open now, nothing was restored`),
+      error: new InvalidOptionsError(
+        `restoreFrom needs ${tab.database} closed in every other tab; another tab has it open now, nothing was restored`,
+      ),
       tooNew: false,
     }
   if (message.history) {

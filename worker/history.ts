@@ -60,7 +60,15 @@ export function readHistory(db: Database): StoredHistory {
       sql: `SELECT * FROM ${HISTORY_TABLE} ORDER BY version`,
       rowMode: 'object',
       callback: (row) => {
-        const { version: v, name, checksum, applied_at: appliedAt, duration_ms: durationMs, baseline, schema_fingerprint: fingerprint } = row
+        const {
+          version: v,
+          name,
+          checksum,
+          applied_at: appliedAt,
+          duration_ms: durationMs,
+          baseline,
+          schema_fingerprint: fingerprint,
+        } = row
         applied.push({
           version: Number(v),
           name: String(name),
@@ -81,7 +89,9 @@ export function readHistory(db: Database): StoredHistory {
   // An empty history table vouches for nothing (see `ensureVersionMatchesHistory`), so look at the schema then too.
   const hasSchema =
     applied.length > 0 ||
-    Number(db.selectValue(`SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '${HISTORY_TABLE}'`)) > 0
+    Number(
+      db.selectValue(`SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '${HISTORY_TABLE}'`),
+    ) > 0
   return { version, hasTable, hasSchema, applied }
 }
 
@@ -91,7 +101,8 @@ export function readHistory(db: Database): StoredHistory {
  */
 export function ensureHistoryTable(db: Database): void {
   db.exec(CREATE_HISTORY)
-  const hasFingerprint = Number(db.selectValue(`SELECT count(*) FROM pragma_table_info('${HISTORY_TABLE}', 'main') WHERE name = 'schema_fingerprint'`)) > 0
+  const hasFingerprint =
+    Number(db.selectValue(`SELECT count(*) FROM pragma_table_info('${HISTORY_TABLE}', 'main') WHERE name = 'schema_fingerprint'`)) > 0
   if (!hasFingerprint) db.exec(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN ${FINGERPRINT_COLUMN}`)
 }
 
@@ -122,11 +133,7 @@ export interface HistoryCheckOptions {
  * @example
  * const pending = checkHistory(readHistory(db), migrations, { checksums, acceptEdited: false })
  */
-export function checkHistory(
-  stored: StoredHistory,
-  migrations: readonly Migration[],
-  options: HistoryCheckOptions,
-): Migration[] {
+export function checkHistory(stored: StoredHistory, migrations: readonly Migration[], options: HistoryCheckOptions): Migration[] {
   const latest = migrations.at(-1)?.version ?? 0
   const lastApplied = stored.applied.at(-1)?.version ?? 0
   ensureNotTooNew(Math.max(stored.version, lastApplied), latest)

@@ -36,7 +36,11 @@ export async function importDatabase(
   const chunks = function* () {
     for (let at = 0; at < bytes.byteLength; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES)
   }
-  const imported = await saveSnapshot(file.store, { database: file.name, fromVersion: version, toVersion: version, reason: 'import' }, chunks())
+  const imported = await saveSnapshot(
+    file.store,
+    { database: file.name, fromVersion: version, toVersion: version, reason: 'import' },
+    chunks(),
+  )
   // Already checked above: restored from the bytes in hand.
   await file.restore(imported.id, 'import', { info: imported, bytes, version })
   return { imported, undoSnapshot, version: file.version() }

@@ -10,8 +10,21 @@
  * @module
  */
 export { serveDatabase, type ServeDatabaseOptions } from './serve-database'
-export { migrationsFromGlob, migrationFromEntry, NO_TRANSACTION_DIRECTIVE, type GlobResult, type MigrationModule, type MigrationsFromGlobOptions } from './migrations-from-glob'
-export { readMigrationFolder, type IgnoredFile, type MigrationEntry, type MigrationFileInput, type MigrationFileProblem } from './migration-files'
+export {
+  migrationsFromGlob,
+  migrationFromEntry,
+  NO_TRANSACTION_DIRECTIVE,
+  type GlobResult,
+  type MigrationModule,
+  type MigrationsFromGlobOptions,
+} from './migrations-from-glob'
+export {
+  readMigrationFolder,
+  type IgnoredFile,
+  type MigrationEntry,
+  type MigrationFileInput,
+  type MigrationFileProblem,
+} from './migration-files'
 export type { MigrationFolder, MigrationFormat, ReadMigrationFolderOptions } from './migration-files'
 export { compareVersionKeys } from './version-key'
 export type { Baseline } from './baseline'

@@ -106,7 +106,9 @@ class Image {
     const whole =
       chunks.length === expected &&
       keys.every((key, i) => (key as unknown[])[2] === i) &&
-      chunks.every((c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes))
+      chunks.every(
+        (c, i) => c instanceof Uint8Array && c.byteLength === Math.min(manifest.chunkBytes, manifest.bytes - i * manifest.chunkBytes),
+      )
     if ((!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES) && keepDamaged) return this.#loadDamaged(chunks, manifest)
     // Caught by the open, which lists the snapshots to restore from (see `corruptError`).
     if (!whole || manifest.chunkBytes !== IMAGE_CHUNK_BYTES)
@@ -254,7 +256,8 @@ class Image {
               }
             }
             transaction.oncomplete = () => resolve()
-            transaction.onabort = transaction.onerror = () => reject(failure ?? transaction.error ?? new DOMException('save aborted', 'AbortError'))
+            transaction.onabort = transaction.onerror = () =>
+              reject(failure ?? transaction.error ?? new DOMException('save aborted', 'AbortError'))
           }),
       )
     } catch (cause) {

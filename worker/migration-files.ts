@@ -1,11 +1,28 @@
 import { classifyMigrationFile, type FoundEntry } from './classify-migration-file'
 import { readDrizzleJournalFolder } from './drizzle-journal'
 import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
-import { DRIZZLE_JOURNAL, MIGRATION_SQL, NAMELESS_FOLDER, NUMBERED_FILE, PRISMA_LOCK, UP_IN_FOLDER, VERSION_FOLDER, VERSIONED_FOLDER } from './migration-file-names'
+import {
+  DRIZZLE_JOURNAL,
+  MIGRATION_SQL,
+  NAMELESS_FOLDER,
+  NUMBERED_FILE,
+  PRISMA_LOCK,
+  UP_IN_FOLDER,
+  VERSION_FOLDER,
+  VERSIONED_FOLDER,
+} from './migration-file-names'
 import { MAX_VERSION } from './validate-migrations'
 import { compareVersionKeys, isSingleNumber, versionParts } from './version-key'
 
-export type { FolderRule, IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder, MigrationFormat } from './migration-entry'
+export type {
+  FolderRule,
+  IgnoredFile,
+  MigrationEntry,
+  MigrationFileInput,
+  MigrationFileProblem,
+  MigrationFolder,
+  MigrationFormat,
+} from './migration-entry'
 
 /** Options of `readMigrationFolder`. */
 export interface ReadMigrationFolderOptions {
@@ -52,7 +69,13 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
   const problems: MigrationFileProblem[] = []
   for (const file of files) {
     const role = classifyMigrationFile(file.path, relative(file.path), context)
-    if ('entry' in role) found.push({ ...role.entry, path: file.path, value: file.value, ...(dieselNoTransaction(file.path, files) ? { transaction: false as const } : {}) })
+    if ('entry' in role)
+      found.push({
+        ...role.entry,
+        path: file.path,
+        value: file.value,
+        ...(dieselNoTransaction(file.path, files) ? { transaction: false as const } : {}),
+      })
     else if ('ignored' in role) ignored.push({ path: file.path, reason: role.ignored })
     else problems.push({ path: file.path, ...role.problem })
   }
@@ -64,7 +87,10 @@ export function readMigrationFolder(files: readonly MigrationFileInput[], option
     problems.push({
       path: entry.path,
       rule: 'duplicate-version',
-      message: `${entry.path}: duplicate version ${entry.key.split('/').map((k) => versionParts(k).join('.')).join('·')} (also ${previous.path})`,
+      message: `${entry.path}: duplicate version ${entry.key
+        .split('/')
+        .map((k) => versionParts(k).join('.'))
+        .join('·')} (also ${previous.path})`,
     })
     return false
   })
@@ -87,10 +113,14 @@ function findRoot(files: readonly MigrationFileInput[], given: string | undefine
   // A file of a `<version>_<name>/` folder counts one level up; the same name elsewhere (a stray `down.sql` beside the
   // migrations) does not move the folder.
   const inFolder = (path: string) =>
-    (UP_IN_FOLDER.test(base(path)) || MIGRATION_SQL.test(base(path)) || /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))) &&
+    (UP_IN_FOLDER.test(base(path)) ||
+      MIGRATION_SQL.test(base(path)) ||
+      /^(down\.[a-z]+|snapshot\.json|metadata\.toml)$/i.test(base(path))) &&
     (VERSIONED_FOLDER.test(parent(path)) || NAMELESS_FOLDER.test(parent(path)))
   const root = Math.min(...files.map((f) => depth(f.path) - (inFolder(f.path) ? 1 : 0)))
-  const parents = new Set(files.filter((f) => depth(f.path) === root && NUMBERED_FILE.test(base(f.path))).map((f) => f.path.replace(/\/[^/]*$/, '')))
+  const parents = new Set(
+    files.filter((f) => depth(f.path) === root && NUMBERED_FILE.test(base(f.path))).map((f) => f.path.replace(/\/[^/]*$/, '')),
+  )
   const versionNamed = [...parents].filter((p) => VERSION_FOLDER.test(base(p)))
   if (versionNamed.length === 0 || versionNamed.length < parents.size) return root
   if (versionNamed.length > 1) return root - 1
@@ -144,7 +174,12 @@ function dieselNoTransaction(path: string, files: readonly MigrationFileInput[])
  * merge, a diesel folder with only `down.sql`): skipping it would leave that version out with nothing to say so, and
  * Prisma refuses such a folder too (P3015).
  */
-function foldersWithoutMigration(files: readonly MigrationFileInput[], relative: (path: string) => string[], found: readonly Found[], prisma: boolean): MigrationFileProblem[] {
+function foldersWithoutMigration(
+  files: readonly MigrationFileInput[],
+  relative: (path: string) => string[],
+  found: readonly Found[],
+  prisma: boolean,
+): MigrationFileProblem[] {
   // Prisma's folders without a name too (`20230319053449_/`, and `20250902192117/` beside the lock: not a version folder).
   const migrationFolder = (name: string) => VERSIONED_FOLDER.test(name) || (NAMELESS_FOLDER.test(name) && (name.endsWith('_') || prisma))
   // A folder beside a migration file of its name (`0003_import.ts` + `0003_import/data.json`) holds that file's data.
@@ -176,7 +211,11 @@ function toolFileProblems(files: readonly MigrationFileInput[]): MigrationFilePr
     if (base(file.path) === PRISMA_LOCK) {
       const provider = typeof text === 'string' ? /^\s*provider\s*=\s*"([^"]*)"/m.exec(text)?.[1] : undefined
       if (provider === undefined)
-        problems.push({ path: file.path, rule: 'prisma-lock', message: `${file.path}: cannot read its provider (glob it as text: { query: '?raw', import: 'default' })` })
+        problems.push({
+          path: file.path,
+          rule: 'prisma-lock',
+          message: `${file.path}: cannot read its provider (glob it as text: { query: '?raw', import: 'default' })`,
+        })
       else if (provider !== 'sqlite')
         problems.push({
           path: file.path,

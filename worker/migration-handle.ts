@@ -38,7 +38,9 @@ export function migrationHandle(db: Database): MigrationHandle {
       // oo1 methods find their connection by `this`; a method returning the Database (exec does) returns the handle.
       return (...args: unknown[]) => {
         // transaction()/savepoint() call back with `this`: give the callback the handle, not the connection.
-        const passed = CALLS_BACK_WITH_DB.has(key) ? args.map((a) => (typeof a === 'function' ? (d: unknown) => a(d === target ? proxy : d) : a)) : args
+        const passed = CALLS_BACK_WITH_DB.has(key)
+          ? args.map((a) => (typeof a === 'function' ? (d: unknown) => a(d === target ? proxy : d) : a))
+          : args
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, passed)
         if (isStatementOf(result, target)) {
           // Forget finalized ones now and then: an up() preparing a statement per row must not hold them all.
@@ -64,7 +66,12 @@ const CALLS_BACK_WITH_DB = new Set<string | symbol>(['transaction', 'savepoint']
 type Statement = { pointer?: unknown; finalize(): unknown }
 
 function isStatementOf(value: unknown, db: Database): value is Statement {
-  return typeof value === 'object' && value !== null && (value as { db?: unknown }).db === db && typeof (value as Statement).finalize === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { db?: unknown }).db === db &&
+    typeof (value as Statement).finalize === 'function'
+  )
 }
 
 /** Why a code migration that returned a promise failed (the runner adds `otherToolHint`). */
@@ -73,7 +80,11 @@ export const PROMISE_REFUSED =
 
 /** True for a promise or anything else with a `then` method. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  )
 }
 
 /** Names a query builder's API reads that sqlite-wasm's Database does not have. */

@@ -106,7 +106,8 @@ export function downSectionLine(text: string): { format: Exclude<SqlFileFormat, 
   if (!ANY_MARKER.test(text)) return null
   for (const line of splitLines(text)) {
     const t = line.text
-    if (LOOKS_LIKE.goose(t) && t.replaceAll('--', '').replace('+goose', '').trim().toLowerCase() === 'down') return { format: 'goose', line: line.number }
+    if (LOOKS_LIKE.goose(t) && t.replaceAll('--', '').replace('+goose', '').trim().toLowerCase() === 'down')
+      return { format: 'goose', line: line.number }
     if (DBMATE_DOWN.test(t.trimStart())) return { format: 'dbmate', line: line.number }
     if (t.trimStart().startsWith(`${SQL_MIGRATE_PREFIX}Down`)) return { format: 'sql-migrate', line: line.number }
   }
@@ -180,7 +181,10 @@ function readGoose(lines: readonly Line[]): Sections {
       block = null
     } else if (name === 'NO TRANSACTION') transaction = false
     else if (name === 'ENVSUB ON')
-      fail(line, '"-- +goose ENVSUB ON" substitutes environment variables into the SQL; a browser has no environment to take them from. Write the values into the file (a new migration if this one was applied)')
+      fail(
+        line,
+        '"-- +goose ENVSUB ON" substitutes environment variables into the SQL; a browser has no environment to take them from. Write the values into the file (a new migration if this one was applied)',
+      )
   }
   if (block) fail(block, '"-- +goose StatementBegin" without a StatementEnd')
   if (state === 'start') fail(lines[0]!, 'no "-- +goose Up" annotation (goose needs one)')
@@ -206,12 +210,17 @@ function readDbmate(lines: readonly Line[]): Sections {
   for (const line of lines) {
     const { text } = line
     if (!LOOKS_LIKE.dbmate(text)) {
-      if (!up && !isBlank(text) && !isComment(text)) fail(line, 'SQL before "-- migrate:up" (dbmate refuses statements preceding the up block)')
+      if (!up && !isBlank(text) && !isComment(text))
+        fail(line, 'SQL before "-- migrate:up" (dbmate refuses statements preceding the up block)')
       continue
     }
     if (/^\s/.test(text)) fail(line, `"${text.trim()}" is indented: dbmate reads a marker only at the start of a line`)
     if (DBMATE_UP.test(text)) {
-      if (down) fail(line, `a second "-- migrate:up" section (after the down block of line ${down.number}): dbmate runs each section in a transaction of its own; split them into separate migration files`)
+      if (down)
+        fail(
+          line,
+          `a second "-- migrate:up" section (after the down block of line ${down.number}): dbmate runs each section in a transaction of its own; split them into separate migration files`,
+        )
       if (up) fail(line, `a second "-- migrate:up" (also line ${up.number})`)
       up = line
       transaction = dbmateTransaction(line, fail)
@@ -228,10 +237,18 @@ function readDbmate(lines: readonly Line[]): Sections {
 
 function dbmateTransaction(line: Line, fail: (line: Line, why: string) => never): boolean {
   // dbmate keeps `key:value` words after the marker and ignores other words; only `transaction` means anything.
-  const value = line.text.replace(/^--\s*migrate:up/, '').trim().split(/\s+/).map((word) => word.split(':')).find((pair) => pair.length === 2 && pair[0] === 'transaction')?.[1]
+  const value = line.text
+    .replace(/^--\s*migrate:up/, '')
+    .trim()
+    .split(/\s+/)
+    .map((word) => word.split(':'))
+    .find((pair) => pair.length === 2 && pair[0] === 'transaction')?.[1]
   if (value === undefined || value === 'true') return true
   if (value === 'false') return false
-  return fail(line, `"transaction:${value}": dbmate runs the block in a transaction unless the value is exactly "false"; write true or false`)
+  return fail(
+    line,
+    `"transaction:${value}": dbmate runs the block in a transaction unless the value is exactly "false"; write true or false`,
+  )
 }
 
 const SQL_MIGRATE_PREFIX = '-- +migrate '
@@ -277,7 +294,10 @@ function readSqlMigrate(lines: readonly Line[]): Sections {
       if (direction !== 'none') block = line
     } else if (command === 'StatementEnd') block = null
     else
-      fail(line, `unknown command "${command ?? ''}" (sql-migrate ignores it, so the lines after it would run in the section before; it knows Up, Down, StatementBegin, StatementEnd, case-sensitive)`)
+      fail(
+        line,
+        `unknown command "${command ?? ''}" (sql-migrate ignores it, so the lines after it would run in the section before; it knows Up, Down, StatementBegin, StatementEnd, case-sensitive)`,
+      )
   }
   if (block) fail(block, '"-- +migrate StatementBegin" without a StatementEnd')
   if (direction === 'none') fail(lines[0]!, 'no "-- +migrate Up" or "-- +migrate Down" section')

@@ -46,9 +46,13 @@ export interface MigrationsFromGlobOptions {
  */
 export function migrationsFromGlob(...globs: (GlobResult | MigrationsFromGlobOptions)[]): Migration[] {
   // A glob's keys are paths ('./…', '../…', '/…'); an object whose only key is `root` is the options.
-  const isOptions = (g: object): g is MigrationsFromGlobOptions => Object.keys(g).length === 1 && typeof (g as { root?: unknown }).root === 'string'
+  const isOptions = (g: object): g is MigrationsFromGlobOptions =>
+    Object.keys(g).length === 1 && typeof (g as { root?: unknown }).root === 'string'
   const options = globs.find(isOptions)
-  const files = globs.filter((g) => !isOptions(g)).flatMap((g) => Object.entries(g)).map(([path, value]) => ({ path, value }))
+  const files = globs
+    .filter((g) => !isOptions(g))
+    .flatMap((g) => Object.entries(g))
+    .map(([path, value]) => ({ path, value }))
   if (files.length === 0)
     throw new InvalidMigrationsError(
       'the globs matched no file: check their paths (relative to the file calling import.meta.glob) and patterns',
@@ -98,12 +102,19 @@ export function readMigrationEntry(entry: MigrationEntry): ReadMigration {
       if (!(error instanceof SqlSectionError)) throw error
       throw new InvalidMigrationsError(`${path}:${error.line}: ${error.message}`, path, version, name, error.line)
     }
-    const migration: Migration = { version, name, sql: read.sql, ...(read.transaction && entry.transaction !== false ? {} : { transaction: false }) }
+    const migration: Migration = {
+      version,
+      name,
+      sql: read.sql,
+      ...(read.transaction && entry.transaction !== false ? {} : { transaction: false }),
+    }
     return { migration, sqlFormat: read.format }
   }
   // A CommonJS module (`module.exports = { up }`) imported by Node arrives as its `default`.
   const wrapper = value as { up?: unknown; default?: Partial<MigrationModule> } | null
-  const module = (typeof wrapper?.up !== 'function' && typeof wrapper?.default?.up === 'function' ? wrapper.default : wrapper) as Partial<MigrationModule> | null
+  const module = (
+    typeof wrapper?.up !== 'function' && typeof wrapper?.default?.up === 'function' ? wrapper.default : wrapper
+  ) as Partial<MigrationModule> | null
   if (typeof module?.up !== 'function')
     throw new InvalidMigrationsError(
       `${path}: expected SQL text (glob with { query: '?raw', import: 'default' }) or a module exporting up(db)`,

@@ -90,8 +90,7 @@ async function installPool(sqlite3: Sqlite3, database: string, timeoutMs: number
 
 function ensureOpfs(): void {
   const storage = (globalThis.navigator as Navigator | undefined)?.storage
-  const hasSyncHandles =
-    typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype
+  const hasSyncHandles = typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype
   if (typeof storage?.getDirectory !== 'function' || !hasSyncHandles)
     throw new OpfsUnavailableError(
       'this browser context has no OPFS with sync access handles (needs a dedicated worker in a secure context, ' +

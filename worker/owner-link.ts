@@ -124,7 +124,9 @@ export class OwnerLink {
       this.#dispatch(message.id, pending)
     } else {
       const tx = 'tx' in message ? { tx: message.tx } : {}
-      this.#settle(message.id)?.resolve(message.ok ? { ok: true, value: message.value, ...tx } : { ok: false, error: deserializeError(message.error), ...tx })
+      this.#settle(message.id)?.resolve(
+        message.ok ? { ok: true, value: message.value, ...tx } : { ok: false, error: deserializeError(message.error), ...tx },
+      )
     }
   }
 
@@ -139,7 +141,10 @@ export class OwnerLink {
       pending.timer ??= setTimeout(
         () =>
           this.#settle(id)?.reject(
-            new DatabaseLockedError(`no tab took over ${this.database} within ${this.waitMs} ms; ${pending.method}() did not run`, this.database),
+            new DatabaseLockedError(
+              `no tab took over ${this.database} within ${this.waitMs} ms; ${pending.method}() did not run`,
+              this.database,
+            ),
           ),
         this.waitMs,
       )

@@ -50,7 +50,12 @@ export class OwnerRole {
    * Runs a call of tab `caller` in its turn, and answers where that tab holds a transaction afterwards. `expect` is the
    * session in which the tab believes it holds one: another session's transaction was lost, so the call is refused.
    */
-  async run(caller: string, method: RemoteMethod, args: unknown[], options: { expect: string | null; onStart?: () => void }): Promise<CallAnswer> {
+  async run(
+    caller: string,
+    method: RemoteMethod,
+    args: unknown[],
+    options: { expect: string | null; onStart?: () => void },
+  ): Promise<CallAnswer> {
     if (options.expect !== null && options.expect !== this.session) return lostTransactionAnswer(method, args, this.host.file.name)
     let tx: string | null | undefined
     try {

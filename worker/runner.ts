@@ -298,7 +298,9 @@ function runUnlimited(sqlite3: Sqlite3, db: Database, migration: Migration): voi
       try {
         result = migration.up(handle.db)
       } catch (error) {
-        throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error) + otherToolHint(handle.missing(), false), { cause: error })
+        throw new MigrationStepError(migration, null, sqliteCodeOf(error), messageOf(error) + otherToolHint(handle.missing(), false), {
+          cause: error,
+        })
       }
       if (isThenable(result)) {
         result.then(undefined, () => {}) // its rest fails on the revoked handle: not an unhandled rejection

@@ -34,18 +34,26 @@ export function diffSchemas(actual: SchemaShape, expected: SchemaShape, labels: 
   for (const object of union([...a.keys()], [...b.keys()])) {
     const [fa, fb] = [a.get(object), b.get(object)]
     if (!fa || !fb)
-      return { object, message: `${object}: ${fa ? 'exists' : 'is missing'} ${labels.actual}, ${fb ? 'exists' : 'is missing'} ${labels.expected}` }
+      return {
+        object,
+        message: `${object}: ${fa ? 'exists' : 'is missing'} ${labels.actual}, ${fb ? 'exists' : 'is missing'} ${labels.expected}`,
+      }
     const va = new Map(fa.map(([key, , value]) => [key, value]))
     const vb = new Map(fb.map(([key, , value]) => [key, value]))
     const prefixes = new Map([...fa, ...fb].map(([key, prefix]) => [key, prefix]))
-    for (const key of union(fa.map((f) => f[0]), fb.map((f) => f[0]))) {
+    for (const key of union(
+      fa.map((f) => f[0]),
+      fb.map((f) => f[0]),
+    )) {
       const [x, y] = [va.get(key), vb.get(key)]
       if (x === y) continue
       const prefix = prefixes.get(key)!
       const message =
-        x === undefined ? `${prefix}${y} ${labels.expected}, not ${labels.actual}`
-        : y === undefined ? `${prefix}${x} ${labels.actual}, not ${labels.expected}`
-        : `${prefix}${x} ${labels.actual}, ${y} ${labels.expected}`
+        x === undefined
+          ? `${prefix}${y} ${labels.expected}, not ${labels.actual}`
+          : y === undefined
+            ? `${prefix}${x} ${labels.actual}, not ${labels.expected}`
+            : `${prefix}${x} ${labels.actual}, ${y} ${labels.expected}`
       return { object, message: `${object}: ${message}` }
     }
   }
@@ -57,7 +65,8 @@ function objectsOf(shape: SchemaShape): Map<string, Facet[]> {
   const objects = new Map<string, Facet[]>()
   for (const table of shape.tables) {
     objects.set(`table ${table.name}`, tableFacets(table))
-    for (const index of table.indexes.filter((i) => i.origin === 'c')) objects.set(`index ${index.name}`, [['def', '', describeIndex(table.name, index)]])
+    for (const index of table.indexes.filter((i) => i.origin === 'c'))
+      objects.set(`index ${index.name}`, [['def', '', describeIndex(table.name, index)]])
   }
   for (const view of shape.views) objects.set(`view ${view.name}`, [['sql', 'defined as ', clip(view.sql)]])
   for (const trigger of shape.triggers) objects.set(`trigger ${trigger.name}`, [['sql', 'defined as ', clip(trigger.sql)]])
@@ -75,7 +84,8 @@ function tableFacets(table: TableShape): Facet[] {
   facets.push(['order', 'has ', `columns (${table.columns.map((c) => c.name).join(', ')})`])
   for (const check of table.checks) facets.push([`check ${check}`, 'has ', `CHECK (${check})`])
   for (const key of table.foreignKeys) facets.push([`fk (${key.columns.join(', ')}) ${key.table}`, 'has ', describeForeignKey(key)])
-  for (const index of table.indexes.filter((i) => i.origin !== 'c')) facets.push([`constraint ${index.name}`, 'has ', `a ${index.name} constraint`])
+  for (const index of table.indexes.filter((i) => i.origin !== 'c'))
+    facets.push([`constraint ${index.name}`, 'has ', `a ${index.name} constraint`])
   return facets
 }
 

@@ -19,14 +19,21 @@ import type { Database } from './sqlite'
  * shape.tables.find((t) => t.name === 'notes')?.columns.map((c) => c.name)
  */
 export function schemaShape(db: Database): SchemaShape {
-  const key = String(db.selectValue(`SELECT json_group_array(json_array(type, name, tbl_name, sql) ORDER BY type, name) FROM main.sqlite_schema WHERE ${OURS}`) ?? '[]')
+  const key = String(
+    db.selectValue(
+      `SELECT json_group_array(json_array(type, name, tbl_name, sql) ORDER BY type, name) FROM main.sqlite_schema WHERE ${OURS}`,
+    ) ?? '[]',
+  )
   const cached = CACHE.get(key)
   if (cached) {
     CACHE.delete(key) // most recently used last
     CACHE.set(key, cached)
     return cached
   }
-  const shape = readShape(db, (JSON.parse(key) as [string, string, string, string | null][]).map(([type, name, tableName, sql]) => ({ type, name, tableName, sql })))
+  const shape = readShape(
+    db,
+    (JSON.parse(key) as [string, string, string, string | null][]).map(([type, name, tableName, sql]) => ({ type, name, tableName, sql })),
+  )
   CACHE.set(key, shape)
   cachedChars += key.length
   for (const [old] of CACHE) {
@@ -47,8 +54,18 @@ function readShape(db: Database, objects: readonly { type: string; name: string;
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   // Three queries for the whole schema (pragmas joined over sqlite_schema, rows aggregated to JSON in SQLite): a query
   // per table, or a JS object per row, cost ~10× more.
-  const columns = groupByTable(db, ['c.name', 'c.type', 'c."notnull"', 'c.dflt_value', 'c.pk', 'c.hidden'], `JOIN pragma_table_xinfo(m.name, 'main') c`, 'c.cid')
-  const keys = groupByTable(db, ['f.id', 'f."table"', 'f."from"', 'f."to"', 'f.on_update', 'f.on_delete', 'f."match"'], `JOIN pragma_foreign_key_list(m.name, 'main') f`, 'f.id, f.seq')
+  const columns = groupByTable(
+    db,
+    ['c.name', 'c.type', 'c."notnull"', 'c.dflt_value', 'c.pk', 'c.hidden'],
+    `JOIN pragma_table_xinfo(m.name, 'main') c`,
+    'c.cid',
+  )
+  const keys = groupByTable(
+    db,
+    ['f.id', 'f."table"', 'f."from"', 'f."to"', 'f.on_update', 'f.on_delete', 'f."match"'],
+    `JOIN pragma_foreign_key_list(m.name, 'main') f`,
+    'f.id, f.seq',
+  )
   const indexColumns = groupByTable(
     db,
     ['il.name', 'il."unique"', 'il.origin', 's.sql', 'x.cid', 'x.name', 'x."desc"', 'x.coll'],
@@ -62,12 +79,26 @@ function readShape(db: Database, objects: readonly { type: string; name: string;
     : new Set<string>()
   const tables = objects
     .filter((o) => o.type === 'table' && !shadow.has(o.name))
-    .map((o) => tableShape({ name: o.name, sql: o.sql ?? '', columns: columns.get(o.name) ?? [], keys: keys.get(o.name) ?? [], indexColumns: indexColumns.get(o.name) ?? [] }))
+    .map((o) =>
+      tableShape({
+        name: o.name,
+        sql: o.sql ?? '',
+        columns: columns.get(o.name) ?? [],
+        keys: keys.get(o.name) ?? [],
+        indexColumns: indexColumns.get(o.name) ?? [],
+      }),
+    )
     .sort(byName)
   return {
     tables,
-    views: objects.filter((o) => o.type === 'view').map((o) => ({ name: o.name, sql: normaliseSql(o.sql ?? '') })).sort(byName),
-    triggers: objects.filter((o) => o.type === 'trigger').map((o) => ({ name: o.name, table: o.tableName, sql: normaliseSql(o.sql ?? '') })).sort(byName),
+    views: objects
+      .filter((o) => o.type === 'view')
+      .map((o) => ({ name: o.name, sql: normaliseSql(o.sql ?? '') }))
+      .sort(byName),
+    triggers: objects
+      .filter((o) => o.type === 'trigger')
+      .map((o) => ({ name: o.name, table: o.tableName, sql: normaliseSql(o.sql ?? '') }))
+      .sort(byName),
   }
 }
 
@@ -176,7 +207,9 @@ function parseTableBody(tokens: readonly SqlToken[]): TableBody {
       } else if (isWord(token, 'REFERENCES') && next) references = unquoted(next)
       else if (isWord(token, 'DEFERRABLE') && !isWord(item[i - 1], 'NOT') && isWord(item[i + 2], 'DEFERRED') && references && item[0]) {
         const keyOpen = item.findIndex((t) => t.text === '(')
-        const columns = isColumn ? [unquoted(item[0])] : splitTopLevel(item.slice(keyOpen + 1, closingParen(item, keyOpen))).map((c) => unquoted(c[0]!))
+        const columns = isColumn
+          ? [unquoted(item[0])]
+          : splitTopLevel(item.slice(keyOpen + 1, closingParen(item, keyOpen))).map((c) => unquoted(c[0]!))
         body.deferred.add(deferredKey(columns, references))
       }
     }
@@ -188,7 +221,15 @@ function parseTableBody(tokens: readonly SqlToken[]): TableBody {
 function foreignKeysOf(rows: readonly Row[], deferred: ReadonlySet<string>): ForeignKeyShape[] {
   const byId = new Map<number, ForeignKeyShape>()
   for (const [id, parent, from, to, onUpdate, onDelete, match] of rows) {
-    const key = byId.get(Number(id)) ?? { columns: [], table: String(parent), references: [], onUpdate: String(onUpdate), onDelete: String(onDelete), match: String(match), deferred: false }
+    const key = byId.get(Number(id)) ?? {
+      columns: [],
+      table: String(parent),
+      references: [],
+      onUpdate: String(onUpdate),
+      onDelete: String(onDelete),
+      match: String(match),
+      deferred: false,
+    }
     key.columns.push(String(from))
     key.references.push(to === null || to === undefined ? '' : String(to))
     byId.set(Number(id), key)

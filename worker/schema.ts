@@ -23,7 +23,9 @@ export function describeSchema(db: Database): SchemaObject[] {
 
 function columnsOf(db: Database, table: string): ColumnInfo[] {
   return db
-    .selectObjects('SELECT name, type, "notnull" AS nn, dflt_value AS defaultValue, pk AS primaryKey, hidden FROM pragma_table_xinfo(?)', [table])
+    .selectObjects('SELECT name, type, "notnull" AS nn, dflt_value AS defaultValue, pk AS primaryKey, hidden FROM pragma_table_xinfo(?)', [
+      table,
+    ])
     .map((c) => ({
       name: String(c.name),
       type: String(c.type ?? ''),

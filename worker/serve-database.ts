@@ -91,7 +91,9 @@ export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseO
     (method: RemoteMethod) =>
     (...args: unknown[]): Promise<never> => {
       if (!coordinator)
-        return Promise.reject(new DatabaseClosedError('DATABASE_CLOSED', state === 'closed' ? 'database is closed' : 'database is not open'))
+        return Promise.reject(
+          new DatabaseClosedError('DATABASE_CLOSED', state === 'closed' ? 'database is closed' : 'database is not open'),
+        )
       return coordinator.call(method, args) as Promise<never>
     }
 

@@ -56,7 +56,9 @@ export async function writeChunks(
   // A refused write becomes SNAPSHOT_WRITE_FAILED wherever it is awaited; what the producer throws (e.g. a
   // TransactionOpenError) passes through as it is.
   const writeFailed = (cause: unknown): never => {
-    throw new SnapshotError('SNAPSHOT_WRITE_FAILED', `could not store a snapshot of ${database} in IndexedDB: ${String(cause)}`, id, { cause })
+    throw new SnapshotError('SNAPSHOT_WRITE_FAILED', `could not store a snapshot of ${database} in IndexedDB: ${String(cause)}`, id, {
+      cause,
+    })
   }
   for (const chunk of chunks) {
     if (writes.length >= inFlight) await writes[writes.length - inFlight]
@@ -181,5 +183,9 @@ function checkChunk(info: SnapshotInfo, i: number, size: number, sha256: string 
 }
 
 function missing(info: SnapshotInfo, i: number): SnapshotError {
-  return new SnapshotError('SNAPSHOT_NOT_FOUND', `snapshot ${info.id} of ${info.database} is missing chunk ${i + 1} of ${info.chunkSha256.length}`, info.id)
+  return new SnapshotError(
+    'SNAPSHOT_NOT_FOUND',
+    `snapshot ${info.id} of ${info.database} is missing chunk ${i + 1} of ${info.chunkSha256.length}`,
+    info.id,
+  )
 }

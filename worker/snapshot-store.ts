@@ -47,7 +47,12 @@ export interface StagedSnapshot {
  * const staged = stageSnapshot(store, meta, file.chunks(), { inFlight: Infinity })
  * await listSnapshot(store, await staged.written)
  */
-export function stageSnapshot(store: UseStore, snapshot: NewSnapshot, chunks: Iterable<Uint8Array>, options: WriteChunksOptions): StagedSnapshot {
+export function stageSnapshot(
+  store: UseStore,
+  snapshot: NewSnapshot,
+  chunks: Iterable<Uint8Array>,
+  options: WriteChunksOptions,
+): StagedSnapshot {
   const createdAt = new Date().toISOString()
   const id = `${createdAt.replace(/[-:.]/g, '')}-v${snapshot.fromVersion}-${crypto.randomUUID().slice(0, 8)}`
   const written = writeChunks(store, snapshot.database, id, chunks, options).then(
@@ -80,7 +85,12 @@ export async function listSnapshot(store: UseStore, info: SnapshotInfo, marker?:
     })
   } catch (cause) {
     await delMany(snapshotKeys(info), store).catch(() => {})
-    throw new SnapshotError('SNAPSHOT_WRITE_FAILED', `could not store a snapshot of ${info.database} in IndexedDB: ${String(cause)}`, info.id, { cause })
+    throw new SnapshotError(
+      'SNAPSHOT_WRITE_FAILED',
+      `could not store a snapshot of ${info.database} in IndexedDB: ${String(cause)}`,
+      info.id,
+      { cause },
+    )
   }
 }
 
@@ -120,10 +130,14 @@ export async function loadVerifiedBlob(store: UseStore, info: SnapshotInfo): Pro
 /** Removes one snapshot (index entry first, then its Blob). Returns false if there was none. */
 export async function deleteSnapshot(store: UseStore, database: string, id: string): Promise<boolean> {
   let found = false
-  await update<SnapshotInfo[]>(indexKey(database), (list = []) => {
-    found = list.some((s) => s.id === id)
-    return list.filter((s) => s.id !== id)
-  }, store)
+  await update<SnapshotInfo[]>(
+    indexKey(database),
+    (list = []) => {
+      found = list.some((s) => s.id === id)
+      return list.filter((s) => s.id !== id)
+    },
+    store,
+  )
   await delMany(await keysOf(store, database, id), store)
   return found
 }
@@ -145,15 +159,22 @@ export const WAY_BACK_REASONS: readonly SnapshotReason[] = ['before-restore', 'b
  * or the failure report still needs them). Returns the ids deleted.
  */
 export async function pruneSnapshots(store: UseStore, database: string, keep: number, protect?: string): Promise<string[]> {
-  const [marker, failure] = await getMany<{ snapshotId?: string | null } | undefined>([markerKey(database), lastFailureKey(database)], store)
+  const [marker, failure] = await getMany<{ snapshotId?: string | null } | undefined>(
+    [markerKey(database), lastFailureKey(database)],
+    store,
+  )
   const named = new Set([protect, marker?.snapshotId, failure?.snapshotId].filter((id): id is string => typeof id === 'string'))
   let dropped: SnapshotInfo[] = []
-  await update<SnapshotInfo[]>(indexKey(database), (list = []) => {
-    const counted = list.filter((s) => !WAY_BACK_REASONS.includes(s.reason))
-    const kept = list.filter((s) => !counted.includes(s) || counted.indexOf(s) < keep || named.has(s.id))
-    dropped = list.filter((s) => !kept.includes(s))
-    return kept
-  }, store)
+  await update<SnapshotInfo[]>(
+    indexKey(database),
+    (list = []) => {
+      const counted = list.filter((s) => !WAY_BACK_REASONS.includes(s.reason))
+      const kept = list.filter((s) => !counted.includes(s) || counted.indexOf(s) < keep || named.has(s.id))
+      dropped = list.filter((s) => !kept.includes(s))
+      return kept
+    },
+    store,
+  )
   const listed = new Set((await listSnapshots(store, database)).map((s) => s.id))
   const orphans = (await keys(store)).filter(
     (k): k is string[] => Array.isArray(k) && k[0] === 'snapshot' && k[1] === database && !listed.has(String(k[2])),

@@ -66,11 +66,15 @@ export function registerExtensions(sqlite3: Sqlite3, db: Database, extensions: S
  * validateExtensions({ functions: { 'bad name': () => 1 } }) // throws InvalidOptionsError
  */
 export function validateExtensions(extensions: SqlExtensions | undefined): void {
-  for (const [kind, entries] of [['function', extensions?.functions], ['collation', extensions?.collations]] as const) {
+  for (const [kind, entries] of [
+    ['function', extensions?.functions],
+    ['collation', extensions?.collations],
+  ] as const) {
     for (const [name, value] of Object.entries(entries ?? {})) {
       if (!IDENTIFIER.test(name)) throw new InvalidOptionsError(`SQL ${kind} name ${JSON.stringify(name)} must be a plain identifier`)
       const fn = typeof value === 'function' ? value : (value as SqlFunctionDefinition | null)?.fn
-      if (typeof fn !== 'function') throw new InvalidOptionsError(`SQL ${kind} ${name} must be a function${kind === 'function' ? ' or { fn }' : ''}`)
+      if (typeof fn !== 'function')
+        throw new InvalidOptionsError(`SQL ${kind} ${name} must be a function${kind === 'function' ? ' or { fn }' : ''}`)
     }
   }
 }

@@ -91,7 +91,9 @@ export function canonicalToken(token: SqlToken, call = false): string {
   if (token.kind === 'word') return call || KEYWORDS.has(token.text.toUpperCase()) ? token.text.toUpperCase() : token.text
   if (token.kind === 'string') return /^[xX]'/.test(token.text) ? `X${token.text.slice(1).toUpperCase()}` : token.text
   if (token.kind !== 'quoted') return token.text
-  const inner = token.text.startsWith('[') ? token.text.slice(1, -1) : token.text.slice(1, -1).replaceAll(token.text[0]! + token.text[0]!, token.text[0]!)
+  const inner = token.text.startsWith('[')
+    ? token.text.slice(1, -1)
+    : token.text.slice(1, -1).replaceAll(token.text[0]! + token.text[0]!, token.text[0]!)
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner) && !KEYWORDS.has(inner.toUpperCase()) ? inner : `"${inner.replaceAll('"', '""')}"`
 }
 
@@ -109,7 +111,12 @@ export function normaliseSql(sql: string | readonly SqlToken[]): string {
   tokens.forEach((token, i) => {
     const previous = tokens[i - 1]
     // One spacing whatever was written: `f(a, b.c)`, `(x)`, `a = 1`.
-    const tight = !previous || previous.text === '(' || previous.text === '.' || [')', ',', '.', ';'].includes(token.text) || (token.text === '(' && (previous.kind === 'quoted' || (previous.kind === 'word' && !KEYWORDS.has(previous.text.toUpperCase()))))
+    const tight =
+      !previous ||
+      previous.text === '(' ||
+      previous.text === '.' ||
+      [')', ',', '.', ';'].includes(token.text) ||
+      (token.text === '(' && (previous.kind === 'quoted' || (previous.kind === 'word' && !KEYWORDS.has(previous.text.toUpperCase()))))
     text += (tight ? '' : ' ') + canonicalToken(token, tokens[i + 1]?.text === '(')
   })
   return text

@@ -74,7 +74,9 @@ export function unsafePragmaReason(name: string, value: string | null): string |
   const v = value.toLowerCase()
   const refused = (why: string) => `PRAGMA ${pragma} = ${value} is refused in a migration: ${why}`
   if (pragma === 'journal_mode' && !['delete', 'truncate', 'persist'].includes(v))
-    return refused('without a rollback journal on disk a crash mid-migration leaves the file half changed (use DELETE, TRUNCATE or PERSIST, or none)')
+    return refused(
+      'without a rollback journal on disk a crash mid-migration leaves the file half changed (use DELETE, TRUNCATE or PERSIST, or none)',
+    )
   if (pragma === 'synchronous' && (v === 'off' || v === '0'))
     return refused('writes would not be flushed before the upgrade marker is cleared, so a crash could lose or tear them')
   if (pragma === 'locking_mode') return refused('the library manages the file lock (an exclusive lock outlives the migration)')
@@ -100,7 +102,11 @@ export function pragmaAssignment(statement: string): { name: string; value: stri
 }
 
 const unquote = (token: string): string =>
-  /^['"\x60]/.test(token) ? token.slice(1, -1).replaceAll(token[0]!.repeat(2), token[0]!) : token.startsWith('[') ? token.slice(1, -1) : token
+  /^['"\x60]/.test(token)
+    ? token.slice(1, -1).replaceAll(token[0]!.repeat(2), token[0]!)
+    : token.startsWith('[')
+      ? token.slice(1, -1)
+      : token
 
 /**
  * Splits SQL text into statements at top-level `;` (not inside strings, quoted names or comments), without SQLite: the
@@ -118,7 +124,8 @@ export function splitStatements(sql: string): { sql: string; line: number }[] {
   const flush = (end: number) => {
     const text = sql.slice(start, end)
     const body = withoutLeadingComments(text)
-    if (body.replace(/;/g, '').trim() !== '') statements.push({ sql: body.trim(), line: line + newlines(text.slice(0, text.length - body.length)) })
+    if (body.replace(/;/g, '').trim() !== '')
+      statements.push({ sql: body.trim(), line: line + newlines(text.slice(0, text.length - body.length)) })
     line += newlines(text)
     start = end
   }

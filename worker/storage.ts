@@ -88,7 +88,9 @@ export async function openStorage(
     if (requested === 'auto' && error instanceof OpfsUnavailableError && isOpfsMissing(error)) {
       if (livesIn === null && !(await opfsHasDatabase(name))) return inIndexedDb(error.message)
       release()
-      throw new OpfsUnavailableError(`${error.message}; database ${name} lives in OPFS, so it is not started empty in IndexedDB`, { cause: error })
+      throw new OpfsUnavailableError(`${error.message}; database ${name} lives in OPFS, so it is not started empty in IndexedDB`, {
+        cause: error,
+      })
     }
     release()
     throw error

@@ -51,7 +51,11 @@ export class TabChannel {
   readonly #channel: BroadcastChannel
   #closed = false
 
-  constructor(database: string, readonly tabId: string, onMessage: (message: TabMessage) => void) {
+  constructor(
+    database: string,
+    readonly tabId: string,
+    onMessage: (message: TabMessage) => void,
+  ) {
     this.#channel = new BroadcastChannel(`sqlite-opfs-migrate:${database}`)
     this.#channel.onmessage = (event: MessageEvent<TabMessage>) => {
       const message = event.data

@@ -77,7 +77,5 @@ export async function connectedTabs(database: string): Promise<ConnectedTab[]> {
 
 /** Calls `onGone` once the tab's worker has ended (its tab lock was released), unless `signal` aborts first. */
 export function whenTabGone(database: string, tab: ConnectedTab, signal: AbortSignal, onGone: () => void): void {
-  navigator.locks
-    .request(tabLockName(database, tab.knows, tab.tabId), { signal }, () => onGone())
-    .catch(() => {})
+  navigator.locks.request(tabLockName(database, tab.knows, tab.tabId), { signal }, () => onGone()).catch(() => {})
 }

@@ -99,7 +99,12 @@ export function checkOwnSnapshot(sqlite3: Sqlite3, bytes: Uint8Array, options: O
 }
 
 /** Checks the header, opens a distrusting in-memory copy and runs `body` on it under the deadline; refusals typed. */
-function withUntrustedCopy<T>(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit<UntrustedCheckOptions, 'quickCheck'>, body: (copy: Database) => T): T {
+function withUntrustedCopy<T>(
+  sqlite3: Sqlite3,
+  bytes: Uint8Array,
+  options: Omit<UntrustedCheckOptions, 'quickCheck'>,
+  body: (copy: Database) => T,
+): T {
   checkHeader(bytes, options.allowWal ?? false)
   // A WAL-mode header is read as the rollback-journal file it becomes when kept (memdb cannot open WAL mode).
   const readable = bytes[18] === 2 || bytes[19] === 2 ? bytes.slice() : bytes
@@ -119,7 +124,9 @@ function withUntrustedCopy<T>(sqlite3: Sqlite3, bytes: Uint8Array, options: Omit
   } catch (error) {
     if (error instanceof InvalidDatabaseFileError) throw error
     if (error instanceof TimeLimitError)
-      throw new InvalidDatabaseFileError('timed-out', `checking the file took longer than ${limitMs} ms, so it was stopped and refused`, { cause: error })
+      throw new InvalidDatabaseFileError('timed-out', `checking the file took longer than ${limitMs} ms, so it was stopped and refused`, {
+        cause: error,
+      })
     throw new InvalidDatabaseFileError('corrupt', `SQLite cannot read the file: ${printable(messageOf(error))}`, { cause: error })
   } finally {
     copy.close()
@@ -143,12 +150,21 @@ export function checkHeader(bytes: Uint8Array, allowWal = false): void {
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
     throw new InvalidDatabaseFileError('corrupt', `the header's page size ${pageSize} is not a power of two from 512 to 65536`)
   if (bytes.byteLength % pageSize !== 0)
-    throw new InvalidDatabaseFileError('corrupt', `the file is ${bytes.byteLength} bytes, not a whole number of ${pageSize}-byte pages: it is truncated`)
+    throw new InvalidDatabaseFileError(
+      'corrupt',
+      `the file is ${bytes.byteLength} bytes, not a whole number of ${pageSize}-byte pages: it is truncated`,
+    )
   const [write, read] = [bytes[18]!, bytes[19]!]
   if (!allowWal && (write === 2 || read === 2))
-    throw new InvalidDatabaseFileError('unsupported', 'the file is in WAL mode, which this build cannot keep; run PRAGMA journal_mode=DELETE on it first')
+    throw new InvalidDatabaseFileError(
+      'unsupported',
+      'the file is in WAL mode, which this build cannot keep; run PRAGMA journal_mode=DELETE on it first',
+    )
   if (write < 1 || write > 2 || read < 1 || read > 2)
-    throw new InvalidDatabaseFileError('unsupported', `the header's file format versions (write ${write}, read ${read}) are not ones SQLite 3 keeps (1 or 2)`)
+    throw new InvalidDatabaseFileError(
+      'unsupported',
+      `the header's file format versions (write ${write}, read ${read}) are not ones SQLite 3 keeps (1 or 2)`,
+    )
 }
 
 /** Settings of the checking connection, before the file is attached to it. */
@@ -186,13 +202,17 @@ const KNOWN_HISTORY_SQL = new Set(HISTORY_TABLE_SQL.map(normalised))
 function checkHistoryShape(db: Database, { othersMayNameIt = false } = {}): void {
   const objects = db.selectObjects('SELECT type, name, tbl_name, sql FROM sqlite_schema')
   const refuse = (what: string) =>
-    new InvalidDatabaseFileError('unexpected-schema', `the file's ${HISTORY_TABLE} is not this library's history table: ${what}; nothing was changed`)
+    new InvalidDatabaseFileError(
+      'unexpected-schema',
+      `the file's ${HISTORY_TABLE} is not this library's history table: ${what}; nothing was changed`,
+    )
   for (const { type, name, sql } of objects) {
     const text = String(sql ?? '')
     if (String(name).toLowerCase() === HISTORY_TABLE) {
       if (type !== 'table') throw refuse(`it is a ${String(type)}`)
       if (!KNOWN_HISTORY_SQL.has(normalised(text))) throw refuse(`it is defined as ${printable(text)}`)
-    } else if (!othersMayNameIt && identifiersOf(text).has(HISTORY_TABLE)) throw refuse(`the ${String(type)} ${printable(String(name))} refers to it`)
+    } else if (!othersMayNameIt && identifiersOf(text).has(HISTORY_TABLE))
+      throw refuse(`the ${String(type)} ${printable(String(name))} refers to it`)
   }
 }
 

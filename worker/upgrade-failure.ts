@@ -37,7 +37,8 @@ export function clearLastFailure(store: UseStore, database: string): Promise<voi
 export function describeFailure(error: unknown, { fromVersion, toVersion }: { fromVersion: number; toVersion: number }): UpgradeFailure {
   const e = error instanceof Error ? error : new Error(String(error))
   const failed = error instanceof MigrationFailedError ? error.details : null
-  const snapshotId = failed?.snapshotId ?? (error instanceof SnapshotError || error instanceof RecoveryPendingError ? error.snapshotId : null)
+  const snapshotId =
+    failed?.snapshotId ?? (error instanceof SnapshotError || error instanceof RecoveryPendingError ? error.snapshotId : null)
   return {
     at: new Date().toISOString(),
     code: error instanceof SqliteOpfsMigrateError ? error.code : 'UNKNOWN',

@@ -58,7 +58,13 @@ async function upgradeSteps(
   await ensureRoomForSnapshot(file, options.minFreeBytes)
   const marker = (snapshot: SnapshotInfo) => ({
     key: markerKey(file.name),
-    value: { kind: 'upgrade', snapshotId: snapshot.id, fromVersion, toVersion, startedAt: new Date().toISOString() } satisfies UpgradeMarker,
+    value: {
+      kind: 'upgrade',
+      snapshotId: snapshot.id,
+      fromVersion,
+      toVersion,
+      startedAt: new Date().toISOString(),
+    } satisfies UpgradeMarker,
   })
   const [first, ...rest] = pending as [Migration, ...Migration[]]
   const overlap = first.transaction !== false
@@ -73,7 +79,14 @@ async function upgradeSteps(
       // Let the chunk writes leave this thread before the migration keeps it busy.
       await new Promise((resolve) => setTimeout(resolve, 0))
       events({ phase: 'start', index: 0, migration: first })
-      const migration = stageMigration(file.sqlite3, file.db, first, options.checksums.get(first.version) ?? null, options.adopted, options.timeLimitMs)
+      const migration = stageMigration(
+        file.sqlite3,
+        file.db,
+        first,
+        options.checksums.get(first.version) ?? null,
+        options.adopted,
+        options.timeLimitMs,
+      )
       try {
         // The COMMIT waits for the snapshot and the marker to be durable. Until then SQLite's own journal can undo
         // everything, also after a crash (no marker yet: the next open simply rolls the journal back).
@@ -94,10 +107,18 @@ async function upgradeSteps(
     }
     const offset = applied.length
     applied = applied.concat(
-      applyPending(file.sqlite3, file.db, overlap ? rest : pending, options.checksums, ({ phase, index, migration, row }) => {
-        current = migration
-        events({ phase, index: index + offset, migration, ...(row ? { row } : {}) })
-      }, overlap ? [] : options.adopted, options.timeLimitMs),
+      applyPending(
+        file.sqlite3,
+        file.db,
+        overlap ? rest : pending,
+        options.checksums,
+        ({ phase, index, migration, row }) => {
+          current = migration
+          events({ phase, index: index + offset, migration, ...(row ? { row } : {}) })
+        },
+        overlap ? [] : options.adopted,
+        options.timeLimitMs,
+      ),
     )
     if (options.verify) verify(file, options.verify)
   } catch (error) {
@@ -190,7 +211,9 @@ async function restoreAfterFailure(
       `failed too (${messageOf(restoreError)}); the marker is kept, so the next open restores it again`
     // The file may hold committed migrations, under a marker that will restore the snapshot over anything written now.
     file.holdForRecovery(
-      new RecoveryPendingError(`${message}. Writes are refused until the database is reopened`, 'restore-failed', snapshot.id, { cause: restoreError }),
+      new RecoveryPendingError(`${message}. Writes are refused until the database is reopened`, 'restore-failed', snapshot.id, {
+        cause: restoreError,
+      }),
     )
     return new SnapshotError('RESTORE_FAILED', message, snapshot.id, { cause: error })
   }

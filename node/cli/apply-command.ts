@@ -36,13 +36,14 @@ export async function applyCommand(options: ApplyCommandOptions): Promise<number
     ...options.migrationOptions,
     acceptEditedMigrations: options.acceptEdited,
     backup: options.backup,
-    onMigration: ({ phase, index, total, migration }) =>
-      bar.update(index + (phase === 'end' ? 1 : 0), total, migration.name),
+    onMigration: ({ phase, index, total, migration }) => bar.update(index + (phase === 'end' ? 1 : 0), total, migration.name),
   }).finally(() => bar.done())
   const human = result.applied.length
     ? [
         `${file}: version ${result.fromVersion} → ${result.toVersion}`,
-        ...result.applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.baseline ? 'baseline' : `${r.durationMs.toFixed(1)} ms`}`),
+        ...result.applied.map(
+          (r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.baseline ? 'baseline' : `${r.durationMs.toFixed(1)} ms`}`,
+        ),
         result.backup ? `backup: ${result.backup}` : 'no backup (new file or --no-backup)',
       ].join('\n')
     : `${file}: up to date at version ${result.fromVersion}`

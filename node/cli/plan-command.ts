@@ -57,7 +57,10 @@ function formatPlan(file: string, result: DryRunResult): string {
 
 /** One step: version, name, outcome, then time, rows changed and schema size; its error and statement below. */
 function stepLines(s: DryRunStep): string {
-  const measured = s.durationMs === null ? '' : `${s.durationMs.toFixed(1)} ms, ${s.changes} row(s) changed, ${s.schemaAfter?.length ?? 0} schema objects after`
+  const measured =
+    s.durationMs === null
+      ? ''
+      : `${s.durationMs.toFixed(1)} ms, ${s.changes} row(s) changed, ${s.schemaAfter?.length ?? 0} schema objects after`
   const failure = s.error ? `\n       ${s.error.message}${s.error.statement ? `\n       in: ${s.error.statement.slice(0, 200)}` : ''}` : ''
   return `  ${String(s.version).padStart(4)} ${s.name.padEnd(32)} ${s.outcome.padEnd(7)} ${measured}${failure}`
 }

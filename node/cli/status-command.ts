@@ -42,14 +42,24 @@ export async function statusCommand(options: DatabaseCommandOptions): Promise<nu
   const latest = migrations.at(-1)?.version ?? 0
   const human = [
     `${file}: version ${history.version}, latest ${latest}${history.hasTable ? '' : ` (no ${HISTORY_TABLE} table)`}`,
-    ...(applied.length ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)] : []),
+    ...(applied.length
+      ? ['applied:', ...applied.map((r) => `  ${String(r.version).padStart(4)} ${r.name.padEnd(32)} ${r.appliedAt} ${r.state}`)]
+      : []),
     ...(pending.length ? ['pending:', ...pending.map((m) => `  ${String(m.version).padStart(4)} ${m.name}${m.up ? ' (code)' : ''}`)] : []),
     ...(schema ? [`schema: ${SCHEMA_STATES[schema.state](schema.recordedBy)}`] : []),
     ...(problem ? [`problem [${problem.code}] ${problem.message}`] : []),
   ].join('\n')
   const changed = schema?.state === 'changed'
   const pendingJson = pending.map((m) => ({ version: m.version, name: m.name, kind: m.up ? 'code' : 'sql' }))
-  print(human, { ok: !problem && !changed, version: history.version, latestVersion: latest, applied, pending: pendingJson, schema, problem })
+  print(human, {
+    ok: !problem && !changed,
+    version: history.version,
+    latestVersion: latest,
+    applied,
+    pending: pendingJson,
+    schema,
+    problem,
+  })
   return problem || changed || applied.some((r) => (r.state === 'edited' && !acceptEdited) || r.state === 'missing') ? 1 : 0
 }
 

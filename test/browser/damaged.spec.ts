@@ -28,7 +28,9 @@ const open = (page: Page, name: string, options: Record<string, unknown> = {}) =
 const tamper = async (page: Page, name: string, how: Parameters<Window['harness']['tamper']>[1]) =>
   ok(await page.evaluate(([n, t]) => window.harness.tamper(n, t), [name, how] as const))
 
-test('a file overwritten with text: DATABASE_CORRUPT at open, untouched; restoreFrom brings the snapshot back and keeps the damaged bytes', async ({ context }) => {
+test('a file overwritten with text: DATABASE_CORRUPT at open, untouched; restoreFrom brings the snapshot back and keeps the damaged bytes', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const { atV5, snapshot } = await upgraded(page, 'text.db')
   const text = 'these are not the bytes of a database '.repeat(100)
@@ -36,12 +38,20 @@ test('a file overwritten with text: DATABASE_CORRUPT at open, untouched; restore
 
   for (let attempt = 0; attempt < 2; attempt++) {
     const error = failed(await open(page, 'text.db'))
-    expect(error).toMatchObject({ className: 'DatabaseCorruptError', code: 'DATABASE_CORRUPT', fields: { reason: 'not-a-database', sqliteCode: 26 } })
+    expect(error).toMatchObject({
+      className: 'DatabaseCorruptError',
+      code: 'DATABASE_CORRUPT',
+      fields: { reason: 'not-a-database', sqliteCode: 26 },
+    })
     expect((error.fields.snapshots as { id: string }[])[0]!.id).toBe(snapshot.id)
     expect(error.message).toContain(`restoreFrom: '${snapshot.id}'`)
   }
   const reopened = ok(await open(page, 'text.db', { restoreFrom: snapshot.id }))
-  expect(reopened).toMatchObject({ version: 5, recoveredFrom: { id: snapshot.id }, appliedNow: [{ version: 3 }, { version: 4 }, { version: 5 }] })
+  expect(reopened).toMatchObject({
+    version: 5,
+    recoveredFrom: { id: snapshot.id },
+    appliedNow: [{ version: 3 }, { version: 4 }, { version: 5 }],
+  })
   expect(await digest(page, 'text.db')).toEqual(atV5)
   // The damaged file was kept, byte for byte, as a snapshot of its own.
   const { snapshots } = ok(await page.evaluate(() => window.harness.status('text.db')))
@@ -68,7 +78,9 @@ test('a damaged schema page: DATABASE_CORRUPT (malformed) at open, every time', 
   expect(ok(await open(page, 'schema.db', { restoreFrom: snapshot.id })).version).toBe(5)
 })
 
-test('a damaged page the upgrade\'s check finds: the upgrade is undone and the error says the file was damaged before it', async ({ context }) => {
+test("a damaged page the upgrade's check finds: the upgrade is undone and the error says the file was damaged before it", async ({
+  context,
+}) => {
   const page = await openApp(context)
   ok(await page.evaluate(() => window.harness.open({ name: 'page.db', set: 'faults-v1' })))
   ok(await page.evaluate((sql) => window.harness.exec('page.db', sql), SEED))
@@ -89,7 +101,9 @@ test('a damaged page the upgrade\'s check finds: the upgrade is undone and the e
   expect(ok(await page.evaluate(() => window.harness.fileSha256('page.db'))).sha256).toBe(before.sha256)
 })
 
-test('an emptied file (OPFS lost it) is not taken for a new database: DATABASE_CORRUPT (emptied); restoreFrom brings it back', async ({ context }) => {
+test('an emptied file (OPFS lost it) is not taken for a new database: DATABASE_CORRUPT (emptied); restoreFrom brings it back', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const { atV5, snapshot } = await upgraded(page, 'empty.db')
   await tamper(page, 'empty.db', { kind: 'empty' })
@@ -109,16 +123,20 @@ test('restoreFrom an unknown snapshot is refused before anything changes', async
 })
 
 for (const how of ['delete-chunk', 'truncate-chunk', 'flip-byte'] as const)
-  test(`the snapshot an interrupted upgrade needs is damaged (${how}): refused every time, file untouched; the error's ways out work`, async ({ context }) => {
+  test(`the snapshot an interrupted upgrade needs is damaged (${how}): refused every time, file untouched; the error's ways out work`, async ({
+    context,
+  }) => {
     const page = await openApp(context)
     const { atV5 } = await upgraded(page, `reference-${how}.db`)
     ok(await page.evaluate(() => window.harness.open({ name: 'lost.db', set: 'faults-v1' })))
     ok(await page.evaluate((sql) => window.harness.exec('lost.db', sql), SEED))
     ok(await page.evaluate(() => window.harness.close('lost.db')))
     // Killed after migration 3 committed: only the snapshot can undo it.
-    const killed = failed(await page.evaluate(() =>
-      window.harness.open({ name: 'lost.db', set: 'faults', killAtFault: true, workerParams: { faultAt: 'between-migrations' } }),
-    ))
+    const killed = failed(
+      await page.evaluate(() =>
+        window.harness.open({ name: 'lost.db', set: 'faults', killAtFault: true, workerParams: { faultAt: 'between-migrations' } }),
+      ),
+    )
     expect(killed.code).toBe('WORKER_DIED')
     const id = ok(await page.evaluate((t) => window.harness.tamperSnapshot('lost.db', t), how))
 
@@ -156,9 +174,11 @@ test("'current-file' refuses a file that was emptied while its upgrade was inter
   ok(await page.evaluate(() => window.harness.open({ name: 'gone.db', set: 'faults-v1' })))
   ok(await page.evaluate((sql) => window.harness.exec('gone.db', sql), SEED))
   ok(await page.evaluate(() => window.harness.close('gone.db')))
-  const killed = failed(await page.evaluate(() =>
-    window.harness.open({ name: 'gone.db', set: 'faults', killAtFault: true, workerParams: { faultAt: 'between-migrations' } }),
-  ))
+  const killed = failed(
+    await page.evaluate(() =>
+      window.harness.open({ name: 'gone.db', set: 'faults', killAtFault: true, workerParams: { faultAt: 'between-migrations' } }),
+    ),
+  )
   expect(killed.code).toBe('WORKER_DIED')
   ok(await page.evaluate(() => window.harness.tamperSnapshot('gone.db', 'delete-chunk')))
   await tamper(page, 'gone.db', { kind: 'empty' })
@@ -180,7 +200,9 @@ test('restoreFrom is refused while another tab has the database open; nothing is
   expect(ok(await page.evaluate(() => window.harness.status('shared.db'))).snapshots.some((s) => s.reason === 'before-restore')).toBe(false)
 })
 
-test('a damaged IndexedDB image (a chunk lost): DATABASE_CORRUPT; restoreFrom keeps what is left of it byte for byte', async ({ context }) => {
+test('a damaged IndexedDB image (a chunk lost): DATABASE_CORRUPT; restoreFrom keeps what is left of it byte for byte', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const name = 'image.db'
   const inIndexedDb = { storage: 'indexeddb' as const }
@@ -210,7 +232,9 @@ test('a damaged IndexedDB image (a chunk lost): DATABASE_CORRUPT; restoreFrom ke
   expect(await digest(page, name)).toEqual(atV5)
 })
 
-test('restoring the kept copy of a damaged file is refused before anything is touched; the handle and other tabs keep working', async ({ context }) => {
+test('restoring the kept copy of a damaged file is refused before anything is touched; the handle and other tabs keep working', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const { atV5, snapshot } = await upgraded(page, 'kept.db')
   await tamper(page, 'kept.db', { kind: 'replace', text: 'not the bytes of a database '.repeat(300) })
@@ -233,7 +257,9 @@ test('restoring the kept copy of a damaged file is refused before anything is to
   // Every call still works, in both tabs, and writes stay.
   expect(await digest(page, 'kept.db')).toEqual(atV5)
   ok(await other.evaluate(() => window.harness.exec('kept.db', `INSERT INTO items (id, name, payload) VALUES (1000, 'after', 'x')`)))
-  expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT name FROM items WHERE id = 1000')))).toEqual([{ name: 'after' }])
+  expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT name FROM items WHERE id = 1000')))).toEqual([
+    { name: 'after' },
+  ])
   ok(await other.evaluate(() => window.harness.close('kept.db')))
   ok(await page.evaluate(() => window.harness.close('kept.db')))
 
@@ -267,7 +293,9 @@ test('restoring the kept copy of a damaged file is refused before anything is to
   expect(ok(await page.evaluate(() => window.harness.query('kept.db', 'SELECT count(*) AS n FROM items')))).toEqual([{ n: 201 }])
 })
 
-test("'current-file' with no interrupted operation does not take an emptied file for a new database: DATABASE_CORRUPT, nothing applied", async ({ context }) => {
+test("'current-file' with no interrupted operation does not take an emptied file for a new database: DATABASE_CORRUPT, nothing applied", async ({
+  context,
+}) => {
   const page = await openApp(context)
   const { atV5, snapshot } = await upgraded(page, 'blank.db')
   await tamper(page, 'blank.db', { kind: 'empty' })

@@ -29,7 +29,11 @@ async function recordSteps(page: Page) {
     w.steps = []
     document.addEventListener('DOMContentLoaded', () => {
       const step = document.getElementById('step')!
-      new MutationObserver(() => w.steps.push(step.textContent ?? '')).observe(step, { childList: true, characterData: true, subtree: true })
+      new MutationObserver(() => w.steps.push(step.textContent ?? '')).observe(step, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      })
     })
   })
   return () => page.evaluate(() => (window as unknown as { steps: string[] }).steps)
@@ -70,14 +74,25 @@ test('app v1 → v2: a real upgrade with progress, history, the backfill and its
   await expect(page.locator('#pending')).toContainText('None')
   await expect(page.locator('#failure')).toBeHidden()
   const seen = await steps()
-  for (const expected of [/^Checking storage/, /^Snapshot saved/, /^Migration 1 of 2: 4 rebuild_notes_with_updated_at$/, /^Migration 2 of 2 done: 5 backfill/, /^Verification \(quick_check\): ok$/])
-    expect(seen.some((s) => expected.test(s)), `status line showed ${expected}: ${JSON.stringify(seen)}`).toBe(true)
+  for (const expected of [
+    /^Checking storage/,
+    /^Snapshot saved/,
+    /^Migration 1 of 2: 4 rebuild_notes_with_updated_at$/,
+    /^Migration 2 of 2 done: 5 backfill/,
+    /^Verification \(quick_check\): ok$/,
+  ])
+    expect(
+      seen.some((s) => expected.test(s)),
+      `status line showed ${expected}: ${JSON.stringify(seen)}`,
+    ).toBe(true)
   await expect(page.locator('#progress')).toHaveJSProperty('value', 1)
   await page.screenshot({ path: 'test-results/inspector-v2-upgraded.png', fullPage: true })
   expect(errors).toEqual([])
 })
 
-test('a failing migration: the error panel names it, the database is back at v3 with its data, and a later good upgrade clears it', async ({ page }) => {
+test('a failing migration: the error panel names it, the database is back at v3 with its data, and a later good upgrade clears it', async ({
+  page,
+}) => {
   const steps = await recordSteps(page)
   await visit(page, '?app=v1')
   await addNote(page, 'Buy #milk')
@@ -94,7 +109,11 @@ test('a failing migration: the error panel names it, the database is back at v3 
   await expect(page.locator('#version')).toHaveText('3')
   await expect(page.locator('#pending details')).toHaveCount(2)
   await expect.poll(() => notes(page)).toEqual(before)
-  expect((await steps()).some((s) => /^Restoring from snapshot \(upgrade-failed\)/.test(s) || /^Restored from snapshot \(upgrade-failed\)/.test(s))).toBe(true)
+  expect(
+    (await steps()).some(
+      (s) => /^Restoring from snapshot \(upgrade-failed\)/.test(s) || /^Restored from snapshot \(upgrade-failed\)/.test(s),
+    ),
+  ).toBe(true)
   await page.screenshot({ path: 'test-results/inspector-failed-and-restored.png', fullPage: true })
 
   // A SQL migration failing: the statement and SQLite's code are shown, and the pending SQL is viewable.
@@ -196,7 +215,9 @@ test('restore a snapshot (confirmed), run pending migrations, download and delet
   await expect(page.locator('#snapshots tr[data-reason="before-restore"]')).toHaveCount(0)
 })
 
-test('export, then import: a good file replaces the database (undoable); corrupt and foreign files are refused, the database unchanged', async ({ page }, testInfo) => {
+test('export, then import: a good file replaces the database (undoable); corrupt and foreign files are refused, the database unchanged', async ({
+  page,
+}, testInfo) => {
   await visit(page, '?app=v2')
   await addNote(page, 'Exported #one')
   const [exported] = await Promise.all([page.waitForEvent('download'), page.click('#export')])
@@ -316,7 +337,9 @@ test('storage: usage, quota and persistence are shown; asking to persist reports
   if (!persisted) {
     await page.click('#persist')
     const granted = await page.evaluate(() => navigator.storage.persisted())
-    await expect(page.locator('#step')).toHaveText(granted ? 'Storage is now persistent' : 'The browser declined to make storage persistent')
+    await expect(page.locator('#step')).toHaveText(
+      granted ? 'Storage is now persistent' : 'The browser declined to make storage persistent',
+    )
     await expect(page.locator('#persist')).toBeVisible({ visible: !granted })
   }
 })

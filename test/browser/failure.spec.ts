@@ -42,7 +42,9 @@ test('a failure in the first migration of a fresh database leaves an empty datab
   expect(ok(await h.query(page, 'fresh-fail.db', `SELECT name FROM sqlite_schema WHERE name = 'archive'`))).toEqual([])
 })
 
-test('a worker terminated during the first migration (before its COMMIT): the journal undoes it, the next open upgrades once', async ({ context }) => {
+test('a worker terminated during the first migration (before its COMMIT): the journal undoes it, the next open upgrades once', async ({
+  context,
+}) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'crash.db', set: 'v2' }))
   ok(await h.exec(page, 'crash.db', `INSERT INTO notes (title) VALUES ('one'), ('two'), ('three')`))
@@ -148,10 +150,16 @@ test('a parameter the browser cannot send to the worker is a typed INVALID_OPTIO
   ok(await h.open(page, { name: 'clone.db', set: 'v2' }))
   const error = failed(
     await page.evaluate(() =>
-      window.harness.handle('clone.db').query('SELECT ? AS v', [(() => 1) as never]).then(
-        (value) => ({ ok: true as const, value }),
-        (e: Error & { code?: string }) => ({ ok: false as const, error: { className: e.constructor.name, code: e.code, message: e.message } }),
-      ),
+      window.harness
+        .handle('clone.db')
+        .query('SELECT ? AS v', [(() => 1) as never])
+        .then(
+          (value) => ({ ok: true as const, value }),
+          (e: Error & { code?: string }) => ({
+            ok: false as const,
+            error: { className: e.constructor.name, code: e.code, message: e.message },
+          }),
+        ),
     ),
   )
   expect(error).toMatchObject({ className: 'InvalidOptionsError', code: 'INVALID_OPTIONS' })
@@ -163,7 +171,10 @@ test('calls after close, and calls in flight when the worker dies, reject with D
   const page = await openApp(context)
   ok(await h.open(page, { name: 'gone.db', set: 'v2' }))
   const inFlight = page.evaluate(() =>
-    window.harness.query('gone.db', `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000) SELECT count(*) FROM n`),
+    window.harness.query(
+      'gone.db',
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000000) SELECT count(*) FROM n`,
+    ),
   )
   // The query was posted to the worker by the evaluate above (evaluates run in order), so it is in flight now.
   await page.evaluate(() => window.harness.terminate('gone.db'))
@@ -260,7 +271,9 @@ test('a disk too full to even open the storage gives INSUFFICIENT_STORAGE and to
   expect(ok(await h.exportFile(page, 'nospace.db')).sha256).toBe(file.sha256)
 })
 
-test('a disk too full for the migration: the restore still fits (it rewrites the file in place) and nothing is lost', async ({ context }) => {
+test('a disk too full for the migration: the restore still fits (it rewrites the file in place) and nothing is lost', async ({
+  context,
+}) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'fulldisk.db', set: 'v1' }))
   ok(await h.exec(page, 'fulldisk.db', `INSERT INTO notes (title, body) SELECT 'n', zeroblob(300000) FROM json_each('[1,2]')`))
@@ -278,13 +291,26 @@ test('a disk too full for the migration: the restore still fits (it rewrites the
   expect(reopened).toMatchObject({ version: 2, recoveredFrom: null })
   expect(ok(await h.exportFile(page, 'fulldisk.db')).sha256).toBe(file.sha256)
   // The failure was recorded as it happened, and outlives the tab that saw it.
-  expect(ok(await h.status(page, 'fulldisk.db')).lastFailure).toMatchObject({ code: 'MIGRATION_FAILED', fromVersion: 2, toVersion: 5, restoredToVersion: 2 })
+  expect(ok(await h.status(page, 'fulldisk.db')).lastFailure).toMatchObject({
+    code: 'MIGRATION_FAILED',
+    fromVersion: 2,
+    toVersion: 5,
+    restoredToVersion: 2,
+  })
 })
 
-test('a worker killed during a restore (marker written, file not yet rewritten): the next open finishes the restore', async ({ context }) => {
+test('a worker killed during a restore (marker written, file not yet rewritten): the next open finishes the restore', async ({
+  context,
+}) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'midrestore.db', set: 'v2' }))
-  ok(await h.exec(page, 'midrestore.db', `INSERT INTO notes (title, body) SELECT 'kept', zeroblob(200000) FROM json_each('[1,2,3,4,5,6,7,8,9,10]')`))
+  ok(
+    await h.exec(
+      page,
+      'midrestore.db',
+      `INSERT INTO notes (title, body) SELECT 'kept', zeroblob(200000) FROM json_each('[1,2,3,4,5,6,7,8,9,10]')`,
+    ),
+  )
   const wanted = ok(await h.exportFile(page, 'midrestore.db'))
   const snap = ok(await page.evaluate(() => window.harness.snapshot('midrestore.db')))
   ok(await h.exec(page, 'midrestore.db', `DELETE FROM notes`))
@@ -309,7 +335,13 @@ test('a worker killed during a restore (marker written, file not yet rewritten):
 test('a worker killed in the middle of an import: the next open finishes the import, and it can still be undone', async ({ context }) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'source.db', set: 'v2' }))
-  ok(await h.exec(page, 'source.db', `INSERT INTO notes (title, body) SELECT 'imported', zeroblob(200000) FROM json_each('[1,2,3,4,5,6,7,8,9,10]')`))
+  ok(
+    await h.exec(
+      page,
+      'source.db',
+      `INSERT INTO notes (title, body) SELECT 'imported', zeroblob(200000) FROM json_each('[1,2,3,4,5,6,7,8,9,10]')`,
+    ),
+  )
   const imported = ok(await h.exportFile(page, 'source.db'))
   ok(await h.open(page, { name: 'target.db', set: 'v2' }))
   ok(await h.exec(page, 'target.db', `INSERT INTO notes (title) VALUES ('mine')`))
@@ -340,7 +372,8 @@ test('a transaction the app left open blocks snapshot, export, restore and migra
     failed(await h.exportFile(page, 'opentx.db')),
     failed(await page.evaluate((id) => window.harness.restore('opentx.db', id), snap.id)),
   ]
-  for (const error of refusals) expect(error).toMatchObject({ isLibraryError: true, className: 'TransactionOpenError', code: 'TRANSACTION_OPEN' })
+  for (const error of refusals)
+    expect(error).toMatchObject({ isLibraryError: true, className: 'TransactionOpenError', code: 'TRANSACTION_OPEN' })
   // The app's transaction is still there and still its own to finish.
   expect(ok(await h.query(page, 'opentx.db', 'SELECT count(*) AS n FROM notes'))).toEqual([{ n: 2 }])
   ok(await h.exec(page, 'opentx.db', 'ROLLBACK'))

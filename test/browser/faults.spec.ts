@@ -14,7 +14,15 @@ const RUNS = Number(process.env.FAULT_RUNS ?? 1)
 type Kill = 'terminate worker' | 'close page'
 
 /** Opens `name` with `set` and stops it at `point`; returns the page to carry on with. */
-async function interrupt(context: BrowserContext, page: Page, name: string, set: string, point: FaultPoint, kill: Kill, storage: Storage = 'opfs'): Promise<Page> {
+async function interrupt(
+  context: BrowserContext,
+  page: Page,
+  name: string,
+  set: string,
+  point: FaultPoint,
+  kill: Kill,
+  storage: Storage = 'opfs',
+): Promise<Page> {
   const args = { name, set, workerParams: { faultAt: point }, options: { storage } }
   if (kill === 'terminate worker') {
     const error = failed(await page.evaluate((a) => window.harness.open({ ...a, killAtFault: true }), args))

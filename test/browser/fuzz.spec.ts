@@ -55,7 +55,10 @@ async function upgrade(context: BrowserContext, run: number, fraction: number) {
   const name = `fuzz-${run}.db`
   const before = await seeded(context, name)
   const killAfterMs = killMoment(fraction, durationMs)
-  const opening = before.page.evaluate(([n, ms]) => window.harness.open({ name: n, set: 'faults', killAfterMs: ms }), [name, killAfterMs] as const)
+  const opening = before.page.evaluate(([n, ms]) => window.harness.open({ name: n, set: 'faults', killAfterMs: ms }), [
+    name,
+    killAfterMs,
+  ] as const)
   // A worker terminated before it ran anything gives the library no signal at all (a Worker fires no event), so that
   // open only fails at the library's start timeout (60 s); the app that terminated it knows, and so does this test.
   const killed = before.page.waitForFunction((n) => window.harness.killed.includes(n), name, { timeout: 0 })
@@ -72,7 +75,13 @@ async function upgrade(context: BrowserContext, run: number, fraction: number) {
 async function filled(page: Page, name: string, title: string, rows: number) {
   ok(await page.evaluate((n) => window.harness.open({ name: n, set: 'v2' }), name))
   const sql = `INSERT INTO notes (title, body) SELECT ?, zeroblob(200000) FROM json_each(?)`
-  ok(await page.evaluate(([n, s, p]) => window.harness.exec(n, s, p), [name, sql, [title, JSON.stringify(Array(rows).fill(0))] as unknown[]] as const))
+  ok(
+    await page.evaluate(([n, s, p]) => window.harness.exec(n, s, p), [
+      name,
+      sql,
+      [title, JSON.stringify(Array(rows).fill(0))] as unknown[],
+    ] as const),
+  )
   return sha(page, name)
 }
 
@@ -118,11 +127,22 @@ async function restore(context: BrowserContext, run: number, fraction: number) {
   for (const name of [`fuzz-scratch-${run}.db`, `fuzz-${run}.db`]) {
     const old = await filled(page, name, 'old', 20)
     snapshots[name] = { id: ok(await page.evaluate((n) => window.harness.snapshot(n), name)).id, sha256: old.sha256 }
-    ok(await page.evaluate((n) => window.harness.exec(n, `UPDATE notes SET title = 'changed'; INSERT INTO notes (title) VALUES ('later')`), name))
+    ok(
+      await page.evaluate(
+        (n) => window.harness.exec(n, `UPDATE notes SET title = 'changed'; INSERT INTO notes (title) VALUES ('later')`),
+        name,
+      ),
+    )
   }
   const name = `fuzz-${run}.db`
   const current = await sha(page, name)
-  const killAfterMs = await killedDuring(page, name, fraction, (n) => page.evaluate(([d, id]) => window.harness.restore(d, id), [n, snapshots[n]!.id] as const), `fuzz-scratch-${run}.db`)
+  const killAfterMs = await killedDuring(
+    page,
+    name,
+    fraction,
+    (n) => page.evaluate(([d, id]) => window.harness.restore(d, id), [n, snapshots[n]!.id] as const),
+    `fuzz-scratch-${run}.db`,
+  )
   ok(await page.evaluate((n) => window.harness.open({ name: n, set: 'v2', options: { autoMigrate: false } }), name))
   const now = await sha(page, name)
   expect([current.sha256, snapshots[name]!.sha256]).toContain(now.sha256)
@@ -168,7 +188,10 @@ async function failover(context: BrowserContext, run: number, fraction: number) 
   return { killAfterMs, outcome: 'new' as Outcome, detail: `${unknown.length} unknown of ${single.length + batched.length}` }
 }
 
-const runners: Record<Operation, (context: BrowserContext, run: number, fraction: number) => Promise<{ killAfterMs: number; outcome: Outcome; detail?: string }>> = {
+const runners: Record<
+  Operation,
+  (context: BrowserContext, run: number, fraction: number) => Promise<{ killAfterMs: number; outcome: Outcome; detail?: string }>
+> = {
   upgrade,
   import: importFile,
   restore,
@@ -180,7 +203,9 @@ const draw = random(SEED)
 const plan = Array.from({ length: RUNS }, (_, run) => ({ run, operation: OPERATIONS[run % OPERATIONS.length]!, fraction: draw() }))
 
 for (const { run, operation, fraction } of plan)
-  test(`fuzz ${run + 1}/${RUNS} (seed ${SEED}): ${operation} killed at ${(fraction * 120).toFixed(0)}% of its duration, nothing lost`, async ({ context }) => {
+  test(`fuzz ${run + 1}/${RUNS} (seed ${SEED}): ${operation} killed at ${(fraction * 120).toFixed(0)}% of its duration, nothing lost`, async ({
+    context,
+  }) => {
     const result = await runners[operation](context, run, fraction)
     tally.push({ run, operation, fraction, ...result })
   })

@@ -7,10 +7,29 @@ import { expect, failed, h, ok, openApp, test } from './fixtures'
 
 const NOTES = `SELECT id, title FROM notes ORDER BY id`
 const PRAGMAS = [
-  'analysis_limit', 'automatic_index', 'busy_timeout', 'cache_size', 'cache_spill', 'cell_size_check', 'defer_foreign_keys',
-  'foreign_keys', 'ignore_check_constraints', 'journal_mode', 'journal_size_limit', 'legacy_alter_table', 'locking_mode',
-  'max_page_count', 'query_only', 'read_uncommitted', 'recursive_triggers', 'reverse_unordered_selects', 'secure_delete',
-  'synchronous', 'temp_store', 'trusted_schema', 'writable_schema',
+  'analysis_limit',
+  'automatic_index',
+  'busy_timeout',
+  'cache_size',
+  'cache_spill',
+  'cell_size_check',
+  'defer_foreign_keys',
+  'foreign_keys',
+  'ignore_check_constraints',
+  'journal_mode',
+  'journal_size_limit',
+  'legacy_alter_table',
+  'locking_mode',
+  'max_page_count',
+  'query_only',
+  'read_uncommitted',
+  'recursive_triggers',
+  'reverse_unordered_selects',
+  'secure_delete',
+  'synchronous',
+  'temp_store',
+  'trusted_schema',
+  'writable_schema',
 ]
 
 /** Every relevant setting of the owner's connection, as SQLite reports it (case_sensitive_like through LIKE itself). */
@@ -46,7 +65,13 @@ test('a SQL migration that turns the rollback journal off is refused at open, be
 
   const error = failed(await h.open(page, { name: 'unsafe.db', set: 'unsafe-journal' }))
   expect(error).toMatchObject({ isLibraryError: true, className: 'UnsafePragmaError', code: 'UNSAFE_PRAGMA' })
-  expect(error.fields).toMatchObject({ version: 6, migrationName: 'fast_bulk_update', pragma: 'journal_mode', value: 'OFF', statement: 'PRAGMA journal_mode = OFF;' })
+  expect(error.fields).toMatchObject({
+    version: 6,
+    migrationName: 'fast_bulk_update',
+    pragma: 'journal_mode',
+    value: 'OFF',
+    statement: 'PRAGMA journal_mode = OFF;',
+  })
   expect(error.message).toMatch(/line 1: PRAGMA journal_mode = OFF is refused/)
 
   // Nothing was written: no snapshot, no failure record, the same bytes, the UPDATE never ran.

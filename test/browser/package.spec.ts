@@ -36,6 +36,9 @@ test('the packed package exports verifyUpgrades for Node (sqlite-opfs-migrate/ve
     'console.log(JSON.stringify({ ok: r.ok, starts: r.checks.map((c) => c.from) }))'
   const out = execFileSync('node', ['--input-type=module', '-e', script], { cwd: app!.directory, encoding: 'utf8' })
   expect(JSON.parse(out)).toEqual({ ok: true, starts: [0] })
-  const cli = execFileSync('npx', ['--no-install', 'sqlite-opfs-migrate', 'verify', 'migrations'], { cwd: app!.directory, encoding: 'utf8' })
+  const cli = execFileSync('npx', ['--no-install', 'sqlite-opfs-migrate', 'verify', 'migrations'], {
+    cwd: app!.directory,
+    encoding: 'utf8',
+  })
   expect(cli).toMatch(/ok: 1 start\(s\) upgrade to the schema of a fresh install \(version 1\)/)
 })

@@ -14,7 +14,10 @@ function packOnce(): string {
     execFileSync('npm', ['pack', '--pack-destination', tarballDirectory, '--silent'], { cwd: root, stdio: 'pipe' })
     process.on('exit', () => rmSync(tarballDirectory!, { recursive: true, force: true }))
   }
-  return join(tarballDirectory, readdirSync(tarballDirectory).find((f) => f.endsWith('.tgz'))!)
+  return join(
+    tarballDirectory,
+    readdirSync(tarballDirectory).find((f) => f.endsWith('.tgz'))!,
+  )
 }
 
 /** A temporary app made from `test/package/<template>` with the packed package (and `extra` packages) installed. */
@@ -28,7 +31,10 @@ export function installPackedApp(template: string, extra: string[] = []): { dire
 
 /** `vite preview` of an app's build on `port` (`args`: e.g. `['--config', 'other.config.mjs']`); resolves once it listens. */
 export async function preview(vite: string, directory: string, port: number, args: string[] = []): Promise<ChildProcess> {
-  const server = spawn(vite, ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1', ...args], { cwd: directory, stdio: 'pipe' })
+  const server = spawn(vite, ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1', ...args], {
+    cwd: directory,
+    stdio: 'pipe',
+  })
   await new Promise<void>((ready, fail) => {
     server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes(String(port)) && ready())
     server.on('exit', (code) => fail(new Error(`vite preview exited with ${code}`)))

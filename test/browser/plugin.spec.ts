@@ -105,21 +105,28 @@ test("an app whose plugin dir is a Prisma migrations folder gets Prisma's schema
       "export default { plugins: [sqliteOpfsMigrate({ dir: 'prisma/migrations', functions: ['shout'] })],\n" +
       "  build: { target: 'es2022', outDir: 'dist-prisma', rollupOptions: { input: 'prisma.html' } } }\n",
   )
-  writeFileSync(join(directory, 'prisma.html'), '<!doctype html><meta charset="utf-8"><output id="out">opening…</output><script type="module" src="./prisma-main.ts"></script>\n')
+  writeFileSync(
+    join(directory, 'prisma.html'),
+    '<!doctype html><meta charset="utf-8"><output id="out">opening…</output><script type="module" src="./prisma-main.ts"></script>\n',
+  )
   writeFileSync(
     join(directory, 'prisma-main.ts'),
     "import { openDatabase } from 'sqlite-opfs-migrate'\n" +
       "const out = document.getElementById('out')!\n" +
-      "try {\n" +
+      'try {\n' +
       "  const db = await openDatabase({ name: 'prisma.db', worker: () => new Worker(new URL('./db.worker.ts', import.meta.url), { type: 'module' }) })\n" +
       `  const schema = await db.query(${JSON.stringify(SCHEMA)})\n` +
-      "  const data = []\n" +
-      "  for (const t of schema.filter((o) => o.type === 'table')) data.push([t.name, await db.query(`SELECT * FROM \"${t.name}\" ORDER BY rowid`)])\n" +
-      "  const status = await db.status()\n" +
-      "  out.textContent = JSON.stringify({ history: status.applied.map((m) => [m.version, m.name]), schema, data })\n" +
-      "} catch (error) {\n  out.textContent = `error: ${String(error)}`\n}\n",
+      '  const data = []\n' +
+      '  for (const t of schema.filter((o) => o.type === \'table\')) data.push([t.name, await db.query(`SELECT * FROM "${t.name}" ORDER BY rowid`)])\n' +
+      '  const status = await db.status()\n' +
+      '  out.textContent = JSON.stringify({ history: status.applied.map((m) => [m.version, m.name]), schema, data })\n' +
+      '} catch (error) {\n  out.textContent = `error: ${String(error)}`\n}\n',
   )
-  execFileSync(vite, ['build', '--config', 'vite.prisma.config.mjs', '--logLevel', 'warn'], { cwd: directory, stdio: 'pipe', encoding: 'utf8' })
+  execFileSync(vite, ['build', '--config', 'vite.prisma.config.mjs', '--logLevel', 'warn'], {
+    cwd: directory,
+    stdio: 'pipe',
+    encoding: 'utf8',
+  })
   const prismaPort = port - 1
   const prismaServer = await preview(vite, directory, prismaPort, ['--config', 'vite.prisma.config.mjs'])
   try {

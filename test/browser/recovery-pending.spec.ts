@@ -16,7 +16,9 @@ async function seeded(page: Parameters<typeof h.open>[0], name: string) {
   return rows
 }
 
-test('an upgrade whose marker cannot be cleared refuses writes until reopened, and the reopen recovers and says so', async ({ context }) => {
+test('an upgrade whose marker cannot be cleared refuses writes until reopened, and the reopen recovers and says so', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const rowsBefore = await seeded(page, 'held.db')
   ok(await h.open(page, { name: 'held.db', set: 'next', options: { autoMigrate: false } }))
@@ -41,7 +43,9 @@ test('an upgrade whose marker cannot be cleared refuses writes until reopened, a
   expect(failed(await h.exec(page, 'held.db', `INSERT INTO notes (title) VALUES ('after query_only')`)).code).toBe('RECOVERY_PENDING')
   expect(failed(await h.exec(page, 'held.db', `ATTACH ':memory:' AS side`)).code).toBe('RECOVERY_PENDING')
   expect(ok(await h.query(page, 'held.db', 'PRAGMA query_only'))).toEqual([{ query_only: 1 }])
-  expect(ok(await h.query(page, 'held.db', 'SELECT name FROM pragma_table_info(?) ORDER BY cid LIMIT 1', ['notes']))).toEqual([{ name: 'id' }])
+  expect(ok(await h.query(page, 'held.db', 'SELECT name FROM pragma_table_info(?) ORDER BY cid LIMIT 1', ['notes']))).toEqual([
+    { name: 'id' },
+  ])
   expect(ok(await h.query(page, 'held.db', NOTES))).toEqual(rowsBefore)
   expect(ok(await h.query(page, 'held.db', 'PRAGMA user_version'))).toEqual([{ user_version: 6 }])
   expect(ok(await h.status(page, 'held.db')).lastFailure).toMatchObject({ code: 'RECOVERY_PENDING', phase: 'completion', snapshotId })
@@ -66,8 +70,26 @@ test('a failed migration whose restore fails too refuses writes until reopened; 
   const snapshotId = error.fields.snapshotId as string
 
   const write = failed(await h.exec(page, 'unrestored.db', `INSERT INTO notes (title) VALUES ('would be lost')`))
-  expect(write).toMatchObject({ className: 'RecoveryPendingError', code: 'RECOVERY_PENDING', fields: { what: 'restore-failed', snapshotId } })
-  expect(failed(await page.evaluate((id) => window.harness.handle('unrestored.db').deleteSnapshot(id).then((value) => ({ ok: true as const, value }), (e: Error & { code?: string }) => ({ ok: false as const, error: { code: e.code } })), snapshotId)).code).toBe('RECOVERY_PENDING')
+  expect(write).toMatchObject({
+    className: 'RecoveryPendingError',
+    code: 'RECOVERY_PENDING',
+    fields: { what: 'restore-failed', snapshotId },
+  })
+  expect(
+    failed(
+      await page.evaluate(
+        (id) =>
+          window.harness
+            .handle('unrestored.db')
+            .deleteSnapshot(id)
+            .then(
+              (value) => ({ ok: true as const, value }),
+              (e: Error & { code?: string }) => ({ ok: false as const, error: { code: e.code } }),
+            ),
+        snapshotId,
+      ),
+    ).code,
+  ).toBe('RECOVERY_PENDING')
   expect(ok(await h.query(page, 'unrestored.db', NOTES))).toEqual(rowsBefore)
   ok(await h.close(page, 'unrestored.db'))
 

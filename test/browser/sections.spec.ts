@@ -13,7 +13,9 @@ const upPartChecksum = (file: string, downMarker: string | null) => {
   return createHash('sha256').update(upPart.replace(/\r\n?/g, '\n')).digest('hex')
 }
 
-test('goose, dbmate and sql-migrate files run their up part only (NO TRANSACTION honoured); a comment-only migration is recorded', async ({ context }) => {
+test('goose, dbmate and sql-migrate files run their up part only (NO TRANSACTION honoured); a comment-only migration is recorded', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const opened = ok(await h.open(page, { name: 'sections.db', set: 'sections' }))
   expect(opened).toMatchObject({ version: 5, latestVersion: 5 })

@@ -38,11 +38,19 @@ const idb = (page: Parameters<typeof h.open>[0], run: string, arg: unknown) =>
     [run, arg] as const,
   )
 
-test('a file of several chunks is snapshotted chunk by chunk, restored byte for byte, and one damaged chunk is named', async ({ context }) => {
+test('a file of several chunks is snapshotted chunk by chunk, restored byte for byte, and one damaged chunk is named', async ({
+  context,
+}) => {
   test.setTimeout(120_000)
   const page = await openApp(context)
   ok(await h.open(page, { name: 'big.db', set: 'v2' }))
-  ok(await h.exec(page, 'big.db', `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200) INSERT INTO notes (title, body) SELECT 'n' || i, randomblob(100000) FROM s`))
+  ok(
+    await h.exec(
+      page,
+      'big.db',
+      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200) INSERT INTO notes (title, body) SELECT 'n' || i, randomblob(100000) FROM s`,
+    ),
+  )
   const before = await fileDigest(page, 'big.db')
   expect(before.bytes).toBeGreaterThan(2 * 8 * MiB)
 
@@ -56,7 +64,8 @@ test('a file of several chunks is snapshotted chunk by chunk, restored byte for 
       const bytes = new Uint8Array(await (await window.harness.handle(name).exportDatabase()).arrayBuffer())
       const hex = (d: ArrayBuffer) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('')
       const digests: ArrayBuffer[] = []
-      for (let at = 0; at < bytes.byteLength; at += chunk) digests.push(await crypto.subtle.digest('SHA-256', bytes.subarray(at, at + chunk)))
+      for (let at = 0; at < bytes.byteLength; at += chunk)
+        digests.push(await crypto.subtle.digest('SHA-256', bytes.subarray(at, at + chunk)))
       const joined = new Uint8Array(digests.length * 32)
       digests.forEach((d, i) => joined.set(new Uint8Array(d), i * 32))
       return { chunks: digests.map(hex), checksum: hex(await crypto.subtle.digest('SHA-256', joined)) }
@@ -113,7 +122,16 @@ test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed
     const list = ((await done(store().get(['snapshots', 'old.db']))) as unknown[] | undefined) ?? []
     const blob = new Blob([await file.arrayBuffer()])
     await done(store().put(blob, ['snapshot', 'old.db', 'legacy-1']))
-    const entry = { id: 'legacy-1', database: 'old.db', fromVersion: 5, toVersion: 5, bytes: file.size, sha256, createdAt: new Date().toISOString(), reason: 'manual' }
+    const entry = {
+      id: 'legacy-1',
+      database: 'old.db',
+      fromVersion: 5,
+      toVersion: 5,
+      bytes: file.size,
+      sha256,
+      createdAt: new Date().toISOString(),
+      reason: 'manual',
+    }
     await done(store().put([entry, ...list], ['snapshots', 'old.db']))
     db.close()
   }, wanted.sha256)
@@ -126,7 +144,9 @@ test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed
   expect(ok(await h.query(page, 'old.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from 0.1' }])
 })
 
-test('a restore that fails while writing (disk full): every call after it is a typed RECOVERY_PENDING, and the next open finishes it', async ({ context }) => {
+test('a restore that fails while writing (disk full): every call after it is a typed RECOVERY_PENDING, and the next open finishes it', async ({
+  context,
+}) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'grow.db', set: 'v2' }))
   ok(await h.exec(page, 'grow.db', `INSERT INTO notes (title, body) SELECT 'n' || value, zeroblob(200000) FROM json_each('[1,2,3,4,5,6]')`))
@@ -144,7 +164,12 @@ test('a restore that fails while writing (disk full): every call after it is a t
     failed(await h.status(page, 'grow.db')),
   ]) {
     // The file could not be written, so the connection stays closed: reads are refused too, with the same way out.
-    expect(closed).toMatchObject({ isLibraryError: true, className: 'RecoveryPendingError', code: 'RECOVERY_PENDING', fields: { what: 'restore-failed', snapshotId: big.id } })
+    expect(closed).toMatchObject({
+      isLibraryError: true,
+      className: 'RecoveryPendingError',
+      code: 'RECOVERY_PENDING',
+      fields: { what: 'restore-failed', snapshotId: big.id },
+    })
     expect(closed.message).toMatch(/could not restore grow.db from snapshot .*; it will be retried at the next open/)
   }
   await unlimit()
@@ -153,7 +178,9 @@ test('a restore that fails while writing (disk full): every call after it is a t
   expect(await fileDigest(page, 'grow.db')).toEqual(wanted)
 })
 
-test('pruning by keepSnapshots never deletes a way back: the undo of a restore (as the kept damaged file is) or of an import', async ({ context }) => {
+test('pruning by keepSnapshots never deletes a way back: the undo of a restore (as the kept damaged file is) or of an import', async ({
+  context,
+}) => {
   const page = await openApp(context)
   const options = { keepSnapshots: 1 }
   ok(await h.open(page, { name: 'keep.db', set: 'v1', options }))
@@ -185,10 +212,25 @@ test('pruning by keepSnapshots never deletes a way back: the undo of a restore (
   expect(ids).not.toContain(manual.id)
   expect(ids).not.toContain(imported.imported.id)
   // Still whole, byte for byte.
-  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoRestore.id] as const))).toEqual(undoBytes.restore)
-  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoImport.id] as const))).toEqual(undoBytes.import)
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoRestore.id] as const))).toEqual(
+    undoBytes.restore,
+  )
+  expect(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), ['keep.db', undoImport.id] as const))).toEqual(
+    undoBytes.import,
+  )
   // Only deleteSnapshot removes them.
-  expect(ok(await page.evaluate((id) => window.harness.handle('keep.db').deleteSnapshot(id).then((value) => ({ ok: true as const, value })), undoImport.id))).toBe(true)
+  expect(
+    ok(
+      await page.evaluate(
+        (id) =>
+          window.harness
+            .handle('keep.db')
+            .deleteSnapshot(id)
+            .then((value) => ({ ok: true as const, value })),
+        undoImport.id,
+      ),
+    ),
+  ).toBe(true)
   expect(ok(await h.status(page, 'keep.db')).snapshots.map((s) => s.id)).not.toContain(undoImport.id)
 })
 

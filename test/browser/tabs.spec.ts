@@ -105,11 +105,18 @@ for (const how of ['closed', 'crashed'] as const) {
     const writesC = insertMany(c, 'failover.db', 'c', 100_000)
     const issued = (tab: Page, prefix: string, after = 0) =>
       tab.evaluate(([p, t]) => (window.harness.writes[p] ?? []).filter((o) => o.at > t).length, [prefix, after] as const)
-    for (const [tab, prefix] of [[b, 'b'], [c, 'c']] as const) await expect.poll(() => issued(tab, prefix)).toBeGreaterThanOrEqual(3)
+    for (const [tab, prefix] of [
+      [b, 'b'],
+      [c, 'c'],
+    ] as const)
+      await expect.poll(() => issued(tab, prefix)).toBeGreaterThanOrEqual(3)
     const goneAt = Date.now()
     if (how === 'closed') await owner.close()
     else await owner.evaluate(() => window.harness.terminate('failover.db'))
-    for (const [tab, prefix] of [[b, 'b'], [c, 'c']] as const) {
+    for (const [tab, prefix] of [
+      [b, 'b'],
+      [c, 'c'],
+    ] as const) {
       await expect.poll(() => issued(tab, prefix, goneAt), { timeout: 30_000 }).toBeGreaterThanOrEqual(10)
       await tab.evaluate((p) => window.harness.stopWriting(p), prefix)
     }
@@ -177,7 +184,9 @@ test('a failing upgrade seen from two tabs: both get the same error, it ran once
   ok(await h.close(setup, 'fail2.db'))
 
   const [a, b] = await Promise.all([openApp(context), openApp(context)])
-  const errors = (await Promise.all([h.open(a, { name: 'fail2.db', set: 'fail' }), h.open(b, { name: 'fail2.db', set: 'fail' })])).map(failed)
+  const errors = (await Promise.all([h.open(a, { name: 'fail2.db', set: 'fail' }), h.open(b, { name: 'fail2.db', set: 'fail' })])).map(
+    failed,
+  )
   for (const error of errors) {
     expect(error).toMatchObject({ className: 'MigrationFailedError', code: 'MIGRATION_FAILED' })
     expect(error.fields.details).toMatchObject({ phase: 'migration', version: 6, migrationName: 'broken_archive', restoredToVersion: 5 })
@@ -247,8 +256,13 @@ test('an older tab following a newer one is told when that tab’s migrate() mov
   ok(await h.exec(old, 'later.db', `INSERT INTO notes (title) VALUES ('#from the old tab')`))
 
   expect(ok(await newer.evaluate(() => window.harness.migrate('later.db'))).map((m) => m.version)).toEqual([3, 4, 5])
-  await expect.poll(() => versionChanges(old)).toEqual([{ type: 'versionchange', reason: 'database-newer', knownVersion: 2, newVersion: 5 }])
-  expect(failed(await h.query(old, 'later.db', 'SELECT 1'))).toMatchObject({ className: 'DatabaseTooNewError', fields: { databaseVersion: 5 } })
+  await expect
+    .poll(() => versionChanges(old))
+    .toEqual([{ type: 'versionchange', reason: 'database-newer', knownVersion: 2, newVersion: 5 }])
+  expect(failed(await h.query(old, 'later.db', 'SELECT 1'))).toMatchObject({
+    className: 'DatabaseTooNewError',
+    fields: { databaseVersion: 5 },
+  })
   expect(ok(await h.query(newer, 'later.db', 'SELECT name FROM tags'))).toEqual([{ name: 'from' }])
 })
 
@@ -256,7 +270,14 @@ test('a transaction that spans an owner change is never committed in part: TRANS
   const [a, b, c] = await Promise.all([openApp(context), openApp(context), openApp(context)])
   for (const tab of [a, b, c]) ok(await h.open(tab, { name: 'lost.db', set: 'v2' }))
   const batch = (page: Page, titles: string[]) =>
-    page.evaluate(([list]) => window.harness.batch('lost.db', list.map((t) => ({ sql: 'INSERT INTO notes (title) VALUES (?)', params: [t] }))), [titles] as const)
+    page.evaluate(
+      ([list]) =>
+        window.harness.batch(
+          'lost.db',
+          list.map((t) => ({ sql: 'INSERT INTO notes (title) VALUES (?)', params: [t] })),
+        ),
+      [titles] as const,
+    )
   const insert = (page: Page, title: string) => h.exec(page, 'lost.db', 'INSERT INTO notes (title) VALUES (?)', [title])
   const isLost = (result: { ok: boolean; error?: unknown; value?: unknown }) =>
     expect(failed(result)).toMatchObject({ isLibraryError: true, className: 'TransactionLostError', code: 'TRANSACTION_LOST' })
@@ -299,7 +320,9 @@ test('a transaction that spans an owner change is never committed in part: TRANS
 })
 
 for (const how of ['close', 'freeze'] as const) {
-  test(`an owner that stops (${how}) while a follower's BEGIN waits behind an awaiting call ends, and every call settles`, async ({ context }) => {
+  test(`an owner that stops (${how}) while a follower's BEGIN waits behind an awaiting call ends, and every call settles`, async ({
+    context,
+  }) => {
     const [a, b] = await Promise.all([openApp(context), openApp(context)])
     ok(await h.open(a, { name: 'stop.db', set: 'v2' }))
     ok(await h.open(b, { name: 'stop.db', set: 'v2' }))
@@ -337,7 +360,11 @@ test('a tab whose applied migration was edited or renamed is refused when it joi
   ok(await h.exec(owner, 'joined.db', `INSERT INTO notes (title) VALUES ('kept')`))
 
   const editedError = failed(await h.open(edited, { name: 'joined.db', set: 'edited' }))
-  expect(editedError).toMatchObject({ className: 'MigrationEditedError', code: 'MIGRATION_EDITED', fields: { version: 3, migrationName: 'add_done' } })
+  expect(editedError).toMatchObject({
+    className: 'MigrationEditedError',
+    code: 'MIGRATION_EDITED',
+    fields: { version: 3, migrationName: 'add_done' },
+  })
   const renamedError = failed(await h.open(renamed, { name: 'joined.db', set: 'renamed' }))
   expect(renamedError).toMatchObject({ className: 'HistoryMismatchError', code: 'HISTORY_MISMATCH', fields: { version: 3 } })
   expect(renamedError.message).toContain('add_done_renamed')
@@ -354,14 +381,18 @@ test('a tab whose applied migration was edited or renamed is refused when it joi
   expect(failed(await h.open(owner, { name: 'joined.db', set: 'edited' })).message).toBe(editedError.message)
 })
 
-test('a failed owner keeps the database until the waiting tabs took its error: nobody runs the failing upgrade again', async ({ context }) => {
+test('a failed owner keeps the database until the waiting tabs took its error: nobody runs the failing upgrade again', async ({
+  context,
+}) => {
   const setup = await openApp(context)
   ok(await h.open(setup, { name: 'order.db', set: 'v2' }))
   ok(await h.close(setup, 'order.db'))
   await setup.evaluate(() => window.harness.watchOwnerLock('order.db'))
 
   const [x, w] = await Promise.all([openApp(context), openApp(context)])
-  const errors = (await Promise.all([h.open(x, { name: 'order.db', set: 'fail' }), h.open(w, { name: 'order.db', set: 'fail' })])).map(failed)
+  const errors = (await Promise.all([h.open(x, { name: 'order.db', set: 'fail' }), h.open(w, { name: 'order.db', set: 'fail' })])).map(
+    failed,
+  )
   for (const error of errors) expect(error).toMatchObject({ code: 'MIGRATION_FAILED', fields: { details: { version: 6 } } })
   const seen = await setup.evaluate(() => window.harness.ownerLockWatch)
   // One tab took the lock and failed; it still held the lock when it said so, and the other never took it.
@@ -403,7 +434,9 @@ async function ownerAfterFailedRestore(page: Page, name: string, set: string) {
   ok(await h.exec(page, name, 'DELETE FROM notes'))
   ok(await h.exec(page, name, 'VACUUM'))
   const unlimit = await limitQuota(page, 100_000)
-  expect(failed(await page.evaluate(([n, id]) => window.harness.restore(n, id), [name, big.id] as const))).toMatchObject({ code: 'RESTORE_FAILED' })
+  expect(failed(await page.evaluate(([n, id]) => window.harness.restore(n, id), [name, big.id] as const))).toMatchObject({
+    code: 'RESTORE_FAILED',
+  })
   await unlimit()
   return { wanted, big }
 }
@@ -411,12 +444,16 @@ async function ownerAfterFailedRestore(page: Page, name: string, set: string) {
 // ownerTimeoutMs only bounds how long a broken owner makes these tests wait for it; a working one answers at once.
 const recoveryPending = { className: 'RecoveryPendingError', code: 'RECOVERY_PENDING' }
 
-test('an owner whose restore failed keeps serving when a tab joins: its calls stay RECOVERY_PENDING, and a reopen recovers', async ({ context }) => {
+test('an owner whose restore failed keeps serving when a tab joins: its calls stay RECOVERY_PENDING, and a reopen recovers', async ({
+  context,
+}) => {
   const owner = await openApp(context)
   const { wanted, big } = await ownerAfterFailedRestore(owner, 'closed.db', 'v2')
   // A tab with the same code joins: the owner answers its hello although its connection is closed.
   const joining = await openApp(context)
-  expect(ok(await h.open(joining, { name: 'closed.db', set: 'v2', options: { ownerTimeoutMs: 20_000 } }))).toMatchObject({ servedBy: 'another-tab' })
+  expect(ok(await h.open(joining, { name: 'closed.db', set: 'v2', options: { ownerTimeoutMs: 20_000 } }))).toMatchObject({
+    servedBy: 'another-tab',
+  })
   expect(failed(await h.query(joining, 'closed.db', 'SELECT count(*) FROM notes'))).toMatchObject(recoveryPending)
   ok(await h.close(joining, 'closed.db'))
   // Was: the hello threw in the owner's worker, and its page took the worker for dead (WORKER_DIED) while it ran on.
@@ -437,7 +474,9 @@ test('an owner whose restore failed hands over to a newer-code tab, which recove
   expect(await versionChanges(owner)).toMatchObject([{ reason: 'newer-tab', knownVersion: 2, newVersion: 5 }])
 })
 
-test('a worker with an uncaught error is terminated: the page sees WORKER_DIED, and the next open owns the database', async ({ context }) => {
+test('a worker with an uncaught error is terminated: the page sees WORKER_DIED, and the next open owns the database', async ({
+  context,
+}) => {
   const page = await openApp(context)
   ok(await h.open(page, { name: 'uncaught.db', set: 'v2' }))
   ok(await h.exec(page, 'uncaught.db', `INSERT INTO notes (title) VALUES ('kept')`))

@@ -54,7 +54,10 @@ export async function expectNothingLost(
   storage: Storage = 'opfs',
 ) {
   const reopened = ok(
-    await page.evaluate(([n, s]) => window.harness.open({ name: n, set: 'faults', options: { autoMigrate: false, storage: s } }), [name, storage] as const),
+    await page.evaluate(([n, s]) => window.harness.open({ name: n, set: 'faults', options: { autoMigrate: false, storage: s } }), [
+      name,
+      storage,
+    ] as const),
   )
   expect(reopened.storage.kind).toBe(storage)
   const state = ok(await page.evaluate((n) => window.harness.digest(n), name))
@@ -70,8 +73,6 @@ export async function expectNothingLost(
   for (const snapshot of snapshots)
     contents.push(ok(await page.evaluate(([n, id]) => window.harness.snapshotSha256(n, id), [name, snapshot.id] as const)).sha256)
   expect(contents).toContain(before.file.sha256)
-  if (reopened.recoveredFrom)
-    expect(contents[snapshots.findIndex((s) => s.id === reopened.recoveredFrom!.id)]).toBe(before.file.sha256)
+  if (reopened.recoveredFrom) expect(contents[snapshots.findIndex((s) => s.id === reopened.recoveredFrom!.id)]).toBe(before.file.sha256)
   return reopened
 }
-

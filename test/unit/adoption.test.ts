@@ -103,7 +103,9 @@ describe('baseline (adopting a database made without this library)', () => {
     }
     const { sqlite3, db } = await handRolled()
     const gappy = [migrations[0]!, { ...migrations[2]!, version: 4 }]
-    await expect(runMigrations(sqlite3, db, gappy, { baseline: 2 })).rejects.toThrow(/baseline 2 is not the version of one of the app's migrations \(1, 4\)/)
+    await expect(runMigrations(sqlite3, db, gappy, { baseline: 2 })).rejects.toThrow(
+      /baseline 2 is not the version of one of the app's migrations \(1, 4\)/,
+    )
     await expect(runMigrations(sqlite3, db, migrations, { baseline: 0 })).rejects.toBeInstanceOf(InvalidOptionsError)
     await expect(runMigrations(sqlite3, db, migrations, { baseline: '2' as never })).rejects.toBeInstanceOf(InvalidOptionsError)
   })
@@ -116,7 +118,10 @@ describe('baseline (adopting a database made without this library)', () => {
   it('without a baseline, a file with tables but no history and no user_version is refused before anything runs', async () => {
     const { sqlite3, db } = await handRolled(0)
     const before = rows(db, 'notes')
-    const lenient = [{ version: 1, name: 'notes', sql: 'CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY);' }, { version: 2, name: 'wipe', sql: 'DELETE FROM notes;' }]
+    const lenient = [
+      { version: 1, name: 'notes', sql: 'CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY);' },
+      { version: 2, name: 'wipe', sql: 'DELETE FROM notes;' },
+    ]
     await expect(runMigrations(sqlite3, db, lenient)).rejects.toThrow(/has tables but no schema_migrations table: .* pass baseline/)
     expect(rows(db, 'notes')).toEqual(before)
     expect(tables(db)).toEqual(['notes'])
@@ -154,14 +159,20 @@ describe('functions and collations', () => {
     expect(db.selectValue('PRAGMA integrity_check')).toBe('ok')
   })
 
-  it('a migration naming a function the app did not register fails with SQLite\'s message', async () => {
+  it("a migration naming a function the app did not register fails with SQLite's message", async () => {
     const { sqlite3, db } = await memoryDb()
-    await expect(runMigrations(sqlite3, db, [{ version: 1, name: 'x', sql: 'SELECT missing_fn(1);' }])).rejects.toThrow(/no such function: missing_fn/)
+    await expect(runMigrations(sqlite3, db, [{ version: 1, name: 'x', sql: 'SELECT missing_fn(1);' }])).rejects.toThrow(
+      /no such function: missing_fn/,
+    )
   })
 
   it('rejects bad names and definitions before anything runs', async () => {
     const { sqlite3, db } = await memoryDb()
-    const bad: RunMigrationsOptions[] = [{ functions: { 'drop table': () => 1 } }, { functions: { f: 3 as never } }, { collations: { c: 'x' as never } }]
+    const bad: RunMigrationsOptions[] = [
+      { functions: { 'drop table': () => 1 } },
+      { functions: { f: 3 as never } },
+      { collations: { c: 'x' as never } },
+    ]
     for (const options of bad) {
       await expect(runMigrations(sqlite3, db, migrations, options)).rejects.toBeInstanceOf(InvalidOptionsError)
     }

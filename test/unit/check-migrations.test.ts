@@ -3,7 +3,11 @@ import { checkMigrationFiles, type Diagnostic } from '../../node/check-migration
 import { sqlite } from './sqlite'
 
 const check = async (paths: Record<string, unknown>, options = {}) =>
-  checkMigrationFiles(await sqlite(), Object.entries(paths).map(([path, value]) => ({ path, value })), options)
+  checkMigrationFiles(
+    await sqlite(),
+    Object.entries(paths).map(([path, value]) => ({ path, value })),
+    options,
+  )
 const brief = (ds: Diagnostic[]) => ds.map((d) => [d.severity, d.rule, d.file, d.line])
 
 const notes = { 'm/0001_notes.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT, body TEXT);' }
@@ -13,14 +17,23 @@ describe('checkMigrationFiles: errors', () => {
     const result = await check({ ...notes, 'm/0002_tags.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY);' })
     expect(result.ok).toBe(true)
     expect(result.diagnostics).toEqual([])
-    expect(result.migrations.map((m) => [m.migration.version, m.checksum?.length, (m.migration as { checksum?: string }).checksum === m.checksum])).toEqual([
+    expect(
+      result.migrations.map((m) => [
+        m.migration.version,
+        m.checksum?.length,
+        (m.migration as { checksum?: string }).checksum === m.checksum,
+      ]),
+    ).toEqual([
       [1, 64, true],
       [2, 64, true],
     ])
   })
 
   it('names the file and line of a statement SQLite cannot prepare against the previous migrations’ schema', async () => {
-    const result = await check({ ...notes, 'm/0002_bad.sql': '-- adds an index\nCREATE INDEX x ON notes (title);\n\nCREATE INDEX y ON notes (missing);' })
+    const result = await check({
+      ...notes,
+      'm/0002_bad.sql': '-- adds an index\nCREATE INDEX x ON notes (title);\n\nCREATE INDEX y ON notes (missing);',
+    })
     expect(brief(result.diagnostics)).toEqual([['error', 'sql-error', 'm/0002_bad.sql', 4]])
     expect(result.diagnostics[0]!.message).toMatch(/m\/0002_bad\.sql:4: no such column: missing/)
     const syntax = await check({ 'm/0001_x.sql': 'CREATE TABLE a (x);\nCREATE TABLE b (x,, y);' })
@@ -28,7 +41,8 @@ describe('checkMigrationFiles: errors', () => {
   })
 
   it('points at the line of the original file for a statement in an up section, and at the line of a bad marker', async () => {
-    const goose = '-- adds tags\n-- +goose Up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE INDEX t ON tags (missing);\n-- +goose Down\nDROP TABLE tags;\n'
+    const goose =
+      '-- adds tags\n-- +goose Up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE INDEX t ON tags (missing);\n-- +goose Down\nDROP TABLE tags;\n'
     expect(brief((await check({ ...notes, 'm/0002_tags.sql': goose })).diagnostics)).toEqual([['error', 'sql-error', 'm/0002_tags.sql', 4]])
     const dbmate = '-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE tags;\n-- migrate:down\n'
     const bad = await check({ ...notes, 'm/0002_tags.sql': dbmate })
@@ -51,7 +65,13 @@ describe('checkMigrationFiles: errors', () => {
     const up = (db: { exec: (sql: string) => void }) => db.exec('CREATE TABLE made_by_code (x)')
     const ok = await check({ 'm/1_code.ts': { up }, 'm/2_uses.sql': 'CREATE INDEX i ON made_by_code (x);' })
     expect(ok.diagnostics).toEqual([])
-    const throws = await check({ 'm/1_code.ts': { up: () => { throw new Error('boom') } } })
+    const throws = await check({
+      'm/1_code.ts': {
+        up: () => {
+          throw new Error('boom')
+        },
+      },
+    })
     expect(brief(throws.diagnostics)).toEqual([['error', 'code-error', 'm/1_code.ts', null]])
     const asynchronous = await check({ 'm/1_code.ts': { up: async () => {} } })
     expect(asynchronous.diagnostics[0]!.message).toMatch(/must be synchronous/)
@@ -82,14 +102,17 @@ describe('checkMigrationFiles: errors', () => {
     const own = await check({ 'm/1_a.sql': 'PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE a (x);\nCOMMIT;\nPRAGMA foreign_keys=ON;' })
     expect(own.diagnostics).toEqual([])
     // Outside the runner's transaction the file manages its own, ROLLBACK included (as the runner runs it).
-    const managed = await check({ 'm/1_a.sql': '-- sqlite-opfs-migrate: no-transaction\nBEGIN;\nCREATE TABLE a (x);\nROLLBACK;\nCREATE TABLE b (y);' })
+    const managed = await check({
+      'm/1_a.sql': '-- sqlite-opfs-migrate: no-transaction\nBEGIN;\nCREATE TABLE a (x);\nROLLBACK;\nCREATE TABLE b (y);',
+    })
     expect(managed.diagnostics).toEqual([])
   })
 
   it('refuses pragmas that take away crash safety, in SQL (file:line) and in code, but not in strings or comments', async () => {
     const sql = await check({
       ...notes,
-      'm/0002_fast.sql': "-- speed up the backfill\nINSERT INTO notes (title) VALUES ('PRAGMA journal_mode = OFF');\nPRAGMA journal_mode = OFF;\nUPDATE notes SET title = title WHERE id > 0;",
+      'm/0002_fast.sql':
+        "-- speed up the backfill\nINSERT INTO notes (title) VALUES ('PRAGMA journal_mode = OFF');\nPRAGMA journal_mode = OFF;\nUPDATE notes SET title = title WHERE id > 0;",
     })
     expect(brief(sql.diagnostics)).toEqual([['error', 'unsafe-pragma', 'm/0002_fast.sql', 3]])
     expect(sql.diagnostics[0]!.message).toMatch(/m\/0002_fast\.sql:3: PRAGMA journal_mode = OFF is refused in a migration/)
@@ -97,15 +120,27 @@ describe('checkMigrationFiles: errors', () => {
     expect(brief(noTx.diagnostics).filter((d) => d[0] === 'error')).toEqual([['error', 'unsafe-pragma', 'm/1_a.sql', 2]])
     const code = await check({
       ...notes,
-      'm/0002_code.ts': { up: (db: { exec: (s: string) => void }) => { try { db.exec('PRAGMA locking_mode = EXCLUSIVE') } catch { /* ignored */ } } },
+      'm/0002_code.ts': {
+        up: (db: { exec: (s: string) => void }) => {
+          try {
+            db.exec('PRAGMA locking_mode = EXCLUSIVE')
+          } catch {
+            /* ignored */
+          }
+        },
+      },
     })
     expect(brief(code.diagnostics)).toEqual([['error', 'unsafe-pragma', 'm/0002_code.ts', null]])
-    const safe = await check({ 'm/1_a.sql': "/* PRAGMA writable_schema = ON; */ PRAGMA journal_mode = DELETE;\nPRAGMA cache_size = 100; -- PRAGMA synchronous = OFF" })
+    const safe = await check({
+      'm/1_a.sql': '/* PRAGMA writable_schema = ON; */ PRAGMA journal_mode = DELETE;\nPRAGMA cache_size = 100; -- PRAGMA synchronous = OFF',
+    })
     expect(safe.diagnostics).toEqual([])
   })
 
   it('reports seed rows that break a foreign key', async () => {
-    const result = await check({ 'm/1_a.sql': 'CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p(id));\nINSERT INTO c VALUES (7);' })
+    const result = await check({
+      'm/1_a.sql': 'CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p INTEGER REFERENCES p(id));\nINSERT INTO c VALUES (7);',
+    })
     expect(brief(result.diagnostics)).toEqual([['error', 'foreign-key', 'm/1_a.sql', null]])
   })
 })

@@ -40,7 +40,7 @@ async function rowsIn(file: string, sql: string) {
   }
 }
 
-const V1 = 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\nINSERT INTO notes (title) VALUES (\'first\'), (\'second\');'
+const V1 = "CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\nINSERT INTO notes (title) VALUES ('first'), ('second');"
 const V2 = 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0;'
 
 describe('sqlite-opfs-migrate apply', () => {
@@ -173,7 +173,9 @@ describe('sqlite-opfs-migrate apply', () => {
       for (const command of ['status', 'plan', 'apply']) {
         const result = await cli(command, db, migrations)
         expect(result.code, `${name} ${command}`).toBe(1)
-        expect(result.stderr).toMatch(/error \[INVALID_DATABASE_FILE\] .*app\.sqlite is not a SQLite database this library can use \(unexpected-schema\)/)
+        expect(result.stderr).toMatch(
+          /error \[INVALID_DATABASE_FILE\] .*app\.sqlite is not a SQLite database this library can use \(unexpected-schema\)/,
+        )
       }
       expect(await readFile(db)).toEqual(before)
       expect(await rowsIn(db, 'SELECT title FROM notes')).toEqual([{ title: 'first' }, { title: 'second' }])
@@ -210,9 +212,15 @@ describe('sqlite-opfs-migrate apply', () => {
   })
 
   it('registers functions and collations from a --setup module for migrations that use them', async () => {
-    await writeFile(join(dir, 'setup.mjs'), "export const functions = { slug: { fn: (s) => String(s).toLowerCase().replaceAll(' ', '-'), deterministic: true, arity: 1 } }\nexport const collations = { reverse: (a, b) => b.localeCompare(a) }\n")
+    await writeFile(
+      join(dir, 'setup.mjs'),
+      "export const functions = { slug: { fn: (s) => String(s).toLowerCase().replaceAll(' ', '-'), deterministic: true, arity: 1 } }\nexport const collations = { reverse: (a, b) => b.localeCompare(a) }\n",
+    )
     await write('0001_notes.sql', V1)
-    await write('0002_slugs.sql', 'ALTER TABLE notes ADD COLUMN slug TEXT COLLATE reverse;\nUPDATE notes SET slug = slug(title || \' Note\') WHERE slug IS NULL;')
+    await write(
+      '0002_slugs.sql',
+      "ALTER TABLE notes ADD COLUMN slug TEXT COLLATE reverse;\nUPDATE notes SET slug = slug(title || ' Note') WHERE slug IS NULL;",
+    )
     expect((await cli('check', migrations)).code).toBe(1) // unknown to the check without them
     expect((await cli('check', migrations, '--function', 'slug', '--collation', 'reverse')).code).toBe(0)
     expect((await cli('check', migrations, '--setup', join(dir, 'setup.mjs'))).code).toBe(0)
@@ -229,7 +237,13 @@ describe('sqlite-opfs-migrate status and plan', () => {
     await write('0002_done.sql', V2)
     const ok = await cli('status', db, migrations, '--json')
     expect(ok.code).toBe(0)
-    expect(ok.json()).toMatchObject({ version: 1, latestVersion: 2, applied: [{ version: 1, state: 'ok' }], pending: [{ version: 2, name: 'done', kind: 'sql' }], problem: null })
+    expect(ok.json()).toMatchObject({
+      version: 1,
+      latestVersion: 2,
+      applied: [{ version: 1, state: 'ok' }],
+      pending: [{ version: 2, name: 'done', kind: 'sql' }],
+      problem: null,
+    })
     await write('0001_notes.sql', V1.replace('first', 'FIRST'))
     const edited = await cli('status', db, migrations)
     expect(edited.code).toBe(1)
@@ -251,7 +265,9 @@ describe('sqlite-opfs-migrate status and plan', () => {
     copy.close()
     const changed = await cli('status', db, migrations)
     expect(changed.code).toBe(1)
-    expect(changed.stdout).toMatch(/schema: CHANGED: this database's schema is not what its migrations produce \(migration 1 left another one/)
+    expect(changed.stdout).toMatch(
+      /schema: CHANGED: this database's schema is not what its migrations produce \(migration 1 left another one/,
+    )
     const json = (await cli('status', db, migrations, '--json')).json()
     expect(json).toMatchObject({ ok: false, schema: { state: 'changed', recordedBy: 1, recorded: json.applied[0].schemaFingerprint } })
   })
@@ -305,7 +321,9 @@ describe('sqlite-opfs-migrate check', () => {
     expect(flyway.stdout).toMatch(/^note \[ignored\] .*U1_1__add_email\.sql: Flyway undo migration/m)
     expect(flyway.stdout).toMatch(/4 migration\(s\), 0 error\(s\), 0 warning\(s\)/)
     const json = (await cli('check', fixture('prisma/migrations'), '--json')).json()
-    expect(json.ignored).toEqual([{ path: expect.stringMatching(/migration_lock\.toml$/), reason: expect.stringMatching(/^Prisma lock file/) }])
+    expect(json.ignored).toEqual([
+      { path: expect.stringMatching(/migration_lock\.toml$/), reason: expect.stringMatching(/^Prisma lock file/) },
+    ])
     expect(json.migrations.map((m: { name: string; format: string }) => [m.name, m.format])[0]).toEqual(['20210101000000_init', 'prisma'])
     await write('0001_notes.sql', V1)
     await write('R__views.sql', 'CREATE VIEW v AS SELECT 1;')
@@ -339,6 +357,9 @@ describe('sqlite-opfs-migrate check', () => {
     const { stdout } = await run(process.execPath, [bin, 'check', migrations])
     expect(stdout).toMatch(/1 migration\(s\), 0 error\(s\), 0 warning\(s\)/)
     await write('0002_bad.sql', 'CREATE TABLE notes (x);')
-    await expect(run(process.execPath, [bin, 'check', migrations])).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/0002_bad\.sql:1: table notes already exists/) })
+    await expect(run(process.execPath, [bin, 'check', migrations])).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(/0002_bad\.sql:1: table notes already exists/),
+    })
   })
 })

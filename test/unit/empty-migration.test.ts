@@ -11,20 +11,39 @@ import { memoryDb, rows, sqlite } from './sqlite'
 
 // A diesel-style history whose migration 2 applies to other engines only: its up.sql holds nothing but a comment.
 const folder = join(import.meta.dirname, 'fixtures', 'sections', 'empty')
-const files = ['0001_create_users/up.sql', '0001_create_users/down.sql', '0002_postgres_only/up.sql', '0002_postgres_only/down.sql', '0003_add_email/up.sql', '0003_add_email/down.sql']
+const files = [
+  '0001_create_users/up.sql',
+  '0001_create_users/down.sql',
+  '0002_postgres_only/up.sql',
+  '0002_postgres_only/down.sql',
+  '0003_add_email/up.sql',
+  '0003_add_email/down.sql',
+]
 const glob = Object.fromEntries(files.map((f) => [`./${f}`, readFileSync(join(folder, f), 'utf8')]))
 const brief = (ds: Diagnostic[]) => ds.map((d) => [d.severity, d.rule, d.file, d.line])
 const check = async (paths: Record<string, string>, options = {}) =>
-  checkMigrationFiles(await sqlite(), Object.entries(paths).map(([path, value]) => ({ path, value })), options)
+  checkMigrationFiles(
+    await sqlite(),
+    Object.entries(paths).map(([path, value]) => ({ path, value })),
+    options,
+  )
 
 describe('a migration holding only comments or whitespace', () => {
   it('is a no-op recorded in the history with its checksum, and later migrations run on', async () => {
     const migrations = migrationsFromGlob(glob)
-    expect(migrations.map((m) => [m.version, m.name])).toEqual([[1, 'create_users'], [2, 'postgres_only'], [3, 'add_email']])
+    expect(migrations.map((m) => [m.version, m.name])).toEqual([
+      [1, 'create_users'],
+      [2, 'postgres_only'],
+      [3, 'add_email'],
+    ])
     const { sqlite3, db } = await memoryDb()
     const applied = await runMigrations(sqlite3, db, migrations)
     expect(applied.map((r) => r.version)).toEqual([1, 2, 3])
-    expect(readHistory(db).applied[1]).toMatchObject({ version: 2, name: 'postgres_only', checksum: await checksumSql(glob['./0002_postgres_only/up.sql']!) })
+    expect(readHistory(db).applied[1]).toMatchObject({
+      version: 2,
+      name: 'postgres_only',
+      checksum: await checksumSql(glob['./0002_postgres_only/up.sql']!),
+    })
     expect(rows(db, 'users')).toEqual([{ id: 1, name: 'Ada', email: null }])
     // Reopening with the same list finds nothing edited and nothing pending.
     expect(await runMigrations(sqlite3, db, migrations)).toEqual([])
@@ -40,7 +59,11 @@ describe('a migration holding only comments or whitespace', () => {
     const prepared = await prepareMigrations(migrationsFromGlob(glob))
     const result = dryRun(sqlite3, new Uint8Array(), prepared, { acceptEditedMigrations: false, foreignKeys: true, verify: 'quick_check' })
     expect(result.ok).toBe(true)
-    expect(result.steps.map((s) => [s.version, s.outcome, s.changes])).toEqual([[1, 'applied', 1], [2, 'applied', 0], [3, 'applied', 0]])
+    expect(result.steps.map((s) => [s.version, s.outcome, s.changes])).toEqual([
+      [1, 'applied', 1],
+      [2, 'applied', 0],
+      [3, 'applied', 0],
+    ])
   })
 
   it('is a warning of the check (empty-migration), an error with strict, accepted by its allow comment', async () => {

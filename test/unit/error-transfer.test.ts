@@ -2,7 +2,14 @@ import { expose, transferHandlers, wrap } from 'comlink'
 import { afterEach, describe, expect, it } from 'vitest'
 import { envelope, unwrapResult, type CallResult } from '../../src/call-result'
 import * as errors from '../../src/errors'
-import { DatabaseTooNewError, MigrationFailedError, SnapshotError, SqliteOpfsMigrateError, StorageMismatchError, WriteNotSavedError } from '../../src/errors'
+import {
+  DatabaseTooNewError,
+  MigrationFailedError,
+  SnapshotError,
+  SqliteOpfsMigrateError,
+  StorageMismatchError,
+  WriteNotSavedError,
+} from '../../src/errors'
 
 // Comlink over a real MessageChannel (Node's is the web one): what crosses is what a page receives from the worker.
 const channels: MessageChannel[] = []
@@ -32,10 +39,21 @@ describe('error transfer', () => {
     const stepError = Object.assign(new Error('backfill threw'), { migration: { version: 5, name: 'b', up() {} }, hook: () => 1 })
     const remote = connect<{ fail: () => void }>({
       fail() {
-        throw new MigrationFailedError('migration 5 failed', {
-          phase: 'migration', version: 5, migrationName: 'b', statement: null, sqliteCode: null,
-          sqliteMessage: 'backfill threw', timedOut: false, restoredToVersion: 3, snapshotId: 's',
-        }, { cause: stepError })
+        throw new MigrationFailedError(
+          'migration 5 failed',
+          {
+            phase: 'migration',
+            version: 5,
+            migrationName: 'b',
+            statement: null,
+            sqliteCode: null,
+            sqliteMessage: 'backfill threw',
+            timedOut: false,
+            restoredToVersion: 3,
+            snapshotId: 's',
+          },
+          { cause: stepError },
+        )
       },
     })
     const failed = (await remote.fail().catch((e: unknown) => e)) as MigrationFailedError

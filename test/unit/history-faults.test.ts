@@ -122,7 +122,9 @@ describe('history faults: refused with a typed error before anything is written'
       appliedChecksum: await checksumSql(done.sql!),
       currentChecksum: await checksumSql(edited.sql!),
     })
-    expect(error.message).toMatch(/^migration 2 \("add_done"\) was edited after it was applied \(checksum [0-9a-f]{12}… is now [0-9a-f]{12}…\)/)
+    expect(error.message).toMatch(
+      /^migration 2 \("add_done"\) was edited after it was applied \(checksum [0-9a-f]{12}… is now [0-9a-f]{12}…\)/,
+    )
     expect(error.message).toMatch(/add a new migration instead, or pass acceptEditedMigrations/)
 
     // Accepting another version, or none, is not accepting this one.
@@ -142,18 +144,29 @@ describe('history faults: refused with a typed error before anything is written'
       await acceptance(fixture, replace(app, withSql(done, sql)))
     // Any other whitespace counts (the checksum covers every byte): trailing spaces, a blank line, indentation, a
     // missing final newline are all reported as edits.
-    for (const sql of [done.sql!.replace(';', ';  '), `${done.sql!}\n`, `  ${done.sql!}`, done.sql!.trimEnd(), done.sql!.replace(/ /g, '\t')])
+    for (const sql of [
+      done.sql!.replace(';', ';  '),
+      `${done.sql!}\n`,
+      `  ${done.sql!}`,
+      done.sql!.trimEnd(),
+      done.sql!.replace(/ /g, '\t'),
+    ])
       expect(await refusal(fixture, replace(app, withSql(done, sql)))).toMatchObject({ code: 'MIGRATION_EDITED', version: 2 })
   })
 
   it('2. an applied migration removed: from the middle → HISTORY_MISMATCH; the latest → DATABASE_TOO_NEW', async () => {
     const fixture = await seeded()
     for (const removed of [done, welcome]) {
-      const error = await refusal(fixture, app.filter((m) => m !== removed))
+      const error = await refusal(
+        fixture,
+        app.filter((m) => m !== removed),
+      )
       expect(error).toBeInstanceOf(HistoryMismatchError)
       expect(error).toMatchObject({ code: 'HISTORY_MISMATCH', version: removed.version })
       expect(error.message).toMatch(
-        new RegExp(`^applied migration ${removed.version} \\("${removed.name}"\\) is missing from the app's migrations; never delete applied migrations`),
+        new RegExp(
+          `^applied migration ${removed.version} \\("${removed.name}"\\) is missing from the app's migrations; never delete applied migrations`,
+        ),
       )
       expect(error.message).toMatch(/put it back/)
     }
@@ -182,10 +195,15 @@ describe('history faults: refused with a typed error before anything is written'
     expect(error).toMatchObject({ code: 'MIGRATION_EDITED', version: 4, migrationName: 'add_priority' })
 
     // Renamed, same SQL (SQL and code migrations alike).
-    for (const renamed of [{ ...done, name: 'add_done_flag' }, { ...welcome, name: 'seed_welcome_note' }]) {
+    for (const renamed of [
+      { ...done, name: 'add_done_flag' },
+      { ...welcome, name: 'seed_welcome_note' },
+    ]) {
       error = await refusal(fixture, replace(app, renamed))
       expect(error).toMatchObject({ code: 'HISTORY_MISMATCH', version: renamed.version })
-      expect(error.message).toMatch(new RegExp(`^applied migration ${renamed.version} was named "\\w+" but the app now calls it "${renamed.name}"`))
+      expect(error.message).toMatch(
+        new RegExp(`^applied migration ${renamed.version} was named "\\w+" but the app now calls it "${renamed.name}"`),
+      )
       expect(error.message).toMatch(whatToDo)
     }
 
@@ -252,7 +270,9 @@ describe('history faults: refused with a typed error before anything is written'
     expect(error.message).toMatch(restoreHint)
     // An empty history table alone (no other tables) is still a new database.
     const empty = await memoryDb()
-    empty.db.exec(`CREATE TABLE ${HISTORY_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL)`)
+    empty.db.exec(
+      `CREATE TABLE ${HISTORY_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL)`,
+    )
     expect((await runMigrations(empty.sqlite3, empty.db, app)).map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
 
     // user_version moved lower than the history's latest version.
@@ -276,12 +296,20 @@ describe('history faults: refused with a typed error before anything is written'
     fixture.db.exec(`UPDATE ${HISTORY_TABLE} SET checksum = 'not-a-checksum' WHERE version = 2`)
     error = await refusal(fixture, app)
     expect(error).toMatchObject({ code: 'MIGRATION_EDITED', version: 2, appliedChecksum: 'not-a-checksum' })
-    expect(error.message).toMatch(/^migration 2 \("add_done"\) was edited after it was applied \(checksum not-a-checks… is now [0-9a-f]{12}…\)/)
+    expect(error.message).toMatch(
+      /^migration 2 \("add_done"\) was edited after it was applied \(checksum not-a-checks… is now [0-9a-f]{12}…\)/,
+    )
     fixture = await seeded()
     fixture.db.exec(`UPDATE ${HISTORY_TABLE} SET checksum = (SELECT checksum FROM ${HISTORY_TABLE} WHERE version = 1) WHERE version = 4`)
-    expect(await refusal(fixture, app)).toMatchObject({ code: 'MIGRATION_EDITED', version: 4, appliedChecksum: await checksumSql(notes.sql!) })
+    expect(await refusal(fixture, app)).toMatchObject({
+      code: 'MIGRATION_EDITED',
+      version: 4,
+      appliedChecksum: await checksumSql(notes.sql!),
+    })
     // A duplicate history row cannot be made: the version is the table's primary key.
-    expect(() => fixture.db.exec(`INSERT INTO ${HISTORY_TABLE} SELECT * FROM ${HISTORY_TABLE} WHERE version = 2`)).toThrow(/UNIQUE constraint failed/)
+    expect(() => fixture.db.exec(`INSERT INTO ${HISTORY_TABLE} SELECT * FROM ${HISTORY_TABLE} WHERE version = 2`)).toThrow(
+      /UNIQUE constraint failed/,
+    )
     // Observed: a NULL checksum (what code migrations store) turns the edit check off for that row, and a checksum in
     // a code migration's row is ignored (the app has none to compare it with). Both are accepted.
     fixture = await seeded()
@@ -299,7 +327,9 @@ describe('history faults: refused with a typed error before anything is written'
     fixture.db.exec('PRAGMA user_version = 0')
     error = await refusal(fixture, app)
     expect(error).toMatchObject({ code: 'HISTORY_MISMATCH', version: 0 })
-    expect(error.message).toMatch(/^database has tables but no schema_migrations table: .*pass baseline: <the version of the migration its schema matches>/)
+    expect(error.message).toMatch(
+      /^database has tables but no schema_migrations table: .*pass baseline: <the version of the migration its schema matches>/,
+    )
   })
 
   it('5. a code migration replaced by a different function at the same version is not detected (documented: no checksum)', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { InsufficientStorageError, InvalidDatabaseFileError, MigrationEditedError, MigrationFailedError, SnapshotError } from '../../src/errors'
+import {
+  InsufficientStorageError,
+  InvalidDatabaseFileError,
+  MigrationEditedError,
+  MigrationFailedError,
+  SnapshotError,
+} from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { dryRun } from '../../worker/dry-run'
 import { checkImportable } from '../../worker/import-database'
@@ -35,8 +41,17 @@ describe('dryRun', () => {
     const { sqlite3, bytes } = await v1File()
     const before = bytes.slice()
     const result = dryRun(sqlite3, bytes, await prepareMigrations(v2), request)
-    expect(result).toMatchObject({ fromVersion: 2, reachedVersion: 4, latestVersion: 4, ok: true, verify: { check: 'quick_check', ok: true } })
-    expect(result.steps.map((s) => [s.version, s.outcome])).toEqual([[3, 'applied'], [4, 'applied']])
+    expect(result).toMatchObject({
+      fromVersion: 2,
+      reachedVersion: 4,
+      latestVersion: 4,
+      ok: true,
+      verify: { check: 'quick_check', ok: true },
+    })
+    expect(result.steps.map((s) => [s.version, s.outcome])).toEqual([
+      [3, 'applied'],
+      [4, 'applied'],
+    ])
     expect(result.steps.every((s) => typeof s.durationMs === 'number' && s.error === null)).toBe(true)
     const notes = result.schema.find((o) => o.name === 'notes')!
     expect(notes.columns.map((c) => c.name)).toEqual(['id', 'title', 'done'])
@@ -49,14 +64,18 @@ describe('dryRun', () => {
     const { sqlite3, bytes } = await v1File()
     const failing: Migration[] = [
       ...v1,
-      { version: 3, name: 'bad', sql: "CREATE INDEX ok_index ON notes(title);\nINSERT INTO notes (title) VALUES (NULL);" },
+      { version: 3, name: 'bad', sql: 'CREATE INDEX ok_index ON notes(title);\nINSERT INTO notes (title) VALUES (NULL);' },
       { version: 4, name: 'after', sql: 'CREATE TABLE later (id INTEGER);' },
     ]
     const result = dryRun(sqlite3, bytes, await prepareMigrations(failing), request)
     expect(result.ok).toBe(false)
     expect(result.reachedVersion).toBe(2)
     expect(result.verify).toBeNull()
-    expect(result.steps[0]).toMatchObject({ version: 3, outcome: 'failed', error: { sqliteCode: 1299, statement: 'INSERT INTO notes (title) VALUES (NULL);' } })
+    expect(result.steps[0]).toMatchObject({
+      version: 3,
+      outcome: 'failed',
+      error: { sqliteCode: 1299, statement: 'INSERT INTO notes (title) VALUES (NULL);' },
+    })
     expect(result.steps[0]!.error!.message).toMatch(/NOT NULL constraint failed: notes.title/)
     expect(result.steps[1]).toMatchObject({ version: 4, outcome: 'skipped', durationMs: null })
     // The failed step rolled back in the copy too: its index is not in the schema after.
@@ -65,7 +84,7 @@ describe('dryRun', () => {
 
   it('reports a foreign-key violation a migration would leave, as an upgrade would refuse it', async () => {
     const { sqlite3, bytes } = await v1File()
-    const orphaning: Migration[] = [...v1, { version: 3, name: 'orphan', sql: 'INSERT INTO tags (note_id, name) VALUES (99, \'y\');' }]
+    const orphaning: Migration[] = [...v1, { version: 3, name: 'orphan', sql: "INSERT INTO tags (note_id, name) VALUES (99, 'y');" }]
     const result = dryRun(sqlite3, bytes, await prepareMigrations(orphaning), request)
     expect(result.steps[0]).toMatchObject({ outcome: 'failed', error: { sqliteCode: 787 } })
   })
@@ -125,8 +144,19 @@ describe('describeSchema and checkIntegrity', () => {
       CREATE INDEX i ON "we""ird"(b);
       CREATE TRIGGER t AFTER INSERT ON "we""ird" BEGIN SELECT 1; END;`)
     const schema = describeSchema(db)
-    expect(schema.map((o) => [o.type, o.name])).toEqual([['table', 'we"ird'], ['view', 'v'], ['index', 'i'], ['trigger', 't']])
-    expect(schema[0]).toMatchObject({ rowCount: 2, columns: [{ name: 'a', primaryKey: 1 }, { name: 'b', notNull: true, defaultValue: "'x'" }] })
+    expect(schema.map((o) => [o.type, o.name])).toEqual([
+      ['table', 'we"ird'],
+      ['view', 'v'],
+      ['index', 'i'],
+      ['trigger', 't'],
+    ])
+    expect(schema[0]).toMatchObject({
+      rowCount: 2,
+      columns: [
+        { name: 'a', primaryKey: 1 },
+        { name: 'b', notNull: true, defaultValue: "'x'" },
+      ],
+    })
     expect(schema[1]!.columns.map((c) => c.name)).toEqual(['b'])
   })
   it('reports foreign-key violations even when the connection does not enforce them', async () => {
@@ -149,24 +179,48 @@ describe('describeSchema and checkIntegrity', () => {
 describe('describeFailure', () => {
   it('keeps the migration, statement, SQLite code and restored version of a MigrationFailedError', () => {
     const error = new MigrationFailedError('m', {
-      phase: 'migration', version: 5, migrationName: 'backfill', statement: 'INSERT …', sqliteCode: 1299,
-      sqliteMessage: 'NOT NULL', timedOut: false, restoredToVersion: 3, snapshotId: 's1',
+      phase: 'migration',
+      version: 5,
+      migrationName: 'backfill',
+      statement: 'INSERT …',
+      sqliteCode: 1299,
+      sqliteMessage: 'NOT NULL',
+      timedOut: false,
+      restoredToVersion: 3,
+      snapshotId: 's1',
     })
     expect(describeFailure(error, { fromVersion: 3, toVersion: 5 })).toMatchObject({
-      code: 'MIGRATION_FAILED', errorName: 'MigrationFailedError', phase: 'migration', version: 5, migrationName: 'backfill',
-      statement: 'INSERT …', sqliteCode: 1299, restoredToVersion: 3, snapshotId: 's1', fromVersion: 3, toVersion: 5,
+      code: 'MIGRATION_FAILED',
+      errorName: 'MigrationFailedError',
+      phase: 'migration',
+      version: 5,
+      migrationName: 'backfill',
+      statement: 'INSERT …',
+      sqliteCode: 1299,
+      restoredToVersion: 3,
+      snapshotId: 's1',
+      fromVersion: 3,
+      toVersion: 5,
     })
   })
   it('records a refusal before any change (quota) as phase preparation, with nothing restored', () => {
     const error = new InsufficientStorageError('need 2 MB', 2_000_000, 1_000)
     expect(describeFailure(error, { fromVersion: 2, toVersion: 4 })).toMatchObject({
-      code: 'INSUFFICIENT_STORAGE', phase: 'preparation', version: null, restoredToVersion: null, snapshotId: null,
+      code: 'INSUFFICIENT_STORAGE',
+      phase: 'preparation',
+      version: null,
+      restoredToVersion: null,
+      snapshotId: null,
     })
   })
   it('records a failed restore with its snapshot and no restored version', () => {
     const error = new SnapshotError('RESTORE_FAILED', 'disk full', 's2')
     expect(describeFailure(error, { fromVersion: 1, toVersion: 2 })).toMatchObject({
-      code: 'RESTORE_FAILED', phase: 'migration', restoredToVersion: null, snapshotId: 's2', version: null,
+      code: 'RESTORE_FAILED',
+      phase: 'migration',
+      restoredToVersion: null,
+      snapshotId: 's2',
+      version: null,
     })
   })
 })

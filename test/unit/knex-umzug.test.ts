@@ -14,7 +14,10 @@ import { memoryDb, sqlite, tables } from './sqlite'
 // gets sqlite-wasm's Database, so they cannot run; they must be refused, rolled back, and say why.
 const fixtures = join(import.meta.dirname, 'fixtures', 'sections')
 const require = createRequire(import.meta.url)
-const folder = async (name: string) => migrationsFromGlob(Object.fromEntries((await readMigrationsDirectory(join(fixtures, name), { base: fixtures })).map((f) => [f.path, f.value as never])))
+const folder = async (name: string) =>
+  migrationsFromGlob(
+    Object.fromEntries((await readMigrationsDirectory(join(fixtures, name), { base: fixtures })).map((f) => [f.path, f.value as never])),
+  )
 
 describe('knex and Umzug migrations', () => {
   it('a knex migration (up(knex) returning knex.schema…) fails, rolled back, naming knex', async () => {
@@ -36,7 +39,9 @@ describe('knex and Umzug migrations', () => {
     const error = await runMigrations(sqlite3, db, [migration!]).catch((e: unknown) => e)
     expect((error as Error).message).toMatch(/read db\.context.*Umzug \(up\(\{ context \}\)\)/s)
     const asynchronous = require(join(fixtures, 'umzug', '01_async.js')) as { up: Migration['up'] }
-    const refused = await runMigrations(sqlite3, db, migrationsFromGlob({ './m/01_async.js': asynchronous as never })).catch((e: unknown) => e)
+    const refused = await runMigrations(sqlite3, db, migrationsFromGlob({ './m/01_async.js': asynchronous as never })).catch(
+      (e: unknown) => e,
+    )
     expect(refused).toBeInstanceOf(InvalidMigrationsError)
     expect((refused as Error).message).toMatch(/must be synchronous.*knex or Umzug/s)
     expect(tables(db)).toEqual([])

@@ -24,7 +24,9 @@ function contents(db: Database): unknown {
   const schema = db.selectObjects(
     "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name <> 'schema_migrations' ORDER BY name",
   )
-  const data = schema.filter((o) => o.type === 'table').map((t) => [t.name, db.selectObjects(`SELECT * FROM "${String(t.name)}" ORDER BY rowid`)])
+  const data = schema
+    .filter((o) => o.type === 'table')
+    .map((t) => [t.name, db.selectObjects(`SELECT * FROM "${String(t.name)}" ORDER BY rowid`)])
   return { schema, data }
 }
 
@@ -40,7 +42,8 @@ describe('migration folders of other tools, read as they are', () => {
       const rel = (path: string) => relative(migrationsRoot(directory), path)
       expect(folder.entries.map((e) => rel(e.path))).toEqual(layout.toolOrder)
       expect(folder.ignored.map((f) => rel(f.path)).sort()).toEqual(layout.ignored.map(([path]) => path).sort())
-      for (const [path, reason] of layout.ignored) expect(folder.ignored.find((f) => rel(f.path) === path)!.reason).toMatch(new RegExp(`^${reason}`))
+      for (const [path, reason] of layout.ignored)
+        expect(folder.ignored.find((f) => rel(f.path) === path)!.reason).toMatch(new RegExp(`^${reason}`))
 
       // As a glob gives it (the folder inferred from the keys): the same versions and names.
       const migrations = migrationsFromGlob(await globOf(layout.dir))
@@ -84,7 +87,10 @@ describe('migration folders of other tools, read as they are', () => {
 })
 
 const read = (paths: Record<string, unknown>, root?: string) =>
-  readMigrationFolder(Object.entries(paths).map(([path, value]): MigrationFileInput => ({ path, value })), { root })
+  readMigrationFolder(
+    Object.entries(paths).map(([path, value]): MigrationFileInput => ({ path, value })),
+    { root },
+  )
 const rules = (paths: Record<string, unknown>, root?: string) => read(paths, root).problems.map((p) => [p.rule, p.path])
 
 describe('timestamps are one version each', () => {
@@ -96,7 +102,12 @@ describe('timestamps are one version each', () => {
       'm/2024-03-13_date_only/up.sql': 'x',
     })
     expect(folder.problems).toEqual([])
-    expect(folder.entries.map((e) => e.name)).toEqual(['2018-01-14-171611_first', '2018-12-01-000000_same_year', '2024-03-13_date_only', '2024-03-13_170000_odd'])
+    expect(folder.entries.map((e) => e.name)).toEqual([
+      '2018-01-14-171611_first',
+      '2018-12-01-000000_same_year',
+      '2024-03-13_date_only',
+      '2024-03-13_170000_odd',
+    ])
   })
 })
 
@@ -152,7 +163,9 @@ describe('refusals name the file and say what to do', () => {
     expect(() => migrationsFromGlob({}, {})).toThrow(InvalidMigrationsError)
     const folder = read({ 'm/README.md': '', 'm/1_a.down.sql': 'x' })
     expect(folder.problems.map((p) => p.rule)).toEqual(['no-migrations'])
-    expect(folder.problems[0]!.message).toMatch(/no migration could be read from 2 file\(s\): m\/README\.md \(not SQL or code\); m\/1_a\.down\.sql \(down migration/)
+    expect(folder.problems[0]!.message).toMatch(
+      /no migration could be read from 2 file\(s\): m\/README\.md \(not SQL or code\); m\/1_a\.down\.sql \(down migration/,
+    )
     expect(rules({}, 'm')).toEqual([['no-migrations', '']])
   })
 
@@ -163,7 +176,9 @@ describe('refusals name the file and say what to do', () => {
     expect(rules({ 'm/1_a.sql': 'x', 'm/2023/V2__b.sql': 'x' }, 'm')).toEqual([['unread-file', 'm/2023/V2__b.sql']])
     expect(rules({ 'm/1_a.sql': 'x', 'm/1_a/extra.sql': 'x' }, 'm')).toEqual([['unread-file', 'm/1_a/extra.sql']])
     const journal = JSON.stringify({ dialect: 'sqlite', entries: [{ idx: 0, tag: '0000_a' }] })
-    expect(rules({ 'd/meta/_journal.json': journal, 'd/0000_a.sql': 'x', 'd/old/0001_b.sql': 'x' })).toEqual([['unread-file', 'd/old/0001_b.sql']])
+    expect(rules({ 'd/meta/_journal.json': journal, 'd/0000_a.sql': 'x', 'd/old/0001_b.sql': 'x' })).toEqual([
+      ['unread-file', 'd/old/0001_b.sql'],
+    ])
     // A schema dump beside numbered files (not version folders) keeps its old refusal: it has no version.
     expect(rules({ 'm/1_a.sql': 'x', 'm/schema.sql': 'x' }, 'm')).toEqual([['bad-file-name', 'm/schema.sql']])
   })

@@ -112,7 +112,14 @@ describe('readMigrationFolder', () => {
 
   it('refuses files that look like migrations in folders no layout reads (they would silently never run)', () => {
     const folder = readMigrationFolder(
-      files({ 'm/0001_a.sql': 'x', 'm/drafts/0003_wip.sql': 'x', 'm/0002_b/up.sql': 'x', 'm/0002_b/notes/0009_x.sql': 'x', 'm/0002_b/seed.sql': 'x', 'm/nover/up.sql': 'x' }),
+      files({
+        'm/0001_a.sql': 'x',
+        'm/drafts/0003_wip.sql': 'x',
+        'm/0002_b/up.sql': 'x',
+        'm/0002_b/notes/0009_x.sql': 'x',
+        'm/0002_b/seed.sql': 'x',
+        'm/nover/up.sql': 'x',
+      }),
     )
     expect(folder.problems.map((p) => [p.rule, p.path])).toEqual([
       ['unread-file', 'm/drafts/0003_wip.sql'],

@@ -53,11 +53,18 @@ describe('a migration folder that holds no migration file', () => {
     expect(prisma.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'p/20210102000000_add_b/']])
     expect(prisma.problems[0]!.message).toMatch(/20210102000000_add_b\/: holds no migration\.sql or up\.sql/)
     // diesel's folder with only its down.sql, Drizzle v1's with only its snapshot.
-    const diesel = readMigrationFolder(files({ 'm/2018-01-14-171611_a/up.sql': 'x', 'm/2018-01-14-171611_a/down.sql': 'x', 'm/2018-01-15-171611_b/down.sql': 'x' }))
+    const diesel = readMigrationFolder(
+      files({ 'm/2018-01-14-171611_a/up.sql': 'x', 'm/2018-01-14-171611_a/down.sql': 'x', 'm/2018-01-15-171611_b/down.sql': 'x' }),
+    )
     expect(diesel.problems.map((p) => [p.rule, p.path])).toEqual([['missing-migration', 'm/2018-01-15-171611_b/']])
     // Prisma's folders made without a name, too.
     const nameless = readMigrationFolder(
-      files({ 'p/migration_lock.toml': lock, 'p/20210101000000_init/migration.sql': 'x', 'p/20230319053449_/README.md': 'x', 'p/20250902192117/README.md': 'x' }),
+      files({
+        'p/migration_lock.toml': lock,
+        'p/20210101000000_init/migration.sql': 'x',
+        'p/20230319053449_/README.md': 'x',
+        'p/20250902192117/README.md': 'x',
+      }),
     )
     expect(nameless.problems.map((p) => [p.rule, p.path])).toEqual([
       ['missing-migration', 'p/20230319053449_/'],
@@ -72,7 +79,7 @@ describe('a migration folder that holds no migration file', () => {
 })
 
 describe('a folder named like the migration file beside it', () => {
-  it('holds that migration\'s data, not a missing migration', () => {
+  it("holds that migration's data, not a missing migration", () => {
     const folder = readMigrationFolder(files({ 'm/0001_a.sql': 'x', 'm/0002_import.ts': { up() {} }, 'm/0002_import/data.json': '[]' }))
     expect(folder.problems).toEqual([])
     expect(folder.entries.map((e) => e.path)).toEqual(['m/0001_a.sql', 'm/0002_import.ts'])
@@ -104,7 +111,10 @@ describe('numbered files the reader does not run', () => {
 
   it('a migration written in another language (goose Go, refinery Rust) is refused, not skipped', () => {
     // goose runs 00002_backfill.go between the SQL files; skipping it would leave its change out of every database.
-    const goose = readMigrationFolder(files({ 'db/00001_init.sql': 'x', 'db/00002_backfill.go': 'package migrations', 'db/00003_next.sql': 'x', 'db/main.go': 'x' }), { root: 'db' })
+    const goose = readMigrationFolder(
+      files({ 'db/00001_init.sql': 'x', 'db/00002_backfill.go': 'package migrations', 'db/00003_next.sql': 'x', 'db/main.go': 'x' }),
+      { root: 'db' },
+    )
     expect(goose.problems.map((p) => [p.rule, p.path])).toEqual([['unsupported-migration', 'db/00002_backfill.go']])
     expect(goose.problems[0]!.message).toMatch(/written in \.go.*rewrite it as a \.sql file or a \.ts up\(db\)/)
     expect(goose.ignored.map((f) => f.path)).toEqual(['db/main.go'])
@@ -131,7 +141,8 @@ describe('a Prisma lock globbed with another prefix than the migrations', () => 
   it('is still checked: a lock for another provider is refused, not ignored', () => {
     // Two globs in one file, one relative and one from the project root: the lock sits at another depth in the keys.
     const glob = {
-      './migrations/20210101000000_init/migration.sql': 'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));',
+      './migrations/20210101000000_init/migration.sql':
+        'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));',
       '/src/db/migrations/migration_lock.toml': 'provider = "postgresql"\n',
     }
     expect(() => migrationsFromGlob(glob)).toThrow(/migration_lock\.toml: these migrations were generated for provider "postgresql"/)
@@ -139,7 +150,11 @@ describe('a Prisma lock globbed with another prefix than the migrations', () => 
 })
 
 describe('the root given to migrationsFromGlob', () => {
-  const glob = { './sqlite/0.22/00_a.sql': 'CREATE TABLE a(x);', './sqlite/0.22/01_b.sql': 'CREATE TABLE b(x);', './sqlite/0.23/02_c.sql': 'CREATE TABLE c(x);' }
+  const glob = {
+    './sqlite/0.22/00_a.sql': 'CREATE TABLE a(x);',
+    './sqlite/0.22/01_b.sql': 'CREATE TABLE b(x);',
+    './sqlite/0.23/02_c.sql': 'CREATE TABLE c(x);',
+  }
 
   it('is matched against the paths, with or without its ./', () => {
     for (const root of ['./sqlite', 'sqlite', './sqlite/'])
@@ -148,7 +163,9 @@ describe('the root given to migrationsFromGlob', () => {
 
   it('a file outside it is an error, never read with its folder cut off', () => {
     // Read by depth alone, 0.23/02_c.sql became a third file of 0.22/ ('02_c'), its version folder silently dropped.
-    expect(() => migrationsFromGlob(glob, { root: './sqlite/0.22' })).toThrow(/\.\/sqlite\/0\.23\/02_c\.sql: not in the migrations folder given as root/)
+    expect(() => migrationsFromGlob(glob, { root: './sqlite/0.22' })).toThrow(
+      /\.\/sqlite\/0\.23\/02_c\.sql: not in the migrations folder given as root/,
+    )
   })
 })
 

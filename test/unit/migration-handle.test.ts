@@ -13,9 +13,16 @@ const keep: Migration = { version: 1, name: 'keep', sql: 'CREATE TABLE keep(x);'
 async function lateWrite(up: (db: Database, later: (write: () => void) => void) => void) {
   const { sqlite3, db } = await memoryDb()
   let late: Promise<void> | undefined
-  const migration = { version: 2, name: 'late', up: (handle: Database) => (up(handle, (write) => (late = Promise.resolve().then(write))), late) } as unknown as Migration
+  const migration = {
+    version: 2,
+    name: 'late',
+    up: (handle: Database) => (up(handle, (write) => (late = Promise.resolve().then(write))), late),
+  } as unknown as Migration
   const error = await runMigrations(sqlite3, db, [keep, migration]).catch((e: unknown) => e)
-  const lateError = await late?.then(() => null, (e: unknown) => e)
+  const lateError = await late?.then(
+    () => null,
+    (e: unknown) => e,
+  )
   return { error, lateError, rows: rows(db, 'keep'), version: readHistory(db).version }
 }
 

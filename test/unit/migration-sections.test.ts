@@ -49,7 +49,11 @@ describe('goose files', () => {
     expect(rows(db, 'post')).toEqual([{ id: 1, title: 'hello', body: 'first post' }])
     db.exec("INSERT INTO post (id, title) VALUES (2, 'second')")
     expect(db.selectValue('SELECT n FROM post_count')).toBe(2) // the fenced trigger was created whole
-    expect(applied.map((r) => [r.version, r.name])).toEqual([[1, 'create_post'], [2, 'post_trigger'], [3, 'vacuum']])
+    expect(applied.map((r) => [r.version, r.name])).toEqual([
+      [1, 'create_post'],
+      [2, 'post_trigger'],
+      [3, 'vacuum'],
+    ])
     for (const [i, m] of migrations.entries()) expect(applied[i]!.checksum).toBe(await checksumSql(m.sql!))
   })
 })
@@ -122,7 +126,10 @@ describe('build time and run time', () => {
   it('read a file the same way: the check (Vite plugin, CLI) embeds the very up part and checksum the browser computes', async () => {
     for (const tool of ['goose', 'dbmate', 'sql-migrate', 'sqlx']) {
       const glob = globOf(tool)
-      const checked = await checkMigrationFiles(await sqlite(), Object.entries(glob).map(([path, value]) => ({ path, value })))
+      const checked = await checkMigrationFiles(
+        await sqlite(),
+        Object.entries(glob).map(([path, value]) => ({ path, value })),
+      )
       expect(checked.ok).toBe(true)
       const atRunTime = migrationsFromGlob(glob)
       expect(checked.migrations.map((m) => [m.migration.sql, m.migration.transaction, m.checksum])).toEqual(
@@ -164,22 +171,57 @@ describe('malformed sectioned files', () => {
     ['goose: unknown annotation', '-- +goose Up\n-- +goose NOTRANSACTION\nSELECT 1;\n', 2, /unknown annotation "-- \+goose NOTRANSACTION"/],
     ['goose: upper-case +GOOSE', '-- +GOOSE Up\nSELECT 1;\n', 1, /lower case only/],
     ['goose: indented annotation', '-- +goose Up\nSELECT 1;\n  -- +goose Down\nDROP TABLE a;\n', 3, /leading whitespace/],
-    ['goose: StatementBegin never ended', '-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n', 2, /StatementBegin" without a StatementEnd/],
+    [
+      'goose: StatementBegin never ended',
+      '-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n',
+      2,
+      /StatementBegin" without a StatementEnd/,
+    ],
     ['goose: StatementEnd alone', '-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n', 3, /StatementEnd" without a StatementBegin/],
-    ['goose: Down inside a statement', '-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose Down\n', 4, /inside the StatementBegin of line 2/],
+    [
+      'goose: Down inside a statement',
+      '-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose Down\n',
+      4,
+      /inside the StatementBegin of line 2/,
+    ],
     ['goose: ENVSUB ON', '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE ${T} (x);\n', 1, /environment variables/],
     ['dbmate: no down block', '-- migrate:up\ncreate table a (x);\n', 1, /no "-- migrate:down"/],
     ['dbmate: down before up', '-- migrate:down\ndrop table a;\n-- migrate:up\ncreate table a (x);\n', 1, /before "-- migrate:up"/],
-    ['dbmate: statement before up', 'create table b (x);\n-- migrate:up\ncreate table a (x);\n-- migrate:down\n', 1, /SQL before "-- migrate:up"/],
-    ['dbmate: two downs', '-- migrate:up\nselect 1;\n-- migrate:down\nselect 2;\n-- migrate:down\n', 5, /second "-- migrate:down" \(also line 3\)/],
-    ['dbmate: several sections', '-- migrate:up\nselect 1;\n-- migrate:down\n-- migrate:up\nselect 2;\n-- migrate:down\n', 4, /second "-- migrate:up" section.*split them/],
+    [
+      'dbmate: statement before up',
+      'create table b (x);\n-- migrate:up\ncreate table a (x);\n-- migrate:down\n',
+      1,
+      /SQL before "-- migrate:up"/,
+    ],
+    [
+      'dbmate: two downs',
+      '-- migrate:up\nselect 1;\n-- migrate:down\nselect 2;\n-- migrate:down\n',
+      5,
+      /second "-- migrate:down" \(also line 3\)/,
+    ],
+    [
+      'dbmate: several sections',
+      '-- migrate:up\nselect 1;\n-- migrate:down\n-- migrate:up\nselect 2;\n-- migrate:down\n',
+      4,
+      /second "-- migrate:up" section.*split them/,
+    ],
     ['dbmate: upper case', '-- migrate:up\nselect 1;\n-- MIGRATE:DOWN\nselect 2;\n', 3, /not a dbmate marker/],
     ['dbmate: indented marker', '-- migrate:up\nselect 1;\n  -- migrate:down\ndrop table a;\n', 3, /indented/],
     ['dbmate: odd transaction option', '-- migrate:up transaction:FALSE\nvacuum;\n-- migrate:down\n', 1, /exactly "false"/],
-    ['sql-migrate: lower-case command', '-- +migrate Up\nCREATE TABLE a(x);\n-- +migrate down\nDROP TABLE a;\n', 3, /unknown command "down"/],
+    [
+      'sql-migrate: lower-case command',
+      '-- +migrate Up\nCREATE TABLE a(x);\n-- +migrate down\nDROP TABLE a;\n',
+      3,
+      /unknown command "down"/,
+    ],
     ['sql-migrate: no space', '--+migrate Up\nCREATE TABLE a(x);\n', 1, /needs a line starting exactly "-- \+migrate "/],
     ['sql-migrate: SQL before Up', 'CREATE TABLE b(x);\n-- +migrate Up\nCREATE TABLE a(x);\n', 1, /SQL before "-- \+migrate Up"/],
-    ['sql-migrate: Up after Down', '-- +migrate Down\nDROP TABLE a;\n-- +migrate Up\nCREATE TABLE a(x);\n', 3, /Up" after "-- \+migrate Down"/],
+    [
+      'sql-migrate: Up after Down',
+      '-- +migrate Down\nDROP TABLE a;\n-- +migrate Up\nCREATE TABLE a(x);\n',
+      3,
+      /Up" after "-- \+migrate Down"/,
+    ],
     ['sql-migrate: StatementBegin never ended', '-- +migrate Up\n-- +migrate StatementBegin\nSELECT 1;\n', 2, /without a StatementEnd/],
     ['two tools in one file', '-- +goose Up\nSELECT 1;\n-- migrate:down\n', 3, /dbmate marker in a goose file/],
   ]
@@ -199,7 +241,10 @@ describe('malformed sectioned files', () => {
 
   it('accepts what the tools accept: comments before Up, "--migrate:up", a Down-only sql-migrate file, CRLF', () => {
     expect(readSqlMigrationText('\n-- about\n-- +goose Up\nSELECT 1;\n').sql).toBe('\n-- about\n-- +goose Up\nSELECT 1;\n')
-    expect(readSqlMigrationText('---- +goose up\nSELECT 1;\n-- +goose down\n')).toMatchObject({ format: 'goose', sql: '---- +goose up\nSELECT 1;\n' })
+    expect(readSqlMigrationText('---- +goose up\nSELECT 1;\n-- +goose down\n')).toMatchObject({
+      format: 'goose',
+      sql: '---- +goose up\nSELECT 1;\n',
+    })
     expect(readSqlMigrationText('--migrate:up\nselect 1;\n--migrate:down\n').sql).toBe('--migrate:up\nselect 1;\n')
     expect(readSqlMigrationText('-- +migrate Down\nDROP TABLE a;\n')).toMatchObject({ format: 'sql-migrate', sql: '' })
     expect(readSqlMigrationText('-- +goose Up\r\nSELECT 1;\r\n-- +goose Down\r\nSELECT 2;\r\n').sql).toBe('-- +goose Up\r\nSELECT 1;\r\n')

@@ -74,7 +74,13 @@ describe('migrations written for other tools', () => {
   it('runs Drizzle Kit output as generated (statement breakpoints are comments to SQLite)', async () => {
     const { sqlite3, db } = await memoryDb()
     const migrations = migrationsFromGlob({
-      './drizzle/meta/_journal.json': JSON.stringify({ dialect: 'sqlite', entries: [{ idx: 0, tag: '0000_init' }, { idx: 1, tag: '0001_rebuild' }] }),
+      './drizzle/meta/_journal.json': JSON.stringify({
+        dialect: 'sqlite',
+        entries: [
+          { idx: 0, tag: '0000_init' },
+          { idx: 1, tag: '0001_rebuild' },
+        ],
+      }),
       './drizzle/0000_init.sql':
         'CREATE TABLE `parent` (\n\t`id` integer PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\n' +
         'CREATE TABLE `child` (\n\t`id` integer PRIMARY KEY NOT NULL,\n\t`parent_id` integer NOT NULL,\n\t' +
@@ -82,9 +88,11 @@ describe('migrations written for other tools', () => {
         '--> statement-breakpoint\nINSERT INTO `parent` VALUES (1);--> statement-breakpoint\nINSERT INTO `child` VALUES (5, 1);',
       './drizzle/0001_rebuild.sql':
         'PRAGMA foreign_keys=OFF;--> statement-breakpoint\nCREATE TABLE `__new_child` (`id` integer PRIMARY KEY NOT NULL, ' +
-        '`parent_id` integer NOT NULL, `note` text DEFAULT \'\' NOT NULL, FOREIGN KEY (`parent_id`) REFERENCES `parent`(`id`));\n' +
-        '--> statement-breakpoint\nINSERT INTO `__new_child`("id", "parent_id") SELECT "id", "parent_id" FROM `child`;'
-          .replaceAll('"', '`') +
+        "`parent_id` integer NOT NULL, `note` text DEFAULT '' NOT NULL, FOREIGN KEY (`parent_id`) REFERENCES `parent`(`id`));\n" +
+        '--> statement-breakpoint\nINSERT INTO `__new_child`("id", "parent_id") SELECT "id", "parent_id" FROM `child`;'.replaceAll(
+          '"',
+          '`',
+        ) +
         '--> statement-breakpoint\nDROP TABLE `child`;--> statement-breakpoint\n' +
         'ALTER TABLE `__new_child` RENAME TO `child`;--> statement-breakpoint\nPRAGMA foreign_keys=ON;',
     })

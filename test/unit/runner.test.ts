@@ -141,11 +141,16 @@ INSERT INTO no_such_table VALUES (1);`,
     const { sqlite3, db } = await memoryDb()
     await runMigrations(sqlite3, db, [base[0]!, base[2]!.version === 3 ? { ...base[1]!, version: 3 } : base[1]!])
     // A migration inserted below the applied version.
-    let error = await runMigrations(sqlite3, db, [base[0]!, { ...base[2]!, version: 2 }, { ...base[1]!, version: 3 }]).catch((e: unknown) => e)
+    let error = await runMigrations(sqlite3, db, [base[0]!, { ...base[2]!, version: 2 }, { ...base[1]!, version: 3 }]).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(HistoryMismatchError)
     expect((error as Error).message).toMatch(/migration 2 \("backfill"\) is not applied/)
     // A renamed one.
-    error = await runMigrations(sqlite3, db, [{ ...base[0]!, name: 'renamed' }, { ...base[1]!, version: 3 }]).catch((e: unknown) => e)
+    error = await runMigrations(sqlite3, db, [
+      { ...base[0]!, name: 'renamed' },
+      { ...base[1]!, version: 3 },
+    ]).catch((e: unknown) => e)
     expect((error as Error).message).toMatch(/named "create_notes" but the app now calls it "renamed"/)
     // user_version set by another tool.
     const other = await memoryDb()
@@ -197,10 +202,7 @@ ALTER TABLE parent_new RENAME TO parent;`,
 
   it('runs a non-transactional migration (VACUUM) outside a transaction', async () => {
     const { sqlite3, db } = await memoryDb()
-    const applied = await runMigrations(sqlite3, db, [
-      base[0]!,
-      { version: 2, name: 'vacuum', sql: 'VACUUM;', transaction: false },
-    ])
+    const applied = await runMigrations(sqlite3, db, [base[0]!, { version: 2, name: 'vacuum', sql: 'VACUUM;', transaction: false }])
     expect(applied.map((r) => r.version)).toEqual([1, 2])
     const error = (await runMigrations(sqlite3, (await memoryDb()).db, [
       base[0]!,
@@ -268,10 +270,31 @@ describe('connection settings a migration changes', () => {
   // Every setting of the connection that a migration can change and ROLLBACK does not undo, read as SQLite reports it
   // (listed here independently of the library's own list). case_sensitive_like has no getter: LIKE tells it.
   const PRAGMAS = [
-    'analysis_limit', 'automatic_index', 'busy_timeout', 'cache_size', 'cache_spill', 'cell_size_check', 'defer_foreign_keys',
-    'foreign_keys', 'ignore_check_constraints', 'journal_mode', 'journal_size_limit', 'legacy_alter_table', 'locking_mode',
-    'max_page_count', 'query_only', 'read_uncommitted', 'recursive_triggers', 'reverse_unordered_selects', 'secure_delete',
-    'soft_heap_limit', 'synchronous', 'temp_store', 'threads', 'trusted_schema', 'writable_schema',
+    'analysis_limit',
+    'automatic_index',
+    'busy_timeout',
+    'cache_size',
+    'cache_spill',
+    'cell_size_check',
+    'defer_foreign_keys',
+    'foreign_keys',
+    'ignore_check_constraints',
+    'journal_mode',
+    'journal_size_limit',
+    'legacy_alter_table',
+    'locking_mode',
+    'max_page_count',
+    'query_only',
+    'read_uncommitted',
+    'recursive_triggers',
+    'reverse_unordered_selects',
+    'secure_delete',
+    'soft_heap_limit',
+    'synchronous',
+    'temp_store',
+    'threads',
+    'trusted_schema',
+    'writable_schema',
   ]
   const settings = (db: Awaited<ReturnType<typeof memoryDb>>['db']) => ({
     ...Object.fromEntries(PRAGMAS.map((p) => [p, db.selectValue(`PRAGMA ${p}`)])),
@@ -306,10 +329,23 @@ PRAGMA writable_schema = OFF;`
       { migration: { version: 1, name: 'sql_settings', sql: `CREATE TABLE t (a);\n${CHANGES}` }, fails: false },
       { migration: { version: 2, name: 'code_settings', up: (d) => changeAll(d) }, fails: false },
       { migration: { version: 3, name: 'sql_fails', sql: `${CHANGES}\nINSERT INTO nope VALUES (1);` }, fails: true },
-      { migration: { version: 3, name: 'code_fails', up: (d) => { changeAll(d); throw new Error('after the settings') } }, fails: true },
+      {
+        migration: {
+          version: 3,
+          name: 'code_fails',
+          up: (d) => {
+            changeAll(d)
+            throw new Error('after the settings')
+          },
+        },
+        fails: true,
+      },
       // query_only makes the history row fail to write: the step fails, and query_only must not stay on.
       { migration: { version: 3, name: 'query_only', up: (d) => d.exec('PRAGMA query_only = ON') }, fails: true },
-      { migration: { version: 3, name: 'no_tx', sql: `${CHANGES}\nPRAGMA synchronous = NORMAL;\nVACUUM;`, transaction: false }, fails: false },
+      {
+        migration: { version: 3, name: 'no_tx', sql: `${CHANGES}\nPRAGMA synchronous = NORMAL;\nVACUUM;`, transaction: false },
+        fails: false,
+      },
     ]
     const list: Migration[] = []
     for (const { migration, fails } of cases) {
@@ -336,7 +372,11 @@ PRAGMA writable_schema = OFF;`
       const before = settings(db)
       const list: Migration[] = [
         base[0]!,
-        { version: 2, name: 'speedup', sql: `-- bulk load\nINSERT INTO notes (title) VALUES ('x');\n${statement}\nUPDATE notes SET title = title || '!';` },
+        {
+          version: 2,
+          name: 'speedup',
+          sql: `-- bulk load\nINSERT INTO notes (title) VALUES ('x');\n${statement}\nUPDATE notes SET title = title || '!';`,
+        },
       ]
       const error = await runMigrations(sqlite3, db, list).catch((e: unknown) => e)
       expect(error, statement).toBeInstanceOf(UnsafePragmaError)

@@ -42,7 +42,10 @@ describe('writeChunks', () => {
   it('hashes each chunk and combines the digests into the checksum', async () => {
     const { store, puts } = refusingStore(0)
     const written = await writeChunks(store, 'app.db', 'snap-2', [new Uint8Array([1]), new Uint8Array([2])], { inFlight: 2 })
-    expect(puts).toEqual([['snapshot', 'app.db', 'snap-2', 0], ['snapshot', 'app.db', 'snap-2', 1]])
+    expect(puts).toEqual([
+      ['snapshot', 'app.db', 'snap-2', 0],
+      ['snapshot', 'app.db', 'snap-2', 1],
+    ])
     expect(written.bytes).toBe(2)
     expect(written.chunkSha256).toHaveLength(2)
     expect(written.checksum).toMatch(/^[0-9a-f]{64}$/)

@@ -18,7 +18,7 @@ describe('runStatements', () => {
   it('runs statements as SQLite delimits them: strings, comments and trigger bodies never split one', async () => {
     const { sqlite3, db } = await memoryDb()
     const sql = [
-      "CREATE TABLE t(a TEXT); -- a comment; with a semicolon",
+      'CREATE TABLE t(a TEXT); -- a comment; with a semicolon',
       "INSERT INTO t VALUES ('x;y'), ('/* not a comment */');",
       '/* block; comment */',
       'CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN',
@@ -39,7 +39,9 @@ describe('runStatements', () => {
 
   it('compiles each statement against the schema the previous ones left, and skips what visit refuses', async () => {
     const { sqlite3, db } = await memoryDb()
-    runStatements(sqlite3, db, 'CREATE TABLE a(x);\nINSERT INTO a VALUES (1);\nDROP TABLE a;', (s) => (s.sql.startsWith('DROP') ? 'skip' : 'run'))
+    runStatements(sqlite3, db, 'CREATE TABLE a(x);\nINSERT INTO a VALUES (1);\nDROP TABLE a;', (s) =>
+      s.sql.startsWith('DROP') ? 'skip' : 'run',
+    )
     expect(db.selectValue('SELECT x FROM a')).toBe(1)
   })
 

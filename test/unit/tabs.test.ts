@@ -30,7 +30,10 @@ describe('CallScheduler', () => {
   it('gives a tab holding a transaction the connection until it ends; the others wait, in order', async () => {
     let open = false
     const holders: (string | null)[] = []
-    const scheduler = new CallScheduler(() => open, (holder) => holders.push(holder))
+    const scheduler = new CallScheduler(
+      () => open,
+      (holder) => holders.push(holder),
+    )
     const log: string[] = []
     await scheduler.submit('a', () => ((open = true), log.push('a BEGIN')))
     const b1 = scheduler.submit('b', () => log.push('b 1'))
@@ -129,7 +132,11 @@ describe('TabTransaction', () => {
     // The next owner (session B#1) runs the next call instead of refusing it with TRANSACTION_LOST.
     expect(tx.expected).toBeNull()
     // A whole transaction in one call, a query() or a trailing comment: also possibly committed.
-    for (const [method, sql] of [['exec', 'BEGIN; INSERT INTO t VALUES (2); COMMIT'], ['query', 'END'], ['exec', 'ROLLBACK -- undo']] as const) {
+    for (const [method, sql] of [
+      ['exec', 'BEGIN; INSERT INTO t VALUES (2); COMMIT'],
+      ['query', 'END'],
+      ['exec', 'ROLLBACK -- undo'],
+    ] as const) {
       tx.update('A#1')
       await expect(tx.track(method, [sql], unknown)).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN' })
       expect(tx.expected).toBeNull()
@@ -194,7 +201,14 @@ describe('OwnerLink', () => {
     const bad = link.call('exec', ['nope'])
     const [q, e] = calls()
     link.receive({ type: 'result', from: 'owner-1', to: 'me', id: q!.id, ok: true, value: [{ one: 1 }] })
-    link.receive({ type: 'result', from: 'owner-1', to: 'me', id: e!.id, ok: false, error: serializeError(new SqliteError('syntax', 1, 'nope')) })
+    link.receive({
+      type: 'result',
+      from: 'owner-1',
+      to: 'me',
+      id: e!.id,
+      ok: false,
+      error: serializeError(new SqliteError('syntax', 1, 'nope')),
+    })
     expect(await ok).toEqual({ ok: true, value: [{ one: 1 }] })
     const answer = await bad
     const error = answer.ok ? null : answer.error
@@ -335,7 +349,15 @@ describe('follow decisions', () => {
   })
   const ready = (history: StoredHistory, knows = 2) =>
     ({ type: 'ready', from: 'owner', knows, version: history.version, opened: {} as never, history }) as const
-  const row = (version: number, name: string, checksum: string | null) => ({ version, name, checksum, appliedAt: '', durationMs: 0, baseline: false, schemaFingerprint: null })
+  const row = (version: number, name: string, checksum: string | null) => ({
+    version,
+    name,
+    checksum,
+    appliedAt: '',
+    durationMs: 0,
+    baseline: false,
+    schemaFingerprint: null,
+  })
 
   it('follows a matching history, refuses an edited or renamed one as a lone open does, waits out an older owner', async () => {
     const prepared = await prepareMigrations(migrations)

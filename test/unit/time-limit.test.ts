@@ -71,7 +71,9 @@ describe('migrationTimeLimitMs', () => {
     const step = error as MigrationStepError
     expect(step).toMatchObject({ sqliteCode: 9, timedOut: true, migration: { version: 3, name: 'slow_sql' } })
     expect(step.statement).toMatch(/^INSERT INTO big \(n, label\) SELECT n, hex\(n\)/)
-    expect(step.sqliteMessage).toMatch(/^exceeded its time limit of 200 ms \(migrationTimeLimitMs\): SQLite interrupted it after \d+ ms; rolled back$/)
+    expect(step.sqliteMessage).toMatch(
+      /^exceeded its time limit of 200 ms \(migrationTimeLimitMs\): SQLite interrupted it after \d+ ms; rolled back$/,
+    )
     expect(step.cause).toBeInstanceOf(TimeLimitError)
     expect(ms).toBeLessThan(5 * LIMIT)
     expect(everything(db)).toEqual(before)
@@ -138,7 +140,7 @@ describe('migrationTimeLimitMs', () => {
       name: 'busy',
       up(db) {
         db.exec(`INSERT INTO notes (title) VALUES ('before the loop')`)
-        for (const until = performance.now() + 2 * LIMIT; performance.now() < until; );
+        for (const until = performance.now() + 2 * LIMIT; performance.now() < until;);
       },
     }
     const { error, ms } = await timed(() => runMigrations(sqlite3, db, [...base, busy], { migrationTimeLimitMs: LIMIT }))
@@ -198,7 +200,9 @@ describe('migrationTimeLimitMs', () => {
   it('stops a migration without a transaction at the interrupted statement', async () => {
     const { sqlite3, db } = await atVersion2()
     const noTx: Migration = { ...slowSql, transaction: false }
-    const error = (await runMigrations(sqlite3, db, [...base, noTx], { migrationTimeLimitMs: LIMIT }).catch((e: unknown) => e)) as MigrationStepError
+    const error = (await runMigrations(sqlite3, db, [...base, noTx], { migrationTimeLimitMs: LIMIT }).catch(
+      (e: unknown) => e,
+    )) as MigrationStepError
     expect(error).toMatchObject({ sqliteCode: 9, timedOut: true })
     expect(error.sqliteMessage).toMatch(/the interrupted statement was rolled back, earlier ones stay$/)
     // Autocommit: the CREATE and UPDATE before it are kept, the INSERT is not, and no history row is written.
@@ -283,8 +287,15 @@ describe('openDatabase migrationTimeLimitMs', () => {
 describe('MigrationFailedError.timedOut', () => {
   it('is kept in the recorded failure', () => {
     const error = new MigrationFailedError('m', {
-      phase: 'migration', version: 3, migrationName: 'slow_sql', statement: 'INSERT …', sqliteCode: 9,
-      sqliteMessage: 'exceeded its time limit', timedOut: true, restoredToVersion: 2, snapshotId: 's1',
+      phase: 'migration',
+      version: 3,
+      migrationName: 'slow_sql',
+      statement: 'INSERT …',
+      sqliteCode: 9,
+      sqliteMessage: 'exceeded its time limit',
+      timedOut: true,
+      restoredToVersion: 2,
+      snapshotId: 's1',
     })
     expect(error.timedOut).toBe(true)
     expect(describeFailure(error, { fromVersion: 2, toVersion: 3 })).toMatchObject({ sqliteCode: 9, timedOut: true })

@@ -51,7 +51,14 @@ describe('inspectUntrustedFile', () => {
     })
     const { sqlite3 } = await memoryDb()
     const history = inspectUntrustedFile(sqlite3, bytes, { quickCheck: true })
-    expect(history).toMatchObject({ version: 2, hasTable: true, applied: [{ version: 1, name: 'notes' }, { version: 2, name: 'done' }] })
+    expect(history).toMatchObject({
+      version: 2,
+      hasTable: true,
+      applied: [
+        { version: 1, name: 'notes' },
+        { version: 2, name: 'done' },
+      ],
+    })
   })
 
   it('refuses a recursive VIEW named schema_migrations at once (it is never run)', async () => {
@@ -80,7 +87,10 @@ describe('inspectUntrustedFile', () => {
 
   for (const [what, sql] of [
     ['a trigger on the history table', `CREATE TRIGGER eat AFTER INSERT ON schema_migrations BEGIN DELETE FROM notes; END;`],
-    ['a trigger elsewhere that writes the history', `CREATE TRIGGER forget AFTER INSERT ON notes BEGIN DELETE FROM "Schema_Migrations"; END;`],
+    [
+      'a trigger elsewhere that writes the history',
+      `CREATE TRIGGER forget AFTER INSERT ON notes BEGIN DELETE FROM "Schema_Migrations"; END;`,
+    ],
     ['an index on the history table', `CREATE UNIQUE INDEX one_name ON schema_migrations (substr(name, 1, 1));`],
     ['a view over the history table', `CREATE VIEW history AS SELECT * FROM main.schema_migrations;`],
     ['a foreign key to the history table', `CREATE TABLE pinned (v INTEGER REFERENCES [schema_migrations] (version) ON DELETE CASCADE);`],
@@ -110,7 +120,13 @@ describe('inspectUntrustedFile', () => {
 
   it('refuses headers the storage cannot keep: WAL, and file format versions above 2', async () => {
     const good = await fileOf((db) => db.exec('CREATE TABLE t (x)'))
-    for (const [write, read] of [[2, 2], [1, 2], [3, 1], [1, 3], [0, 1]]) {
+    for (const [write, read] of [
+      [2, 2],
+      [1, 2],
+      [3, 1],
+      [1, 3],
+      [0, 1],
+    ]) {
       const bytes = good.slice()
       bytes.set([write!, read!], 18)
       expect(await refusal(bytes), `${write}/${read}`).toMatchObject({ reason: 'unsupported' })
@@ -188,7 +204,9 @@ describe('identifiersOf', () => {
   it('reads bare and quoted names, lower-cased, and skips strings, comments and numbers', () => {
     const names = identifiersOf(`CREATE VIEW [My View] AS SELECT "Schema_Migrations"."version", \`a\`\`b\`, 'schema_migrations' AS s,
       1e5 AS n /* hidden */ FROM main.x -- trailing`)
-    expect(names).toEqual(new Set(['create', 'view', 'my view', 'as', 'select', 'schema_migrations', 'version', 'a`b', 's', 'n', 'from', 'main', 'x']))
+    expect(names).toEqual(
+      new Set(['create', 'view', 'my view', 'as', 'select', 'schema_migrations', 'version', 'a`b', 's', 'n', 'from', 'main', 'x']),
+    )
     expect(identifiersOf(`SELECT "a""b", 'it''s' FROM t`)).toEqual(new Set(['select', 'a"b', 'from', 't']))
     expect(identifiersOf('CREATE TABLE schema_migrations_old (x)').has('schema_migrations')).toBe(false)
     expect(identifiersOf('SELECT * FROM schema_migrations').has('schema_migrations')).toBe(true)

@@ -66,11 +66,20 @@ describe('verifyUpgrades', () => {
       { version: 2, name: 'unique_titles', sql: 'CREATE UNIQUE INDEX notes_title ON notes (title);' },
     ]
     expect((await verifyUpgrades({ migrations: list })).ok).toBe(true) // without rows, nothing shows
-    const report = await verifyUpgrades({ migrations: list, seed: (db, { version }) => version >= 1 && db.exec("INSERT INTO notes (title) VALUES ('a'), ('a')") })
+    const report = await verifyUpgrades({
+      migrations: list,
+      seed: (db, { version }) => version >= 1 && db.exec("INSERT INTO notes (title) VALUES ('a'), ('a')"),
+    })
     expect(report.ok).toBe(false)
     expect(report.checks.find((c) => c.from === 1)).toMatchObject({
       result: 'failed',
-      failure: { version: 2, name: 'unique_titles', code: 'MIGRATION_FAILED', message: expect.stringMatching(/UNIQUE constraint failed: notes\.title/), statement: expect.stringMatching(/CREATE UNIQUE INDEX/) },
+      failure: {
+        version: 2,
+        name: 'unique_titles',
+        code: 'MIGRATION_FAILED',
+        message: expect.stringMatching(/UNIQUE constraint failed: notes\.title/),
+        statement: expect.stringMatching(/CREATE UNIQUE INDEX/),
+      },
     })
   })
 
@@ -81,10 +90,18 @@ describe('verifyUpgrades', () => {
         version: 2,
         name: 'done',
         // A "fast path" for empty tables that forgets the default: the kind of drift only old devices see.
-        up: (db) => db.exec(Number(db.selectValue('SELECT count(*) FROM notes')) === 0 ? 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0' : 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 1'),
+        up: (db) =>
+          db.exec(
+            Number(db.selectValue('SELECT count(*) FROM notes')) === 0
+              ? 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 0'
+              : 'ALTER TABLE notes ADD COLUMN done INTEGER NOT NULL DEFAULT 1',
+          ),
       },
     ]
-    const report = await verifyUpgrades({ migrations: list, seed: (db, { version }) => version >= 1 && db.exec("INSERT INTO notes (title) VALUES ('x')") })
+    const report = await verifyUpgrades({
+      migrations: list,
+      seed: (db, { version }) => version >= 1 && db.exec("INSERT INTO notes (title) VALUES ('x')"),
+    })
     expect(report.checks.find((c) => c.from === 1)).toMatchObject({
       result: 'drift',
       difference: 'table notes: column done has DEFAULT 1 after upgrading from version 1, DEFAULT 0 on a fresh install',
@@ -100,7 +117,12 @@ describe('verifyUpgrades', () => {
     await Promise.all([write('0001_notes.sql', V1), write('0002_done.sql', V2), write('0003_done_index.sql', V3)])
     const refused = await verifyUpgrades({ migrations, fixtures })
     expect(refused.ok).toBe(false)
-    expect(refused.checks.at(-1)).toMatchObject({ source: 'fixture', fixture: old, result: 'failed', failure: { code: 'MIGRATION_EDITED', version: 2 } })
+    expect(refused.checks.at(-1)).toMatchObject({
+      source: 'fixture',
+      fixture: old,
+      result: 'failed',
+      failure: { code: 'MIGRATION_EDITED', version: 2 },
+    })
     const accepted = await verifyUpgrades({ migrations, fixtures, acceptEditedMigrations: [2] })
     expect(accepted.checks.at(-1)).toMatchObject({
       source: 'fixture',
@@ -120,8 +142,15 @@ describe('verifyUpgrades', () => {
   })
 
   it('a fresh install that fails is reported as such', async () => {
-    const report = await verifyUpgrades({ migrations: [{ version: 1, name: 'broken', sql: 'CREATE TABLE t (a); INSERT INTO nowhere VALUES (1);' }] })
-    expect(report).toMatchObject({ ok: false, fingerprint: null, freshFailure: { version: 1, name: 'broken', code: 'MIGRATION_FAILED' }, checks: [] })
+    const report = await verifyUpgrades({
+      migrations: [{ version: 1, name: 'broken', sql: 'CREATE TABLE t (a); INSERT INTO nowhere VALUES (1);' }],
+    })
+    expect(report).toMatchObject({
+      ok: false,
+      fingerprint: null,
+      freshFailure: { version: 1, name: 'broken', code: 'MIGRATION_FAILED' },
+      checks: [],
+    })
   })
 })
 
@@ -130,18 +159,33 @@ describe('sqlite-opfs-migrate verify', () => {
     await Promise.all([write('0001_notes.sql', V1), write('0002_done.sql', V2)])
     const human = await cli('verify', migrations)
     expect(human.code).toBe(0)
-    expect(human.stdout).toMatch(/^from\s+steps\s+result\s+first difference\nv0\s+2\s+ok\nv1\s+1\s+ok\nok: 2 start\(s\) upgrade to the schema of a fresh install \(version 2\)/)
+    expect(human.stdout).toMatch(
+      /^from\s+steps\s+result\s+first difference\nv0\s+2\s+ok\nv1\s+1\s+ok\nok: 2 start\(s\) upgrade to the schema of a fresh install \(version 2\)/,
+    )
     const json = await cli('verify', migrations, '--json')
     expect(json.code).toBe(0)
-    expect(json.json()).toMatchObject({ ok: true, latestVersion: 2, checks: [{ from: 0, result: 'same' }, { from: 1, result: 'same' }] })
+    expect(json.json()).toMatchObject({
+      ok: true,
+      latestVersion: 2,
+      checks: [
+        { from: 0, result: 'same' },
+        { from: 1, result: 'same' },
+      ],
+    })
   })
 
   it('exit 1 naming the start, the migration and the error, with --seed <module>', async () => {
-    await Promise.all([write('0001_notes.sql', V1), write('0002_done.sql', V2), write('0003_unique.sql', 'CREATE UNIQUE INDEX notes_title ON notes (title);')])
+    await Promise.all([
+      write('0001_notes.sql', V1),
+      write('0002_done.sql', V2),
+      write('0003_unique.sql', 'CREATE UNIQUE INDEX notes_title ON notes (title);'),
+    ])
     await writeFile(join(dir, 'seed.mjs'), SEED)
     const result = await cli('verify', migrations, '--seed', join(dir, 'seed.mjs'))
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/v1\s+1\s+FAILED\s+\[MIGRATION_FAILED\] migration 3 \("unique"\) failed: UNIQUE constraint failed: notes\.title/)
+    expect(result.stdout).toMatch(
+      /v1\s+1\s+FAILED\s+\[MIGRATION_FAILED\] migration 3 \("unique"\) failed: UNIQUE constraint failed: notes\.title/,
+    )
     expect(result.stdout).toMatch(/v2\s+0\s+FAILED/)
     expect(result.stdout).toMatch(/FAILED: 2 of 3 start\(s\) do not reach the schema of a fresh install \(version 3\)/)
     const json = await cli('verify', migrations, '--seed', join(dir, 'seed.mjs'), '--json')
@@ -157,6 +201,8 @@ describe('sqlite-opfs-migrate verify', () => {
     await Promise.all([write('0001_notes.sql', V1), write('0002_done.sql', V2), write('0003_done_index.sql', V3)])
     const result = await cli('verify', migrations, '--fixtures', fixtures, '--accept-edited')
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/old\.sqlite \(v2\)\s+1\s+DRIFT\s+table notes: column done is nullable after upgrading .*old\.sqlite \(version 2\), NOT NULL on a fresh install/)
+    expect(result.stdout).toMatch(
+      /old\.sqlite \(v2\)\s+1\s+DRIFT\s+table notes: column done is nullable after upgrading .*old\.sqlite \(version 2\), NOT NULL on a fresh install/,
+    )
   })
 })

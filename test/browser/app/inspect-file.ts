@@ -64,7 +64,7 @@ export async function tamperFile(name: string, how: Tamper): Promise<void> {
   const file = await target.getFile()
   // A worker that was just terminated holds the file's access handle for a moment longer: wait for it to let go.
   let writable: FileSystemWritableFileStream | undefined
-  for (const deadline = Date.now() + 3000; !writable; ) {
+  for (const deadline = Date.now() + 3000; !writable;) {
     try {
       writable = await target.createWritable({ keepExistingData: true })
     } catch (error) {

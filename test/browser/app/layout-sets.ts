@@ -19,7 +19,9 @@ export const layoutSets: Record<string, () => readonly Migration[]> = {
       import.meta.glob('../../unit/fixtures/layouts/drizzle-v1/drizzle/**/*.{sql,json}', { query: '?raw', import: 'default', eager: true }),
     ),
   'layout-flyway': () =>
-    migrationsFromGlob(import.meta.glob('../../unit/fixtures/layouts/flyway/db/migration/*.sql', { query: '?raw', import: 'default', eager: true })),
+    migrationsFromGlob(
+      import.meta.glob('../../unit/fixtures/layouts/flyway/db/migration/*.sql', { query: '?raw', import: 'default', eager: true }),
+    ),
   // The root given, as an app whose first release has only one version folder must (see migrationsFromGlob).
   'layout-version-folders': () =>
     migrationsFromGlob(
@@ -28,6 +30,10 @@ export const layoutSets: Record<string, () => readonly Migration[]> = {
     ),
   'layout-version-folders-v': () =>
     migrationsFromGlob(
-      import.meta.glob('../../unit/fixtures/layouts/version-folders-v/migrations/**/*.sql', { query: '?raw', import: 'default', eager: true }),
+      import.meta.glob('../../unit/fixtures/layouts/version-folders-v/migrations/**/*.sql', {
+        query: '?raw',
+        import: 'default',
+        eager: true,
+      }),
     ),
 }

@@ -79,7 +79,16 @@ const harness = {
   versionChanges,
   faults,
   killed,
-  async open({ name, set = 'v2', workerParams = {}, terminateAtVersion, terminateAtStart = false, killAtFault: kill = false, killAfterMs, options = {} }: OpenArgs) {
+  async open({
+    name,
+    set = 'v2',
+    workerParams = {},
+    terminateAtVersion,
+    terminateAtStart = false,
+    killAtFault: kill = false,
+    killAfterMs,
+    options = {},
+  }: OpenArgs) {
     return attempt(async () => {
       const url = new URL('./test.worker.ts', import.meta.url)
       url.search = new URLSearchParams({ set, ...workerParams }).toString()
@@ -158,7 +167,13 @@ const harness = {
       const at = Date.now()
       const started = performance.now()
       const result = await attempt(() => harness.handle(name).exec('INSERT INTO notes (title) VALUES (?)', [title]))
-      outcomes.push({ title, ok: result.ok, ...(result.ok ? {} : { code: String(result.error.code) }), ms: performance.now() - started, at })
+      outcomes.push({
+        title,
+        ok: result.ok,
+        ...(result.ok ? {} : { code: String(result.error.code) }),
+        ms: performance.now() - started,
+        at,
+      })
     }
     return outcomes
   },
@@ -225,7 +240,11 @@ const harness = {
           request.onerror = () => reject(request.error)
         })
         const mine = keys.filter((k) => Array.isArray(k) && k[0] === 'image' && k[1] === name)
-        return { opfs, image: mine.some((k) => (k as unknown[]).length === 2), imageChunks: mine.filter((k) => (k as unknown[]).length === 3).length }
+        return {
+          opfs,
+          image: mine.some((k) => (k as unknown[]).length === 2),
+          imageChunks: mine.filter((k) => (k as unknown[]).length === 3).length,
+        }
       } finally {
         idb.close()
       }
@@ -245,7 +264,9 @@ const harness = {
         const objects = idb.transaction('snapshots', 'readwrite').objectStore('snapshots')
         const range = IDBKeyRange.bound(['image', name, 0], ['image', name, Infinity])
         const done = <T>(request: IDBRequest<T>) =>
-          new Promise<T>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))))
+          new Promise<T>(
+            (resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))),
+          )
         await done(objects.delete(['image', name, index]))
         const left = (await done(objects.getAll(range))) as Uint8Array[]
         return blobSha256(new Blob(left as BlobPart[]))

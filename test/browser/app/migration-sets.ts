@@ -46,7 +46,7 @@ export const migrationSets: Record<string, readonly Migration[]> = {
   /** All demo migrations (latest 5). */
   v2: demo,
   /** v2 with migration 3's SQL edited after it shipped. */
-  edited: demo.map((m) => (m.version === 3 ? { ...m, sql: `${m.sql}\nCREATE INDEX notes_title ON notes (title);` } as Migration : m)),
+  edited: demo.map((m) => (m.version === 3 ? ({ ...m, sql: `${m.sql}\nCREATE INDEX notes_title ON notes (title);` } as Migration) : m)),
   /** v2 with migration 3 renamed after it shipped. */
   renamed: demo.map((m) => (m.version === 3 ? ({ ...m, name: `${m.name}_renamed` } as Migration) : m)),
   /** v2 plus a migration that creates a table, writes rows, then fails on its third statement. */

@@ -5,7 +5,8 @@ import { migrationSets } from './migration-sets'
 
 const params = new URL(self.location.href).searchParams
 // `appConfig`: the app's own sqlite-wasm settings, which the library must leave as they are (see app_config()).
-if (params.has('appConfig')) (globalThis as Record<string, unknown>).sqlite3ApiConfig = { custom: 'kept', disable: { vfs: { kvvfs: true } } }
+if (params.has('appConfig'))
+  (globalThis as Record<string, unknown>).sqlite3ApiConfig = { custom: 'kept', disable: { vfs: { kvvfs: true } } }
 if (params.has('no-opfs')) {
   // Simulates a browser without OPFS sync access handles (e.g. an old Safari): the library must refuse, not fall back.
   delete (FileSystemFileHandle.prototype as unknown as Record<string, unknown>).createSyncAccessHandle
@@ -54,7 +55,9 @@ if (faultAt && !(faultAt in FAULT_POINTS)) throw new Error(`unknown fault point 
 const faults = faultInjector(faultAt as FaultPoint | null, params.has('faultPauseMs') ? Number(params.get('faultPauseMs')) : undefined)
 function watchCalls(name: string): boolean {
   const announce = new BroadcastChannel(FAULT_CHANNEL)
-  new BroadcastChannel(`sqlite-opfs-migrate:${name}`).onmessage = ({ data }: MessageEvent<{ type: string; method?: string; args?: unknown[] }>) => {
+  new BroadcastChannel(`sqlite-opfs-migrate:${name}`).onmessage = ({
+    data,
+  }: MessageEvent<{ type: string; method?: string; args?: unknown[] }>) => {
     if (data.type === 'call') announce.postMessage({ point: `call ${data.method} ${String(data.args?.[0] ?? '')}`.trim() })
   }
   return true

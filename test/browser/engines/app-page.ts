@@ -19,7 +19,9 @@ export interface HarnessError {
 }
 
 type Harness = Window['harness']
-type Value<K extends keyof Harness> = Harness[K] extends (...args: never[]) => Promise<{ ok: true; value: infer V } | { ok: false }> ? V : never
+type Value<K extends keyof Harness> = Harness[K] extends (...args: never[]) => Promise<{ ok: true; value: infer V } | { ok: false }>
+  ? V
+  : never
 
 /**
  * The test app's harness (`window.harness`), called through any driver. Each call is one `evaluate` of a function that
@@ -47,7 +49,9 @@ export function appPage(page: Evaluator) {
     fileSha256: (name: string) => page.evaluate((n) => window.harness.fileSha256(n), name) as Promise<Outcome<Value<'fileSha256'>>>,
     digest: (name: string) => page.evaluate((n) => window.harness.digest(n), name) as Promise<Outcome<Value<'digest'>>>,
     importFrom: (target: string, source: string) =>
-      page.evaluate(([t, s]) => window.harness.importFrom(t, s), [target, source] as [string, string]) as Promise<Outcome<Value<'importFrom'>>>,
+      page.evaluate(([t, s]) => window.harness.importFrom(t, s), [target, source] as [string, string]) as Promise<
+        Outcome<Value<'importFrom'>>
+      >,
     storageTraces: (name: string) =>
       page.evaluate((n) => window.harness.storageTraces(n), name) as Promise<Outcome<Value<'storageTraces'>>>,
     /** Kills the database's worker at once (no close): what a crashed tab leaves behind. */

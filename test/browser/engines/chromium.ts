@@ -38,7 +38,8 @@ export async function launchChromium(baseURL: string, executablePath: string): P
 function wrap(page: Page): EnginePage {
   return {
     // Playwright's generics (handles, serializable args) are wider than this JSON-only contract.
-    evaluate: <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) => page.evaluate(fn as (arg: unknown) => R, arg as unknown) as Promise<Awaited<R>>,
+    evaluate: <A, R>(fn: (arg: A) => R | Promise<R>, arg: A) =>
+      page.evaluate(fn as (arg: unknown) => R, arg as unknown) as Promise<Awaited<R>>,
     async goto(path) {
       await page.goto(path, { waitUntil: 'load' })
     },

@@ -53,7 +53,8 @@ let webkitBindings: string | null | undefined
 /** Why this engine can't run here (binary missing...), or null when it can. Honour env overrides CHROMIUM_PATH, FIREFOX_PATH, WEBKIT_DRIVER_PATH. */
 export function engineUnavailable(name: EngineName): string | null {
   const paths = enginePaths()
-  const missing = (path: string, what: string, pkg: string) => (existsSync(path) ? null : `${what} not found at ${path} (Debian package ${pkg})`)
+  const missing = (path: string, what: string, pkg: string) =>
+    existsSync(path) ? null : `${what} not found at ${path} (Debian package ${pkg})`
   switch (name) {
     case 'chromium':
       return missing(paths.chromium, 'Chromium', 'chromium; or set CHROMIUM_PATH')
@@ -69,7 +70,10 @@ export function engineUnavailable(name: EngineName): string | null {
         // The launcher needs GTK 3 and WebKit2 4.1 through GObject introspection (python3-gi, gir1.2-webkit2-4.1).
         const check = spawnSync(
           paths.python,
-          ['-c', "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1'); from gi.repository import Gtk, WebKit2"],
+          [
+            '-c',
+            "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1'); from gi.repository import Gtk, WebKit2",
+          ],
           { encoding: 'utf8', timeout: 20_000 },
         )
         webkitBindings =

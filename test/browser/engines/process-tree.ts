@@ -15,7 +15,7 @@ export function descendantsOf(roots: readonly number[]): number[] {
     if (stat && stat.state !== 'Z') parentOf.set(Number(entry), stat.ppid)
   }
   const found = new Set(roots)
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false
     for (const [pid, ppid] of parentOf)
       if (found.has(ppid) && !found.has(pid)) {

@@ -156,7 +156,6 @@ export const scenarios: Scenario[] = [
   },
 ]
 
-
 /** How the storage is chosen and reported on this engine, whatever it supports (run once per engine). */
 export const storageChoiceScenarios: Scenario[] = [
   {
@@ -297,7 +296,8 @@ export const storageChoiceScenarios: Scenario[] = [
       ok(await app.open({ name, set: 'v1', options: { storage: 'indexeddb' } }))
       ok(await app.exec(name, `INSERT INTO notes (title) VALUES ('before')`))
       ok(await app.close(name))
-      const open = () => app.open({ name, set: 'v2', workerParams: { failSaves: '1' }, options: { storage: 'indexeddb', autoMigrate: false } })
+      const open = () =>
+        app.open({ name, set: 'v2', workerParams: { failSaves: '1' }, options: { storage: 'indexeddb', autoMigrate: false } })
       ok(await open())
       ok(await app.query(name, 'SELECT arm_save_failure()'))
       // Migrations 3–5 run and pass their check; saving the upgraded file is what fails.

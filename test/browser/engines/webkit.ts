@@ -61,15 +61,17 @@ export async function launchWebKit(baseURL: string, paths: Paths): Promise<Engin
     for (const stream of [driver.stdout, driver.stderr]) stream?.on('data', (chunk: Buffer) => keepTail(driverLog, chunk))
     const client = new WebDriverClient(`http://127.0.0.1:${port}`)
     await client.waitReady(driver, driverLog)
-    const session = await client.newSession({
-      'webkitgtk:browserOptions': {
-        binary: paths.python,
-        args: [paths.webkitLauncher, '--automation', `--data-dir=${profile}`, `--features=${FEATURES}`],
-      },
-      timeouts: { script: COMMAND_TIMEOUT_MS, pageLoad: COMMAND_TIMEOUT_MS, implicit: 0 },
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}${driverLog.length ? `\n${driverLog.join('')}` : ''}`)
-    })
+    const session = await client
+      .newSession({
+        'webkitgtk:browserOptions': {
+          binary: paths.python,
+          args: [paths.webkitLauncher, '--automation', `--data-dir=${profile}`, `--features=${FEATURES}`],
+        },
+        timeouts: { script: COMMAND_TIMEOUT_MS, pageLoad: COMMAND_TIMEOUT_MS, implicit: 0 },
+      })
+      .catch((error: Error) => {
+        throw new Error(`${error.message}${driverLog.length ? `\n${driverLog.join('')}` : ''}`)
+      })
     return new WebKitEngine(client, session, baseURL, { cleanup, browserProcesses })
   } catch (error) {
     await cleanup()
@@ -136,7 +138,8 @@ class WebKitEngine implements Engine {
     // The argument crosses as JSON text, untouched by WebDriver's own argument conversion.
     const argJson = arg === undefined ? null : JSON.stringify(arg)
     let reply = await this.onWindow(handle, () => this.client.executeAsync<EvaluateReply>(this.session.id, start, [id, argJson, POLL_MS]))
-    while ('pending' in reply) reply = await this.onWindow(handle, () => this.client.executeAsync<EvaluateReply>(this.session.id, poll, [id, null, POLL_MS]))
+    while ('pending' in reply)
+      reply = await this.onWindow(handle, () => this.client.executeAsync<EvaluateReply>(this.session.id, poll, [id, null, POLL_MS]))
     if ('lost' in reply) throw new Error('evaluate: the page navigated, reloaded or closed before the function settled')
     if (!reply.ok) {
       const error = new Error(reply.message)
@@ -147,7 +150,9 @@ class WebKitEngine implements Engine {
     // WebDriver turns an undefined property into null: only a string is a value.
     // BigInts (e.g. a lastInsertRowid) cross as { $bigint: '…' }, as Playwright and puppeteer carry them natively.
     const revive = (_key: string, value: unknown) =>
-      value && typeof value === 'object' && typeof (value as { $bigint?: unknown }).$bigint === 'string' ? BigInt((value as { $bigint: string }).$bigint) : value
+      value && typeof value === 'object' && typeof (value as { $bigint?: unknown }).$bigint === 'string'
+        ? BigInt((value as { $bigint: string }).$bigint)
+        : value
     return (typeof reply.json === 'string' ? JSON.parse(reply.json, revive) : undefined) as Awaited<R>
   }
 
@@ -166,10 +171,7 @@ class WebKitEngine implements Engine {
 }
 
 type EvaluateReply =
-  | { pending: true }
-  | { lost: true }
-  | { ok: true; json?: string | null }
-  | { ok: false; name: string; message: string; stack?: string }
+  { pending: true } | { lost: true } | { ok: true; json?: string | null } | { ok: false; name: string; message: string; stack?: string }
 
 // The page side of evaluate (execute/async scripts; arguments: id, arg as JSON text, wait ms, done callback). The
 // function's outcome is kept in window.__engineEvaluations until a poll collects it; values cross as JSON text
@@ -239,7 +241,8 @@ class WebDriverClient {
   async waitReady(driver: ChildProcess, log: string[]): Promise<void> {
     const deadline = Date.now() + 15_000
     for (;;) {
-      if (driver.exitCode !== null || driver.signalCode !== null) throw new Error(`WebKitWebDriver exited (${driver.exitCode ?? driver.signalCode}): ${log.join('')}`)
+      if (driver.exitCode !== null || driver.signalCode !== null)
+        throw new Error(`WebKitWebDriver exited (${driver.exitCode ?? driver.signalCode}): ${log.join('')}`)
       try {
         const status = await this.command<{ ready?: boolean }>('GET', '/status', undefined, 2_000)
         if (status?.ready !== false) return
@@ -259,7 +262,12 @@ class WebDriverClient {
       60_000,
     )
     const firstWindow = await this.command<string>('GET', `/session/${value.sessionId}/window`)
-    return { id: value.sessionId, firstWindow, browserName: value.capabilities.browserName, browserVersion: value.capabilities.browserVersion }
+    return {
+      id: value.sessionId,
+      firstWindow,
+      browserName: value.capabilities.browserName,
+      browserVersion: value.capabilities.browserVersion,
+    }
   }
 
   async navigate(session: string, url: string): Promise<void> {
