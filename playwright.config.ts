@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs'
+
 import { defineConfig } from '@playwright/test'
+
 import { CHROMIUM_ARGS } from './test/browser/engines/chromium'
 
 // Debian's Chromium (no browser downloads here): CHROMIUM_PATH, then /usr/bin/chromium, then Playwright's own browser.

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+
 import { defineConfig } from 'vite'
 
 // Two jobs (the demo has its own config, demo/vite.config.ts, which borrows `resolve` from here):

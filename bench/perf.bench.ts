@@ -1,11 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem, tmpdir } from 'node:os'
+import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { chromium, test, type BrowserContext, type Page } from '@playwright/test'
+
+import { type BrowserContext, chromium, type Page, test } from '@playwright/test'
+
 import base from '../playwright.config'
 import { mainBundleSize } from './bundle-size'
-import { rendererPids, startPeak } from './process-memory'
 import { benchUrl } from './playwright.config'
+import { rendererPids, startPeak } from './process-memory'
 
 // The library against the raw operation measured in the same run (see BENCHMARKS.md). Every run is a fresh browser
 // profile (a persistent context in a new temporary directory: real on-disk OPFS and IndexedDB, as users have), with its

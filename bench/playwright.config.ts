@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test'
+
 import base from '../playwright.config'
 
 // Benchmarks are not tests: they print figures (and write them as JSON) instead of asserting timings. Same browser and

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
+
 import { test } from '@playwright/test'
+
 import { appPage, ok } from '../test/browser/engines/app-page'
-import { engineUnavailable, launchEngine, type EngineName, type EnginePage } from '../test/browser/engines/engine'
+import { type EngineName, type EnginePage, engineUnavailable, launchEngine } from '../test/browser/engines/engine'
 
 // What `storage: 'indexeddb'` costs against OPFS, on each engine this machine has, for databases of several sizes:
 // - a commit: one single-row UPDATE call, mean of COMMITS (the IndexedDB storage compares the whole file in memory and

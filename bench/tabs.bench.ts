@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
+
 import type { BrowserContext, Page } from '@playwright/test'
+
 import { h, ok, openApp, test } from '../test/browser/fixtures'
 
 // Multi-tab figures: a follower's call against the owner's own call (same database, same run), and how long the

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url'
+
 import { defineConfig } from 'vite'
+
 import root from '../vite.config.ts'
 
 // The bench page as an app ships it: a production build (bench/dist) served by `vite preview`, so startup figures

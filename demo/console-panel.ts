@@ -1,4 +1,5 @@
 import type { SqlValue } from 'sqlite-opfs-migrate'
+
 import { byId, describeError, el, table } from './dom'
 import type { Inspector } from './inspector'
 

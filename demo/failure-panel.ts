@@ -1,4 +1,5 @@
 import type { UpgradeFailure } from 'sqlite-opfs-migrate'
+
 import { byId, describeError, el, formatTime } from './dom'
 import { replaceKeepingState } from './keep-view-state'
 

@@ -1,4 +1,5 @@
 import type { DatabaseStatus, DryRunResult } from 'sqlite-opfs-migrate'
+
 import { byId, el, formatTime, table } from './dom'
 import { act, type Inspector } from './inspector'
 import { replaceKeepingState } from './keep-view-state'

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from 'sqlite-opfs-migrate'
+
 import type { DemoConfig } from './demo-config'
 import { describeError, el } from './dom'
 

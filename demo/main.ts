@@ -1,16 +1,17 @@
-import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from 'sqlite-opfs-migrate'
-import { demoQuery, LATEST, parseDemoConfig, type DemoConfig } from './demo-config'
+import { type DatabaseHandle, openDatabase, type OpenDatabaseOptions } from 'sqlite-opfs-migrate'
+
+import { wireConsole } from './console-panel'
+import { type DemoConfig, demoQuery, LATEST, parseDemoConfig } from './demo-config'
 import { byId, el } from './dom'
 import { renderFailure } from './failure-panel'
+import { wireFile } from './file-panel'
 import { renderHistory, wireHistory } from './history-panel'
 import type { Inspector } from './inspector'
+import { replaceKeepingState } from './keep-view-state'
 import { renderNotes, wireNotes } from './notes-panel'
 import { schemaView } from './schema-panel'
 import { renderSnapshots } from './snapshots-panel'
 import { renderStatus, renderStorage, setState, showProgress, showVersionChange, type State } from './status-panel'
-import { wireConsole } from './console-panel'
-import { wireFile } from './file-panel'
-import { replaceKeepingState } from './keep-view-state'
 
 // The inspector: opens app.db through the library's public API only, as the demo app (v1 or v2) would, and shows
 // everything about it. A failed upgrade is shown, then the database is reopened without upgrading, to inspect it.

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from 'sqlite-opfs-migrate'
+
 import { byId, el } from './dom'
 import { act, type Inspector } from './inspector'
 import { replaceKeepingState } from './keep-view-state'

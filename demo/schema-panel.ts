@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'sqlite-opfs-migrate'
+
 import { el, table } from './dom'
 
 /**

@@ -1,4 +1,5 @@
 import type { SnapshotInfo } from 'sqlite-opfs-migrate'
+
 import { byId, download, el, formatBytes, formatTime } from './dom'
 import { act, type Inspector } from './inspector'
 import { replaceKeepingState } from './keep-view-state'

@@ -1,4 +1,5 @@
 import type { DatabaseStatus, ProgressEvent, VersionChangeEvent } from 'sqlite-opfs-migrate'
+
 import { byId, el, formatBytes } from './dom'
 
 /** The badge's states. */

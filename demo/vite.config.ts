@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
 import { defineConfig, type Plugin } from 'vite'
+
 import root from '../vite.config.ts'
 
 // `npm run demo`: a production build of the inspector into demo/dist, served by `vite preview`. A production build

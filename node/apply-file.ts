@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { constants, existsSync } from 'node:fs'
 import { copyFile, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
+
 import { InvalidDatabaseFileError, MigrationFailedError } from '../src/errors'
 import type { AppliedMigration, Migration, VerifyCheck } from '../src/types'
 import { planUpgrade } from '../worker/baseline'

@@ -2,22 +2,22 @@ import { InvalidMigrationsError } from '../src/errors'
 import type { Migration } from '../src/types'
 import { checksumSql } from '../worker/checksum'
 import {
-  readMigrationFolder,
   type FolderRule,
   type IgnoredFile,
   type MigrationEntry,
   type MigrationFileInput,
+  readMigrationFolder,
 } from '../worker/migration-files'
 import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../worker/migration-handle'
 import type { SqlFileFormat } from '../worker/migration-sections'
 import { readMigrationEntry } from '../worker/migrations-from-glob'
-import { registerExtensions, stubExtensions, type SqlExtensions } from '../worker/sql-extensions'
+import { pragmaGuard } from '../worker/pragma-guard'
+import { registerExtensions, type SqlExtensions, stubExtensions } from '../worker/sql-extensions'
 import type { Database, Sqlite3 } from '../worker/sqlite'
 import { messageOf } from '../worker/sqlite'
-import { pragmaGuard } from '../worker/pragma-guard'
 import { refusalOf, runnerTreatment, statementKind } from '../worker/statement-kind'
-import { withTimeLimit } from '../worker/time-limit'
 import { runStatements, StatementError } from '../worker/statements'
+import { withTimeLimit } from '../worker/time-limit'
 import { validateMigrations } from '../worker/validate-migrations'
 import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
 

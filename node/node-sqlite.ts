@@ -1,4 +1,5 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
+
 import type { Sqlite3 } from '../worker/sqlite'
 
 let loading: Promise<Sqlite3> | undefined

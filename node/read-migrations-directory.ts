@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { readMigrationFolder, type MigrationFileInput } from '../worker/migration-files'
+
+import { type MigrationFileInput, readMigrationFolder } from '../worker/migration-files'
 
 /** A file of a migrations directory on disk. */
 export interface MigrationFileOnDisk extends MigrationFileInput {

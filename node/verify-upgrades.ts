@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+
 import { SqliteOpfsMigrateError } from '../src/errors'
 import type { Migration, MigrationDatabase, SchemaShape } from '../src/types'
 import { planUpgrade } from '../worker/baseline'
@@ -8,16 +9,16 @@ import { checkIntegrity } from '../worker/integrity-check'
 import { openMemoryCopy } from '../worker/memory-copy'
 import {
   applyPending,
+  type MigrationSetOptions,
   MigrationStepError,
+  type PreparedMigrations,
   prepareMigrations,
   recordBaseline,
-  type MigrationSetOptions,
-  type PreparedMigrations,
 } from '../worker/runner'
 import { diffSchemas } from '../worker/schema-diff'
 import { fingerprintOf } from '../worker/schema-fingerprint'
 import { schemaShape } from '../worker/schema-shape'
-import { messageOf, sqliteCodeOf, type Database, type Sqlite3 } from '../worker/sqlite'
+import { type Database, messageOf, type Sqlite3, sqliteCodeOf } from '../worker/sqlite'
 import { inspectDatabaseFile, readDatabaseFile } from './apply-file'
 import { loadMigrations } from './load-migrations'
 import { loadNodeSqlite } from './node-sqlite'

@@ -1,8 +1,10 @@
 import { resolve, sep } from 'node:path'
+
 import type { Plugin, ResolvedConfig } from 'vite'
-import { checkMigrationFiles, formatDiagnostic, type CheckOptions } from './check-migrations'
+
 import type { Migration } from '../src/types'
 import { stubExtensions } from '../worker/sql-extensions'
+import { checkMigrationFiles, type CheckOptions, formatDiagnostic } from './check-migrations'
 import { formatReport } from './format-verify-report'
 import { loadNodeSqlite } from './node-sqlite'
 import { migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'

@@ -1,4 +1,4 @@
-import { deserializeError, serializeError, type SerializedError } from './error-transfer'
+import { deserializeError, type SerializedError, serializeError } from './error-transfer'
 
 /**
  * What a worker call answers on the wire: its value, or the error it threw as data. Thrown errors cross the Comlink

@@ -10,8 +10,8 @@
  *
  * @module
  */
-export { openDatabase, type OpenDatabaseOptions } from './open-database'
 export { DatabaseHandle } from './database-handle'
-export type { BatchStatement } from './worker-api'
 export * from './errors'
+export { openDatabase, type OpenDatabaseOptions } from './open-database'
 export type * from './types'
+export type { BatchStatement } from './worker-api'

@@ -1,4 +1,5 @@
 import { proxy } from 'comlink'
+
 import { DatabaseHandle } from './database-handle'
 import { InvalidOptionsError } from './errors'
 import type { OpenRequest, ProgressEvent, StorageChoice, VerifyCheck, VersionChangeEvent } from './types'

@@ -1,5 +1,6 @@
-import { releaseProxy, wrap, type Remote } from 'comlink'
-import { unwrapResult, type CallResult, type Enveloped } from './call-result'
+import { releaseProxy, type Remote, wrap } from 'comlink'
+
+import { type CallResult, type Enveloped, unwrapResult } from './call-result'
 import { DatabaseClosedError, InvalidOptionsError } from './errors'
 import type { WorkerApi, WorkerLife } from './worker-api'
 

@@ -1,11 +1,12 @@
 import type { UseStore } from 'idb-keyval'
+
 import { DatabaseCorruptError, DatabaseTooNewError, SnapshotError } from '../src/errors'
 import type { SnapshotInfo } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
 import { listSnapshots } from './snapshot-store'
-import { clearMarker, type UpgradeMarker } from './upgrade-marker'
 import { sqliteCodeOf } from './sqlite'
+import { clearMarker, type UpgradeMarker } from './upgrade-marker'
 
 /** SQLite's primary result codes that mean the file itself is damaged, not the statement. */
 const SQLITE_CORRUPT = 11

@@ -1,4 +1,5 @@
 import type { UseStore } from 'idb-keyval'
+
 import {
   DatabaseClosedError,
   InvalidDatabaseFileError,
@@ -10,7 +11,7 @@ import {
 import type { ProgressEvent, RestoreReason, SnapshotInfo, SnapshotReason } from '../src/types'
 import { openFileReader } from './file-reader'
 import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
-import { findSnapshot, listSnapshot, stageSnapshot, type StagedSnapshot } from './snapshot-store'
+import { findSnapshot, listSnapshot, type StagedSnapshot, stageSnapshot } from './snapshot-store'
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'

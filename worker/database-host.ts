@@ -1,5 +1,4 @@
 import { DatabaseCorruptError, InvalidOptionsError, SqliteError } from '../src/errors'
-import { DATABASE_NAME, type BatchStatement, type WorkerApi } from '../src/worker-api'
 import type {
   AppliedMigration,
   DatabaseStatus,
@@ -18,6 +17,8 @@ import type {
   SqlValue,
   StorageInfo,
 } from '../src/types'
+import { type BatchStatement, DATABASE_NAME, type WorkerApi } from '../src/worker-api'
+import { planUpgrade, type UpgradePlan } from './baseline'
 import {
   corruptError,
   damageOf,
@@ -29,22 +30,21 @@ import {
 } from './damaged-file'
 import { DatabaseFile } from './database-file'
 import { dryRun } from './dry-run'
-import { planUpgrade, type UpgradePlan } from './baseline'
 import { readHistory } from './history'
 import { importDatabase } from './import-database'
 import { checkIntegrity } from './integrity-check'
 import { loadSqlite } from './load-sqlite'
-import { openStorage } from './storage'
-import { prepareMigrations, recordBaseline, type MigrationSetOptions, type PreparedMigrations } from './runner'
+import { readOnlyGuard, SQLITE_AUTH } from './read-only-guard'
+import { type MigrationSetOptions, type PreparedMigrations, prepareMigrations, recordBaseline } from './runner'
 import { describeSchema } from './schema'
 import { checkSchema } from './schema-fingerprint'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from './snapshot-store'
-import { readOnlyGuard, SQLITE_AUTH } from './read-only-guard'
-import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
+import { messageOf, type Sqlite3, sqliteCodeOf } from './sqlite'
+import { openStorage } from './storage'
 import { withTimeLimit } from './time-limit'
+import { upgrade } from './upgrade'
 import { readLastFailure } from './upgrade-failure'
 import { readOpenState, recordFileState } from './upgrade-marker'
-import { upgrade } from './upgrade'
 
 /** The app's migrations and what goes with them (see `serveDatabase`). */
 export interface AppMigrations extends MigrationSetOptions {

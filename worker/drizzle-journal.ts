@@ -1,5 +1,5 @@
-import { looksLikeMigration } from './migration-file-names'
 import type { IgnoredFile, MigrationEntry, MigrationFileInput, MigrationFileProblem, MigrationFolder } from './migration-entry'
+import { looksLikeMigration } from './migration-file-names'
 
 interface DrizzleJournal {
   dialect?: string

@@ -3,9 +3,9 @@ import { planUpgrade } from './baseline'
 import { readHistory } from './history'
 import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
-import { applyMigration, MigrationStepError, recordBaseline, type PreparedMigrations } from './runner'
+import { applyMigration, MigrationStepError, type PreparedMigrations, recordBaseline } from './runner'
 import { describeSchema } from './schema'
-import { messageOf, sqliteCodeOf, type Sqlite3 } from './sqlite'
+import { messageOf, type Sqlite3, sqliteCodeOf } from './sqlite'
 
 /**
  * Applies the pending migrations to an in-memory copy of the file, exactly as an upgrade would (same history check,

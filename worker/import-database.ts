@@ -1,7 +1,7 @@
 import { InvalidDatabaseFileError, SqliteOpfsMigrateError } from '../src/errors'
 import type { ImportResult, OpenRequest } from '../src/types'
-import type { DatabaseFile } from './database-file'
 import { planUpgrade } from './baseline'
+import type { DatabaseFile } from './database-file'
 import type { PreparedMigrations } from './runner'
 import { CHUNK_BYTES } from './snapshot-chunks'
 import { saveSnapshot } from './snapshot-store'

@@ -9,28 +9,28 @@
  *
  * @module
  */
-export { serveDatabase, type ServeDatabaseOptions } from './serve-database'
+export * from '../src/errors'
+export type * from '../src/types'
+export type { Baseline } from './baseline'
+export { HISTORY_TABLE } from './history'
+export type { MigrationFolder, MigrationFormat, ReadMigrationFolderOptions } from './migration-files'
 export {
-  migrationsFromGlob,
-  migrationFromEntry,
-  NO_TRANSACTION_DIRECTIVE,
-  type GlobResult,
-  type MigrationModule,
-  type MigrationsFromGlobOptions,
-} from './migrations-from-glob'
-export {
-  readMigrationFolder,
   type IgnoredFile,
   type MigrationEntry,
   type MigrationFileInput,
   type MigrationFileProblem,
+  readMigrationFolder,
 } from './migration-files'
-export type { MigrationFolder, MigrationFormat, ReadMigrationFolderOptions } from './migration-files'
-export { compareVersionKeys } from './version-key'
-export type { Baseline } from './baseline'
+export {
+  type GlobResult,
+  migrationFromEntry,
+  type MigrationModule,
+  migrationsFromGlob,
+  type MigrationsFromGlobOptions,
+  NO_TRANSACTION_DIRECTIVE,
+} from './migrations-from-glob'
+export { type MigrationSetOptions, runMigrations, type RunMigrationsOptions } from './runner'
+export { serveDatabase, type ServeDatabaseOptions } from './serve-database'
 export type { Collation, SqlExtensions, SqlFunction, SqlFunctionDefinition } from './sql-extensions'
-export { runMigrations, type MigrationSetOptions, type RunMigrationsOptions } from './runner'
 export { validateMigrations } from './validate-migrations'
-export { HISTORY_TABLE } from './history'
-export * from '../src/errors'
-export type * from '../src/types'
+export { compareVersionKeys } from './version-key'

@@ -1,4 +1,5 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval'
+
 import { DatabaseCorruptError, WriteNotSavedError } from '../src/errors'
 import { nextImageVersion } from './image-version'
 import { imageKey } from './snapshot-store'

@@ -1,7 +1,7 @@
 import { InvalidMigrationsError } from '../src/errors'
 import type { Migration, MigrationDatabase } from '../src/types'
-import { readMigrationFolder, type MigrationEntry } from './migration-files'
-import { readSqlMigrationText, SqlSectionError, type SqlFileFormat } from './migration-sections'
+import { type MigrationEntry, readMigrationFolder } from './migration-files'
+import { readSqlMigrationText, type SqlFileFormat, SqlSectionError } from './migration-sections'
 
 export { NO_TRANSACTION_DIRECTIVE } from './migration-sections'
 

@@ -4,7 +4,7 @@ import type { DatabaseHost } from './database-host'
 import { readHistory, type StoredHistory } from './history'
 import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
 import { connectedTabs, whenTabGone } from './tab-locks'
-import { lostTransactionAnswer, type CallAnswer } from './tab-transaction'
+import { type CallAnswer, lostTransactionAnswer } from './tab-transaction'
 
 /** Calls after which the file's version may have changed, so the other tabs are told it again. */
 const CHANGES_VERSION = new Set<RemoteMethod>(['migrate', 'restoreSnapshot', 'importDatabase'])

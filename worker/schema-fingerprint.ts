@@ -2,7 +2,7 @@ import type { SchemaCheck, SchemaShape } from '../src/types'
 import type { StoredHistory } from './history'
 import { schemaShape } from './schema-shape'
 import { sha256HexSync } from './sha256-sync'
-import { messageOf, type Database } from './sqlite'
+import { type Database, messageOf } from './sqlite'
 
 /**
  * sha-256 (hex) of a normalised schema's canonical serialisation (JSON of the sorted shape): equal schemas, however

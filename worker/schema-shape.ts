@@ -1,6 +1,6 @@
 import type { ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape } from '../src/types'
 import { HISTORY_TABLE } from './history'
-import { closingParen, isWord, normaliseSql, splitTopLevel, tokenize, type SqlToken } from './sql-tokens'
+import { closingParen, isWord, normaliseSql, splitTopLevel, type SqlToken, tokenize } from './sql-tokens'
 import type { Database } from './sqlite'
 
 /**

@@ -1,4 +1,5 @@
 import { expose, releaseProxy } from 'comlink'
+
 import { envelope } from '../src/call-result'
 import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
 import type { Migration, ProgressEvent } from '../src/types'

@@ -1,4 +1,5 @@
 import { get, getMany, promisifyRequest, type UseStore } from 'idb-keyval'
+
 import { SnapshotError } from '../src/errors'
 import type { SnapshotInfo } from '../src/types'
 import { sha256Hex } from './checksum'

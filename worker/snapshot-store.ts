@@ -1,4 +1,5 @@
 import { delMany, get, getMany, keys, promisifyRequest, update, type UseStore } from 'idb-keyval'
+
 import { SnapshotError } from '../src/errors'
 import type { SnapshotInfo, SnapshotReason } from '../src/types'
 import { createDurableStore } from './durable-store'

@@ -1,8 +1,9 @@
 import type { UseStore } from 'idb-keyval'
+
 import { OpfsUnavailableError, StorageMismatchError } from '../src/errors'
 import type { StorageChoice, StorageInfo } from '../src/types'
 import { openIndexedDbStorage } from './indexeddb-storage'
-import { isOpfsMissing, opfsHasDatabase, openOpfsStorage } from './opfs-storage'
+import { isOpfsMissing, openOpfsStorage, opfsHasDatabase } from './opfs-storage'
 import type { Database, Sqlite3 } from './sqlite'
 import type { OpenState } from './upgrade-marker'
 

@@ -1,4 +1,5 @@
 import { del, get, set, type UseStore } from 'idb-keyval'
+
 import { MigrationFailedError, RecoveryPendingError, SnapshotError, SqliteOpfsMigrateError } from '../src/errors'
 import type { UpgradeFailure } from '../src/types'
 import { lastFailureKey } from './snapshot-store'

@@ -1,4 +1,5 @@
 import { get, getMany, promisifyRequest, set, type UseStore } from 'idb-keyval'
+
 import { fileStateKey, imageKey, markerKey } from './snapshot-store'
 
 /**

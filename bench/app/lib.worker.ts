@@ -1,4 +1,5 @@
 import { serveDatabase } from 'sqlite-opfs-migrate/worker'
+
 import { SCHEMA_V1, UPGRADE_V2 } from './bench-schema'
 
 // The library's worker, as an app writes it. Named `upto=1` it knows only the schema; `upto=2` also the typical upgrade.

@@ -1,4 +1,5 @@
-import { openDatabase, type DatabaseHandle, type ProgressEvent } from 'sqlite-opfs-migrate'
+import { type DatabaseHandle, openDatabase, type ProgressEvent } from 'sqlite-opfs-migrate'
+
 import { DB_NAME, fillSql } from './bench-schema'
 
 /**

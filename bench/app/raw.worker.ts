@@ -1,5 +1,6 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
 import { del, get, set } from 'idb-keyval'
+
 import { DB_NAME, POOL_DIRECTORY, UPGRADE_V2 } from './bench-schema'
 
 // The raw counterpart of every figure: plain sqlite-wasm on opfs-sahpool (the same pool directory and file the library

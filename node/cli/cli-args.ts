@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs as parseWords, type ParseArgsConfig } from 'node:util'
+
 import type { Baseline } from '../../worker/baseline'
 
 /**

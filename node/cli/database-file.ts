@@ -5,6 +5,7 @@
  * @module
  */
 import { existsSync } from 'node:fs'
+
 import type { Migration } from '../../src/types'
 import type { MigrationSetOptions } from '../../worker/runner'
 import { readDatabaseFile } from '../apply-file'

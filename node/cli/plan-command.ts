@@ -10,7 +10,7 @@ import { prepareMigrations } from '../../worker/runner'
 import { inspectDatabaseFile } from '../apply-file'
 import { loadNodeSqlite } from '../node-sqlite'
 import { progressBar } from '../progress-bar'
-import { readDatabase, type DatabaseCommandOptions } from './database-file'
+import { type DatabaseCommandOptions, readDatabase } from './database-file'
 import type { CliIo } from './print'
 
 /**

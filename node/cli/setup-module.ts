@@ -5,6 +5,7 @@
  * @module
  */
 import { resolve } from 'node:path'
+
 import type { Baseline } from '../../worker/baseline'
 import type { SqlExtensions } from '../../worker/sql-extensions'
 import { importAnyModule } from '../read-migrations-directory'

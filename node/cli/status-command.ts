@@ -8,12 +8,12 @@ import { SqliteOpfsMigrateError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { planUpgrade } from '../../worker/baseline'
 import { HISTORY_TABLE, type StoredHistory } from '../../worker/history'
-import { prepareMigrations, type PreparedMigrations } from '../../worker/runner'
+import { type PreparedMigrations, prepareMigrations } from '../../worker/runner'
 import { compareWithHistory, fingerprintOf } from '../../worker/schema-fingerprint'
 import { readUntrustedShape } from '../../worker/untrusted-file'
 import { inspectDatabaseFile } from '../apply-file'
 import { loadNodeSqlite } from '../node-sqlite'
-import { readDatabase, type DatabaseCommandOptions } from './database-file'
+import { type DatabaseCommandOptions, readDatabase } from './database-file'
 
 /**
  * Reports the file's state; returns the exit code: 1 when the history cannot be upgraded (edited without

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, failed, h, ok, openApp, test } from './fixtures'
+
 import type { Page } from '@playwright/test'
+
+import { expect, failed, h, ok, openApp, test } from './fixtures'
 
 // An app that shipped hand-rolled SQLite code (tables and user_version, no schema_migrations) adopts the library.
 const legacySchema = ['0001_create_notes.sql', '0002_create_tags.sql']

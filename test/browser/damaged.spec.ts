@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+
 import { expect, failed, ok, openApp, test } from './fixtures'
 
 // Damaged database files and damaged snapshots: each is refused with a typed error that changes nothing and says the

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { test as base, expect, type Page } from '@playwright/test'
+
+import { expect, type Page, test as base } from '@playwright/test'
 
 // The inspector as `npm run demo` serves it (production build + vite preview, see playwright.config.ts). Each test
 // gets a fresh browser context, so a fresh OPFS and IndexedDB. Screenshots of the main states go to test-results/.

@@ -1,6 +1,7 @@
 import { test } from '@playwright/test'
-import { engineUnavailable, launchEngine, type Engine, type EngineName, type EnginePage } from './engines/engine'
-import { scenarios, storageChoiceScenarios, type ScenarioContext } from './engines/scenarios'
+
+import { type Engine, type EngineName, type EnginePage, engineUnavailable, launchEngine } from './engines/engine'
+import { type ScenarioContext, scenarios, storageChoiceScenarios } from './engines/scenarios'
 
 /**
  * The same scenarios on every engine this machine has, each driven by its own driver (see engines/engine.ts), and on

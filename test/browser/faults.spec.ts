@@ -1,7 +1,8 @@
 import type { BrowserContext, Page } from '@playwright/test'
+
 import type { FaultPoint } from './app/fault-points'
 import { expect, failed, openApp, test } from './fixtures'
-import { expectNothingLost, seeded, upgradedReference, type Storage } from './upgrade-fault-kit'
+import { expectNothingLost, seeded, type Storage, upgradedReference } from './upgrade-fault-kit'
 
 // Kill the worker (or close the whole page) at every step of an upgrade, then check that the next open finds the
 // database either at the old version with every row and byte as before, or at the new version with exactly the rows a

@@ -1,4 +1,5 @@
-import { test as base, expect, type BrowserContext, type Page } from '@playwright/test'
+import { type BrowserContext, expect, type Page, test as base } from '@playwright/test'
+
 import type { OpenArgs } from './app/main'
 
 /** A page of the test app, ready to drive through `window.harness`. */

@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises'
+
 import type { BrowserContext, Page } from '@playwright/test'
+
 import { expect, ok, openApp, test } from './fixtures'
 import { expectNothingLost, seeded, upgradedReference } from './upgrade-fault-kit'
 

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+
 import { expect, failed, h, ok, openApp, test } from './fixtures'
 
 // Hostile or unlucky input through the API: names, parameters, imports, a runaway migration, and the site's

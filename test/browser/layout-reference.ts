@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+
 import { loadNodeSqlite } from '../../node/node-sqlite'
 import { layouts } from '../unit/fixtures/layouts/layouts'
 

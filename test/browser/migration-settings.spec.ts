@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+
 import { expect, failed, h, ok, openApp, test } from './fixtures'
 
 // Settings a migration changes must not stay on the app's connection, and a migration must not take away the crash

@@ -1,4 +1,5 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
+
 import { expect, failed, h, ok, openApp, test } from './fixtures'
 
 test('closing the owning page hands the database to the next tab', async ({ context }) => {

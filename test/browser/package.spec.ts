@@ -1,4 +1,5 @@
-import { execFileSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFileSync } from 'node:child_process'
+
 import { expect, test } from './fixtures'
 import { installPackedApp, preview, repoVite } from './packed-app'
 

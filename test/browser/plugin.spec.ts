@@ -1,7 +1,8 @@
-import { execFileSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+
 import { expect, test } from './fixtures'
 import { layoutFixtures, SCHEMA, toolResult } from './layout-reference'
 import { installPackedApp, preview } from './packed-app'

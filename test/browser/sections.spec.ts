@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+
 import { expect, failed, h, ok, openApp, test } from './fixtures'
 
 // Files written for goose, dbmate and sql-migrate, and a migration holding only comments, read through migrationsFromGlob in the

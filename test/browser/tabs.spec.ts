@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+
 import { expect, failed, h, limitQuota, ok, openApp, test } from './fixtures'
 
 // Several pages of one browser context share OPFS, IndexedDB, Web Locks and BroadcastChannels: they are the tabs.

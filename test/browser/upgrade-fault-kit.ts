@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test'
+
 import type { DatabaseDigest } from './app/inspect-file'
 import { expect, ok, openApp } from './fixtures'
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { DatabaseTooNewError, HistoryMismatchError, InvalidOptionsError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { readHistory } from '../../worker/history'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { checkMigrationFiles, type Diagnostic } from '../../node/check-migrations'
 import { sqlite } from './sqlite'
 

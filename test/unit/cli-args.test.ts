@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { parseArgs, USAGE } from '../../node/cli/cli-args'
 import { runCli } from '../../node/cli/run-cli'
 

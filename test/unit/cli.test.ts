@@ -4,7 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
 import { runCli } from '../../node/cli/run-cli'
 import { openMemoryCopy } from '../../worker/memory-copy'
 import { sqlite } from './sqlite'

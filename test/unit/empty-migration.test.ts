@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+
 import { describe, expect, it } from 'vitest'
+
 import { checkMigrationFiles, type Diagnostic } from '../../node/check-migrations'
 import { checksumSql } from '../../worker/checksum'
 import { dryRun } from '../../worker/dry-run'

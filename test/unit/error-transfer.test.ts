@@ -1,6 +1,7 @@
 import { expose, transferHandlers, wrap } from 'comlink'
 import { afterEach, describe, expect, it } from 'vitest'
-import { envelope, unwrapResult, type CallResult } from '../../src/call-result'
+
+import { type CallResult, envelope, unwrapResult } from '../../src/call-result'
 import * as errors from '../../src/errors'
 import {
   DatabaseTooNewError,

@@ -5,6 +5,7 @@
  * watches the connection for any commit, rollback or changed row while the runner decides.
  */
 import { describe, expect, it } from 'vitest'
+
 import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError, SqliteOpfsMigrateError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { checksumSql } from '../../worker/checksum'

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+
 import { describe, expect, it } from 'vitest'
+
 import { checkMigrationFiles } from '../../node/check-migrations'
 import { readMigrationsDirectory } from '../../node/read-migrations-directory'
 import { InvalidMigrationsError } from '../../src/errors'

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+
 import { describe, expect, it } from 'vitest'
-import { InvalidMigrationsError } from '../../src/errors'
+
 import { migrationsRoot, readMigrationsDirectory } from '../../node/read-migrations-directory'
-import { readMigrationFolder, type MigrationFileInput } from '../../worker/migration-files'
+import { InvalidMigrationsError } from '../../src/errors'
+import { type MigrationFileInput, readMigrationFolder } from '../../worker/migration-files'
 import { migrationsFromGlob } from '../../worker/migrations-from-glob'
 import { runMigrations } from '../../worker/runner'
 import type { Database } from '../../worker/sqlite'

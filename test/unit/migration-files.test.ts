@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { readMigrationFolder } from '../../worker/migration-files'
 import { migrationsFromGlob } from '../../worker/migrations-from-glob'
 import { compareVersionKeys } from '../../worker/version-key'

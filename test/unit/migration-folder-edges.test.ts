@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+
 import { describe, expect, it } from 'vitest'
+
 import { checkMigrationFiles } from '../../node/check-migrations'
 import { loadNodeSqlite } from '../../node/node-sqlite'
 import { migrationsRoot, readMigrationsDirectory } from '../../node/read-migrations-directory'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import type { Migration } from '../../src/types'
 import { readHistory } from '../../worker/history'
 import { MigrationStepError, runMigrations } from '../../worker/runner'

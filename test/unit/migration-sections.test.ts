@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+
 import { describe, expect, it } from 'vitest'
+
 import { checkMigrationFiles } from '../../node/check-migrations'
 import { InvalidMigrationsError } from '../../src/errors'
 import type { Migration } from '../../src/types'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { InvalidMigrationsError } from '../../src/errors'
 import { migrationsFromGlob } from '../../worker/migrations-from-glob'
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
+
+import type { Migration } from '../../src/types'
+import { readHistory } from '../../worker/history'
 import { runMigrations } from '../../worker/runner'
 import { diffSchemas } from '../../worker/schema-diff'
 import { checkSchema, fingerprintOf, schemaFingerprint } from '../../worker/schema-fingerprint'
 import { schemaShape } from '../../worker/schema-shape'
 import { sha256HexSync } from '../../worker/sha256-sync'
-import { readHistory } from '../../worker/history'
 import { inspectUntrustedFile, readUntrustedShape } from '../../worker/untrusted-file'
-import type { Migration } from '../../src/types'
 import { sqlite } from './sqlite'
 
 const LABELS = { actual: 'after upgrading from version 3', expected: 'on a fresh install' }

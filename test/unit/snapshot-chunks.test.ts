@@ -1,5 +1,6 @@
 import type { UseStore } from 'idb-keyval'
 import { describe, expect, it } from 'vitest'
+
 import { SnapshotError } from '../../src/errors'
 import { writeChunks } from '../../worker/snapshot-chunks'
 

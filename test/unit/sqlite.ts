@@ -1,4 +1,5 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
+
 import type { Database, Sqlite3 } from '../../worker/sqlite'
 
 let loaded: Promise<Sqlite3> | undefined

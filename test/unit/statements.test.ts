@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { statementKind } from '../../worker/statement-kind'
+
 import type { Database, Sqlite3 } from '../../worker/sqlite'
-import { runStatements, StatementError, type SqlStatement } from '../../worker/statements'
+import { statementKind } from '../../worker/statement-kind'
+import { runStatements, type SqlStatement, StatementError } from '../../worker/statements'
 import { memoryDb } from './sqlite'
 
 /** The statements runStatements would run, skipping them all. */

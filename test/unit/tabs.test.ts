@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+
 import { serializeError } from '../../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, InvalidOptionsError, MigrationFailedError, SqliteError } from '../../src/errors'
 import { CallDropped, CallScheduler } from '../../worker/call-scheduler'
-import { failureToTake, readyDecision, type FollowingTab } from '../../worker/follow-decision'
+import { failureToTake, type FollowingTab, readyDecision } from '../../worker/follow-decision'
 import type { StoredHistory } from '../../worker/history'
 import { OwnerLink } from '../../worker/owner-link'
 import { ProgressRelay } from '../../worker/progress-relay'
 import { prepareMigrations } from '../../worker/runner'
 import type { TabMessage } from '../../worker/tab-channel'
-import { lostTransactionAnswer, TabTransaction, transactionEnd, type CallAnswer } from '../../worker/tab-transaction'
+import { type CallAnswer, lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tab-transaction'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 

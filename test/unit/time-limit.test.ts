@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+
 import { InvalidOptionsError, MigrationFailedError } from '../../src/errors'
 import { openDatabase } from '../../src/open-database'
 import type { Migration } from '../../src/types'

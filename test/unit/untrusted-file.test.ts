@@ -4,11 +4,12 @@
  * without calling the app's functions; files the library did write pass.
  */
 import { describe, expect, it } from 'vitest'
+
 import { InvalidDatabaseFileError } from '../../src/errors'
 import type { Migration } from '../../src/types'
 import { runMigrations } from '../../worker/runner'
-import type { Database } from '../../worker/sqlite'
 import { identifiersOf } from '../../worker/sql-identifiers'
+import type { Database } from '../../worker/sqlite'
 import { checkOwnSnapshot, checkReadable, inspectUntrustedFile } from '../../worker/untrusted-file'
 import { memoryDb } from './sqlite'
 

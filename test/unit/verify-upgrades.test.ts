@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
 import { runCli } from '../../node/cli/run-cli'
 import { verifyUpgrades } from '../../node/verify-upgrades'
 import type { Migration } from '../../src/types'

@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
 import { build } from 'vite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
 import { sqliteOpfsMigrate, type SqliteOpfsMigrateOptions } from '../../node/vite-plugin'
 
 let root: string

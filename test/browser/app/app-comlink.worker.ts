@@ -1,4 +1,5 @@
 import { expose } from 'comlink'
+
 import { shapeOf } from './error-shape'
 
 // The app's own Comlink worker, beside the database's: the library must not change how its errors cross, either way.

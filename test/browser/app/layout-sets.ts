@@ -1,4 +1,4 @@
-import { migrationsFromGlob, type Migration } from 'sqlite-opfs-migrate/worker'
+import { type Migration, migrationsFromGlob } from 'sqlite-opfs-migrate/worker'
 
 // The unit fixtures of other tools' folders (test/unit/fixtures/layouts), globbed as an app would glob its folder:
 // every file, as text, straight from the tool's layout (Vite wants each call's glob options written out).

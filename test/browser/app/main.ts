@@ -1,15 +1,16 @@
-import { proxy, transferHandlers, wrap, type Remote } from 'comlink'
+import { proxy, type Remote, transferHandlers, wrap } from 'comlink'
 import {
-  openDatabase,
-  SqliteOpfsMigrateError,
   type DatabaseHandle,
+  openDatabase,
   type OpenDatabaseOptions,
   type ProgressEvent,
+  SqliteOpfsMigrateError,
   type VersionChangeEvent,
 } from 'sqlite-opfs-migrate'
+
 import { shapeOf } from './error-shape'
 import { FAULT_CHANNEL } from './fault-points'
-import { databaseDigest, tamperFile, tamperMarkedSnapshot, type SnapshotTamper, type Tamper } from './inspect-file'
+import { databaseDigest, type SnapshotTamper, type Tamper, tamperFile, tamperMarkedSnapshot } from './inspect-file'
 
 /**
  * A small harness the Playwright specs drive through `page.evaluate`: it keeps open handles by name and turns errors

@@ -1,4 +1,5 @@
-import { migrationsFromGlob, type Migration } from 'sqlite-opfs-migrate/worker'
+import { type Migration, migrationsFromGlob } from 'sqlite-opfs-migrate/worker'
+
 import { migrations as demo } from '../../../migrations'
 
 /** The fault-injection suite's schema (versions 1–2), with deterministic content (see faults.spec.ts). */

@@ -1,5 +1,6 @@
 import { serveDatabase } from 'sqlite-opfs-migrate/worker'
-import { FAULT_CHANNEL, faultInjector, FAULT_POINTS, type FaultPoint } from './fault-points'
+
+import { FAULT_CHANNEL, FAULT_POINTS, faultInjector, type FaultPoint } from './fault-points'
 import { layoutSets } from './layout-sets'
 import { migrationSets } from './migration-sets'
 

@@ -1,4 +1,5 @@
 import { chromium, type Page } from '@playwright/test'
+
 import type { Engine, EnginePage } from './engine'
 
 /** Debian's Chromium headless on a machine with no network (playwright.config.ts uses them too). */

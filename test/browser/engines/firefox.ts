@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process'
+
 import puppeteer, { type Page } from 'puppeteer-core'
+
 import type { Engine, EnginePage } from './engine'
 
 /**

@@ -1,4 +1,5 @@
 import { expect } from '@playwright/test'
+
 import { appPage, failed, ok } from './app-page'
 import type { EngineName, EnginePage } from './engine'
 

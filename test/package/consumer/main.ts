@@ -1,5 +1,5 @@
 // An app that installed the packed tarball: only the package's public entry points.
-import { openDatabase, DatabaseTooNewError } from 'sqlite-opfs-migrate'
+import { DatabaseTooNewError, openDatabase } from 'sqlite-opfs-migrate'
 
 const out = document.getElementById('out')!
 try {
