@@ -1,4 +1,5 @@
-/* global VERSION, PRECACHE (prepended by demo/vite.config.ts at build time) */
+// VERSION and PRECACHE are prepended by demo/vite.config.ts at build time.
+/* global VERSION, PRECACHE */
 // Offline after the first load: every file of the build is cached at install. Pages are fetched network-first (a
 // rebuilt demo shows up on reload), everything else cache-first (file names carry content hashes). ignoreVary: the
 // preview server answers "Vary: Origin", and module scripts are fetched with an Origin header the precache had not.
