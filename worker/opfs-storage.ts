@@ -49,6 +49,9 @@ export async function openOpfsStorage(sqlite3: Sqlite3, database: string, releas
       // A database that was never written is a 0-byte file, which importDb refuses; "restoring" it means emptying it.
       // Otherwise one write in place, then the size: about twice as fast as importDb's chunked form, which empties first.
       if (bytes.byteLength === 0) opened.unlink(path)
+      // With bytes (not a callback) sahpool's importDb is synchronous: it returns the count and throws on failure,
+      // whatever its .d.ts says (Promise<number>); awaiting it would only hide that.
+      // eslint-disable-next-line @typescript-eslint/no-floating-promises -- synchronous for bytes, see above
       else opened.importDb(path, bytes)
     },
     shutdown() {

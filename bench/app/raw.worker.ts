@@ -49,6 +49,7 @@ const ops: Record<string, (arg: string) => unknown> = {
   async restore(key) {
     closeDb()
     const blob = await get<Blob>(key)
+    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- synchronous for bytes (its .d.ts says Promise)
     pool.importDb(path, new Uint8Array(await blob!.arrayBuffer()))
     return reopen()
   },
