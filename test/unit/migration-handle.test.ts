@@ -17,7 +17,12 @@ async function lateWrite(up: (db: Database, later: (write: () => void) => void) 
   const migration = {
     version: 2,
     name: 'late',
-    up: (handle: Database) => (up(handle, (write) => (late = Promise.resolve().then(write))), late),
+    up: (handle: Database) => (
+      up(handle, (write) => {
+        late = Promise.resolve().then(write)
+      }),
+      late
+    ),
   } as unknown as Migration
   const error = await runMigrations(sqlite3, db, [keep, migration]).catch((e: unknown) => e)
   const lateError = await late?.then(
