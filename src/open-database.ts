@@ -2,8 +2,9 @@ import { proxy } from 'comlink'
 
 import { DatabaseHandle } from './database-handle'
 import { InvalidOptionsError } from './errors'
+import { workerLockName } from './stored-names'
 import type { OpenRequest, ProgressEvent, StorageChoice, VerifyCheck, VersionChangeEvent } from './types'
-import { DATABASE_NAME, workerLockName } from './worker-api'
+import { DATABASE_NAME } from './worker-api'
 import { WorkerConnection } from './worker-connection'
 
 /** Options of `openDatabase`. */

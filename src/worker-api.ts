@@ -30,9 +30,6 @@ export interface WorkerLife {
   attach(lock: string): Promise<void>
 }
 
-/** Name of the lock a database worker holds while it lives (names with '/' never clash with a database's locks). */
-export const workerLockName = (tabId: string): string => `sqlite-opfs-migrate/worker/${tabId}`
-
 /** A statement of a `batch`. */
 export interface BatchStatement {
   sql: string
@@ -68,9 +65,6 @@ export interface WorkerApi {
   suspend(): Promise<void>
   close(): Promise<void>
 }
-
-/** Name of the Web Lock held by the tab whose worker owns a database (the others queue on it to take over). */
-export const lockName = (database: string): string => `sqlite-opfs-migrate:${database}`
 
 /** Database names become OPFS directory and file names, so they stay plain. */
 export const DATABASE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/

@@ -1,6 +1,7 @@
 import { DatabaseTooNewError, HistoryMismatchError, InvalidOptionsError } from '../src/errors'
+import { HISTORY_TABLE } from '../src/stored-names'
 import type { AppliedMigration, Migration } from '../src/types'
-import { checkHistory, HISTORY_TABLE, type StoredHistory } from './history'
+import { checkHistory, type StoredHistory } from './history'
 import { MAX_VERSION } from './validate-migrations'
 
 /**

@@ -1,6 +1,7 @@
 import type { UseStore } from 'idb-keyval'
 
 import { DatabaseCorruptError, DatabaseTooNewError, SnapshotError } from '../src/errors'
+import { opfsPoolDirectory } from '../src/stored-names'
 import type { SnapshotInfo } from '../src/types'
 import type { DatabaseFile } from './database-file'
 import { pragmaCheck } from './integrity-check'
@@ -46,7 +47,7 @@ export async function corruptError(
   const wayOut = newest
     ? `open it with restoreFrom: '${newest.id}' (the newest usable of ${snapshots.length} snapshot(s), version ${newest.fromVersion}, ` +
       `${newest.createdAt}) to put that snapshot back; the damaged file is kept as a snapshot of its own first, to export`
-    : 'no snapshot of it exists to restore; the file is left as it is (in OPFS: .sqlite-opfs-migrate/' + database + ')'
+    : `no snapshot of it exists to restore; the file is left as it is (in OPFS: ${opfsPoolDirectory(database)})`
   return new DatabaseCorruptError(
     `database ${database} is damaged: ${what}; nothing was changed. To recover, ${wayOut}`,
     damage.reason,

@@ -1,7 +1,7 @@
 import { deserializeError } from '../src/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../src/errors'
+import { brokenLockName, lockName, tabLockName } from '../src/stored-names'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../src/types'
-import { lockName } from '../src/worker-api'
 import { type AppMigrations, openHost } from './database-host'
 import { FailureAnnouncement } from './failure-announcement'
 import { failureToTake, type FollowingTab, readyDecision } from './follow-decision'
@@ -10,7 +10,7 @@ import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
 import { type PreparedMigrations, prepareMigrations } from './runner'
 import { type RemoteMethod, TabChannel, type TabMessage } from './tab-channel'
-import { brokenLockName, connectedTabs, holdLock, type Release, tabLockName, takeLock } from './tab-locks'
+import { connectedTabs, holdLock, type Release, takeLock } from './tab-locks'
 import { type CallAnswer, TabTransaction } from './tab-transaction'
 
 /** Where the page's calls go. */

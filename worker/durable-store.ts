@@ -6,7 +6,7 @@ import { promisifyRequest, type UseStore } from 'idb-keyval'
  * browser default, which Chromium relaxes.) Same shape as `createStore`, so every idb-keyval function accepts it.
  *
  * @example
- * const store = createDurableStore('sqlite-opfs-migrate', 'snapshots')
+ * const store = createDurableStore(SNAPSHOT_IDB.database, SNAPSHOT_IDB.store)
  * await set('key', new Blob([bytes]), store)
  */
 export function createDurableStore(dbName: string, storeName: string): UseStore {

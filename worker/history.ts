@@ -1,9 +1,7 @@
 import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError } from '../src/errors'
+import { HISTORY_TABLE } from '../src/stored-names'
 import type { AppliedMigration, Migration } from '../src/types'
 import type { Database } from './sqlite'
-
-/** Name of the history table. */
-export const HISTORY_TABLE = 'schema_migrations'
 
 const HISTORY_COLUMNS = `
   version INTEGER PRIMARY KEY,

@@ -10,9 +10,9 @@
  * @module
  */
 export * from '../src/errors'
+export { HISTORY_TABLE } from '../src/stored-names'
 export type * from '../src/types'
 export type { Baseline } from './baseline'
-export { HISTORY_TABLE } from './history'
 export type { MigrationFolder, MigrationFormat, ReadMigrationFolderOptions } from './migration-files'
 export {
   type IgnoredFile,

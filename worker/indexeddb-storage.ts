@@ -1,16 +1,13 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval'
 
 import { DatabaseCorruptError, WriteNotSavedError } from '../src/errors'
+import { IMAGE_CHUNK_BYTES, imageChunkKey, imageKey } from '../src/stored-names'
 import { nextImageVersion } from './image-version'
-import { imageKey } from './snapshot-store'
 import type { Database, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
 
-/**
- * Pieces the image is saved in. A commit rewrites only the pieces whose bytes changed, so small pieces keep a one-row
- * write small; 64 KiB (8 default pages) keeps a 256 MiB database at 4,096 IndexedDB values.
- */
-export const IMAGE_CHUNK_BYTES = 64 * 1024
+// The image is saved in pieces of IMAGE_CHUNK_BYTES (src/stored-names.ts). A commit rewrites only the pieces whose
+// bytes changed, so small pieces keep a one-row write small.
 
 /** `['image', database]`: what the saved image is made of. Written in the same transaction as the chunks it describes. */
 export interface ImageManifest {
@@ -30,7 +27,7 @@ const DAMAGED = 'damaged'
 /** What a save compares to learn whether the image moved. */
 const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? manifest?.savedAt ?? null
 
-const chunkKey = (database: string, index: number): IDBValidKey => ['image', database, index]
+const chunkKey = imageChunkKey
 
 /**
  * Storage for engines (or windows) without OPFS sync access handles: the database lives in memory in the worker (SQLite's

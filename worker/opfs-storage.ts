@@ -1,4 +1,5 @@
 import { DatabaseLockedError, InsufficientStorageError, OpfsUnavailableError } from '../src/errors'
+import { OPFS_ROOT_DIRECTORY, opfsPoolDirectory, SAHPOOL_HEADER_BYTES, SAHPOOL_VFS_NAME } from '../src/stored-names'
 import type { SAHPoolUtil, Sqlite3 } from './sqlite'
 import type { Storage } from './storage'
 
@@ -38,7 +39,7 @@ export async function openOpfsStorage(sqlite3: Sqlite3, database: string, releas
   const opened = pool
   return {
     kind: 'opfs',
-    vfs: 'opfs-sahpool',
+    vfs: SAHPOOL_VFS_NAME,
     connect: () => new opened.OpfsSAHPoolDb(path),
     exportFile: () => opened.exportFile(path) as Uint8Array<ArrayBuffer>,
     // SQLite's writes to the pool are durable when they return.
@@ -75,8 +76,8 @@ async function installPool(sqlite3: Sqlite3, database: string, timeoutMs: number
   for (let attempt = 0; ; attempt++) {
     try {
       return await sqlite3.installOpfsSAHPoolVfs({
-        name: 'opfs-sahpool',
-        directory: `.sqlite-opfs-migrate/${database}`,
+        name: SAHPOOL_VFS_NAME,
+        directory: opfsPoolDirectory(database),
         initialCapacity: 6,
         // The default deletes the whole pool directory when the install fails (e.g. another tab holds it).
         preserveOnInitFailure: true,
@@ -124,9 +125,9 @@ export function isOpfsMissing(error: OpfsUnavailableError): boolean {
 export async function opfsHasDatabase(database: string): Promise<boolean> {
   try {
     const root = await navigator.storage.getDirectory()
-    const directory = await (await root.getDirectoryHandle('.sqlite-opfs-migrate')).getDirectoryHandle(database)
+    const directory = await (await root.getDirectoryHandle(OPFS_ROOT_DIRECTORY)).getDirectoryHandle(database)
     for await (const handle of (directory as unknown as { values(): AsyncIterable<FileSystemHandle> }).values())
-      if (handle.kind === 'file' && (await (handle as FileSystemFileHandle).getFile()).size > 4096) return true
+      if (handle.kind === 'file' && (await (handle as FileSystemFileHandle).getFile()).size > SAHPOOL_HEADER_BYTES) return true
     return false
   } catch {
     return false // no directory, or no OPFS at all

@@ -1,5 +1,5 @@
+import { HISTORY_TABLE } from '../src/stored-names'
 import type { ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape } from '../src/types'
-import { HISTORY_TABLE } from './history'
 import { closingParen, isWord, normaliseSql, splitTopLevel, type SqlToken, tokenize } from './sql-tokens'
 import type { Database } from './sqlite'
 

@@ -1,6 +1,7 @@
 import { get, getMany, promisifyRequest, type UseStore } from 'idb-keyval'
 
 import { SnapshotError } from '../src/errors'
+import { legacySnapshotKey, snapshotChunkKey } from '../src/stored-names'
 import type { SnapshotInfo } from '../src/types'
 import { sha256Hex } from './checksum'
 
@@ -11,9 +12,9 @@ import { sha256Hex } from './checksum'
  */
 export const CHUNK_BYTES = 8 * 1024 * 1024
 
-/** Key of one chunk. Snapshots written by 0.1 are a single Blob under `['snapshot', database, id]`. */
-const chunkKey = (database: string, id: string, index: number): IDBValidKey => ['snapshot', database, id, index]
-const legacyKey = (database: string, id: string): IDBValidKey => ['snapshot', database, id]
+/** Key of one chunk. Snapshots written by 0.1 are a single Blob under `legacyKey`. */
+const chunkKey = snapshotChunkKey
+const legacyKey = legacySnapshotKey
 
 /** What writing the chunks produced: the fields of the snapshot's index entry that depend on its bytes. */
 export interface WrittenChunks {

@@ -1,22 +1,13 @@
 import { delMany, get, getMany, keys, promisifyRequest, update, type UseStore } from 'idb-keyval'
 
 import { SnapshotError } from '../src/errors'
+import { lastFailureKey, markerKey, RECORD, SNAPSHOT_IDB, snapshotIndexKey } from '../src/stored-names'
 import type { SnapshotInfo, SnapshotReason } from '../src/types'
 import { createDurableStore } from './durable-store'
 import { normaliseInfo, readVerifiedChunks, snapshotKeys, writeChunks, type WriteChunksOptions } from './snapshot-chunks'
 
-// Layout of the one object store (keys are arrays, so one database's entries never collide with another's):
-//   ['snapshots', database]      → SnapshotInfo[] newest first (read by status() without touching any Blob)
-//   ['snapshot', database, id, i] → Blob of chunk i of the file (see snapshot-chunks.ts; 0.1 wrote one Blob at [.., id])
-//   ['marker', database]         → UpgradeMarker (see upgrade-marker.ts)
-//   ['last-failure', database]   → UpgradeFailure (see upgrade-failure.ts)
-//   ['file-state', database]     → FileState (see upgrade-marker.ts)
-//   ['image', database]          → ImageManifest of a database kept in IndexedDB (see indexeddb-storage.ts)
-//   ['image', database, i]       → bytes of its chunk i
-const indexKey = (database: string): IDBValidKey => ['snapshots', database]
-
-/** The IndexedDB database and object store that hold every snapshot of this origin. */
-export const SNAPSHOT_IDB = { database: 'sqlite-opfs-migrate', store: 'snapshots' } as const
+// The layout of the one object store (its record keys) is in src/stored-names.ts.
+const indexKey = snapshotIndexKey
 
 let shared: UseStore | undefined
 /** The library's own idb-keyval store (strict durability), created on first use. */
@@ -178,25 +169,13 @@ export async function pruneSnapshots(store: UseStore, database: string, keep: nu
   )
   const listed = new Set((await listSnapshots(store, database)).map((s) => s.id))
   const orphans = (await keys(store)).filter(
-    (k): k is string[] => Array.isArray(k) && k[0] === 'snapshot' && k[1] === database && !listed.has(String(k[2])),
+    (k): k is string[] => Array.isArray(k) && k[0] === RECORD.snapshotChunk && k[1] === database && !listed.has(String(k[2])),
   )
   await delMany(orphans, store)
   return [...new Set([...dropped.map((s) => s.id), ...orphans.map((k) => String(k[2]))])]
 }
 
-/** Key of a database's upgrade marker (kept here so the key layout lives in one file). */
-export const markerKey = (database: string): IDBValidKey => ['marker', database]
-
-/** Key of what the library last knew of a database's file. */
-export const fileStateKey = (database: string): IDBValidKey => ['file-state', database]
-
-/** Key of the manifest of a database kept in IndexedDB (`storage: 'indexeddb'`); its chunks follow it as `[..., i]`. */
-export const imageKey = (database: string): IDBValidKey => ['image', database]
-
-/** Key of a database's last failed upgrade. */
-export const lastFailureKey = (database: string): IDBValidKey => ['last-failure', database]
-
 /** Every stored key of one snapshot's Blobs (whatever its layout, listed or not). */
 async function keysOf(store: UseStore, database: string, id: string): Promise<IDBValidKey[]> {
-  return (await keys(store)).filter((k) => Array.isArray(k) && k[0] === 'snapshot' && k[1] === database && k[2] === id)
+  return (await keys(store)).filter((k) => Array.isArray(k) && k[0] === RECORD.snapshotChunk && k[1] === database && k[2] === id)
 }

@@ -1,4 +1,5 @@
 import type { SerializedError } from '../src/error-transfer'
+import { tabChannelName } from '../src/stored-names'
 import type { OpenResult, ProgressEvent } from '../src/types'
 import type { WorkerApi } from '../src/worker-api'
 import type { StoredHistory } from './history'
@@ -56,7 +57,7 @@ export class TabChannel {
     readonly tabId: string,
     onMessage: (message: TabMessage) => void,
   ) {
-    this.#channel = new BroadcastChannel(`sqlite-opfs-migrate:${database}`)
+    this.#channel = new BroadcastChannel(tabChannelName(database))
     this.#channel.onmessage = (event: MessageEvent<TabMessage>) => {
       const message = event.data
       // Messages for another tab are none of our business.

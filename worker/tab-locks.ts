@@ -1,4 +1,4 @@
-import { lockName } from '../src/worker-api'
+import { brokenLockName, tabLockName, tabLockPrefix } from '../src/stored-names'
 
 // Web Locks do three jobs here. The owner lock (`lockName(db)`) elects the one tab whose worker owns the OPFS files;
 // the others queue on it, so the browser hands it to the next tab the moment the owner closes, crashes or lets go.
@@ -9,14 +9,9 @@ import { lockName } from '../src/worker-api'
 /** Lets go of a held lock. */
 export type Release = () => void
 
-/** Name of the lock a tab's worker holds while it lives: `sqlite-opfs-migrate:<db>:tab:<knows>:<tabId>`. */
-export const tabLockName = (database: string, knows: number, tabId: string): string => `${lockName(database)}:tab:${knows}:${tabId}`
-
-/**
- * Name of the lock a tab's worker takes when the database became unusable for it (a takeover that failed, a database
- * too new for its code): the tab stays connected (its page still gets the typed error), but no tab waits for it.
- */
-export const brokenLockName = (database: string, tabId: string): string => `${lockName(database)}:broken:${tabId}`
+// The lock names live in src/stored-names.ts. A tab takes `brokenLockName` when the database became unusable for it (a
+// takeover that failed, a database too new for its code): the tab stays connected (its page still gets the typed
+// error), but no tab waits for it.
 
 /** A tab connected to a database, from the lock registry. */
 export interface ConnectedTab {
@@ -65,7 +60,7 @@ export function holdLock(name: string, keep: (release: Release) => boolean): voi
 
 /** The tabs whose workers are connected to `database` right now (every tab, owner included). */
 export async function connectedTabs(database: string): Promise<ConnectedTab[]> {
-  const prefix = `${lockName(database)}:tab:`
+  const prefix = tabLockPrefix(database)
   const { held = [] } = await navigator.locks.query()
   const broken = new Set(held.map(({ name }) => name))
   return held.flatMap(({ name }) => {

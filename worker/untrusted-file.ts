@@ -1,6 +1,7 @@
 import { InvalidDatabaseFileError } from '../src/errors'
+import { HISTORY_TABLE } from '../src/stored-names'
 import type { SchemaShape } from '../src/types'
-import { HISTORY_TABLE, HISTORY_TABLE_SQL, readHistory, type StoredHistory } from './history'
+import { HISTORY_TABLE_SQL, readHistory, type StoredHistory } from './history'
 import { pragmaCheck } from './integrity-check'
 import { openMemoryCopy } from './memory-copy'
 import { schemaShape } from './schema-shape'

@@ -1,8 +1,8 @@
 import { del, get, set, type UseStore } from 'idb-keyval'
 
 import { MigrationFailedError, RecoveryPendingError, SnapshotError, SqliteOpfsMigrateError } from '../src/errors'
+import { lastFailureKey } from '../src/stored-names'
 import type { UpgradeFailure } from '../src/types'
-import { lastFailureKey } from './snapshot-store'
 
 // The error of a failed upgrade reaches the page that opened the database, but not the tab reloaded a minute later or
 // the inspector: so the last one is kept next to the snapshots, until an upgrade succeeds.

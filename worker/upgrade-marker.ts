@@ -1,6 +1,6 @@
 import { get, getMany, promisifyRequest, set, type UseStore } from 'idb-keyval'
 
-import { fileStateKey, imageKey, markerKey } from './snapshot-store'
+import { fileStateKey, imageKey, markerKey } from '../src/stored-names'
 
 /**
  * Written (durably) after the snapshot and before the file changes; cleared once the file is good again. Finding one

@@ -5,9 +5,10 @@
  * @module
  */
 import { SqliteOpfsMigrateError } from '../../src/errors'
+import { HISTORY_TABLE } from '../../src/stored-names'
 import type { Migration } from '../../src/types'
 import { planUpgrade } from '../../worker/baseline'
-import { HISTORY_TABLE, type StoredHistory } from '../../worker/history'
+import type { StoredHistory } from '../../worker/history'
 import { type PreparedMigrations, prepareMigrations } from '../../worker/runner'
 import { compareWithHistory, fingerprintOf } from '../../worker/schema-fingerprint'
 import { readUntrustedShape } from '../../worker/untrusted-file'

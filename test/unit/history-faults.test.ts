@@ -7,9 +7,10 @@
 import { describe, expect, it } from 'vitest'
 
 import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError, SqliteOpfsMigrateError } from '../../src/errors'
+import { HISTORY_TABLE } from '../../src/stored-names'
 import type { Migration } from '../../src/types'
 import { checksumSql } from '../../worker/checksum'
-import { HISTORY_TABLE, readHistory } from '../../worker/history'
+import { readHistory } from '../../worker/history'
 import { migrationsFromGlob } from '../../worker/migrations-from-glob'
 import { runMigrations, type RunMigrationsOptions } from '../../worker/runner'
 import type { Database, Sqlite3 } from '../../worker/sqlite'
