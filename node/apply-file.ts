@@ -12,6 +12,7 @@ import { openMemoryCopy } from '../worker/memory-copy'
 import { applyPending, MigrationStepError, prepareMigrations, recordBaseline, type RunMigrationsOptions } from '../worker/runner'
 import type { SqlExtensions } from '../worker/sql-extensions'
 import type { Sqlite3 } from '../worker/sqlite'
+import { readSqliteHeader, ROLLBACK_FORMAT, setFileFormat, SQLITE_HEADER_BYTES, WAL_FORMAT } from '../worker/sqlite-header'
 import { checkTimeLimit } from '../worker/time-limit'
 import { inspectUntrustedFile } from '../worker/untrusted-file'
 
@@ -106,7 +107,7 @@ export async function applyToFile(
         )
     }
     const upgraded = sqlite3.capi.sqlite3_js_db_export(db)
-    if (wal) upgraded.set([2, 2], 18) // the file stays in WAL mode for the native app that uses it
+    if (wal) setFileFormat(upgraded, WAL_FORMAT) // the file stays in WAL mode for the native app that uses it
     await replaceAtomically(file, upgraded)
     return { fromVersion: history.version, toVersion: Number(db.selectValue('PRAGMA user_version')), applied, backup }
   } finally {
@@ -152,8 +153,9 @@ export function inspectDatabaseFile(
 export async function readDatabaseFile(file: string): Promise<{ bytes: Uint8Array; wal: boolean }> {
   await ensureNoSidecar(file)
   const bytes = new Uint8Array(await readFile(file))
-  const wal = bytes.byteLength >= 100 && bytes[18] === 2 && bytes[19] === 2
-  if (wal) bytes.set([1, 1], 18)
+  const header = readSqliteHeader(bytes)
+  const wal = bytes.byteLength >= SQLITE_HEADER_BYTES && header.writeVersion === WAL_FORMAT && header.readVersion === WAL_FORMAT
+  if (wal) setFileFormat(bytes, ROLLBACK_FORMAT)
   return { bytes, wal }
 }
 

@@ -14,6 +14,7 @@ import { CHUNK_BYTES, readVerifiedBytes } from './snapshot-chunks'
 import { findSnapshot, listSnapshot, type StagedSnapshot, stageSnapshot } from './snapshot-store'
 import { registerExtensions, type SqlExtensions } from './sql-extensions'
 import type { Database, Sqlite3 } from './sqlite'
+import { readSqliteHeader, SQLITE_HEADER_BYTES } from './sqlite-header'
 import type { Storage } from './storage'
 import { checkOwnSnapshot, checkReadable, inspectUntrustedFile, type UntrustedCheckOptions } from './untrusted-file'
 import { clearMarker, readMarker, writeMarker } from './upgrade-marker'
@@ -248,12 +249,12 @@ export class DatabaseFile {
     } catch {
       /* damaged: copy it as it is */
     }
-    const reader = this.chunks(100, { asIs: true })
-    const header = reader.next().value
+    const reader = this.chunks(SQLITE_HEADER_BYTES, { asIs: true })
+    const bytes = reader.next().value
     reader.return(undefined)
-    // user_version is bytes 60–63 of a SQLite header (big-endian); anything else counts as version 0.
-    const isSqlite = header !== undefined && new TextDecoder().decode(header.subarray(0, 15)) === 'SQLite format 3'
-    const fromVersion = isSqlite && header.byteLength >= 64 ? new DataView(header.buffer, header.byteOffset).getInt32(60) : 0
+    // The header's user_version; anything that is not a SQLite header counts as version 0.
+    const header = bytes === undefined ? undefined : readSqliteHeader(bytes)
+    const fromVersion = header?.isSqlite ? header.userVersion : 0
     try {
       const info = await stageSnapshot(
         this.store,

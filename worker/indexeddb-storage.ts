@@ -4,6 +4,7 @@ import { DatabaseCorruptError, WriteNotSavedError } from '../src/errors'
 import { IMAGE_CHUNK_BYTES, imageChunkKey, imageKey } from '../src/stored-names'
 import { nextImageVersion } from './image-version'
 import type { Database, Sqlite3 } from './sqlite'
+import { readSqliteHeader, SQLITE_HEADER_BYTES } from './sqlite-header'
 import type { Storage } from './storage'
 
 // The image is saved in pieces of IMAGE_CHUNK_BYTES (src/stored-names.ts). A commit rewrites only the pieces whose
@@ -275,9 +276,9 @@ class Image {
   }
 }
 
-/** SQLite's file change counter: big-endian bytes 24–27 of the header (0 for an empty file). */
+/** SQLite's file change counter of the `size` bytes at `offset` (0 for an empty file). */
 function counterOf(source: Uint8Array, offset: number, size: number): number {
-  return size >= 28 ? new DataView(source.buffer, source.byteOffset + offset + 24, 4).getUint32(0) : 0
+  return readSqliteHeader(source.subarray(offset, offset + Math.min(size, SQLITE_HEADER_BYTES))).changeCounter
 }
 
 /** Byte equality, four bytes at a time where alignment allows (a few ms per 10 MiB). */

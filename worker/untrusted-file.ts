@@ -8,9 +8,8 @@ import { schemaShape } from './schema-shape'
 import { registerExtensions, type SqlExtensions, stubExtensions } from './sql-extensions'
 import { identifiersOf } from './sql-identifiers'
 import { type Database, messageOf, type Sqlite3 } from './sqlite'
+import { readSqliteHeader, ROLLBACK_FORMAT, setFileFormat, WAL_FORMAT } from './sqlite-header'
 import { TimeLimitError, withTimeLimit } from './time-limit'
-
-const HEADER = 'SQLite format 3\0'
 
 /** What checking an untrusted file needs besides its bytes. */
 export interface UntrustedCheckOptions {
@@ -108,8 +107,9 @@ function withUntrustedCopy<T>(
 ): T {
   checkHeader(bytes, options.allowWal ?? false)
   // A WAL-mode header is read as the rollback-journal file it becomes when kept (memdb cannot open WAL mode).
-  const readable = bytes[18] === 2 || bytes[19] === 2 ? bytes.slice() : bytes
-  if (readable !== bytes) readable.set([1, 1], 18)
+  const { writeVersion, readVersion } = readSqliteHeader(bytes)
+  const readable = writeVersion === WAL_FORMAT || readVersion === WAL_FORMAT ? bytes.slice() : bytes
+  if (readable !== bytes) setFileFormat(readable, ROLLBACK_FORMAT)
   let copy: Database
   try {
     copy = openMemoryCopy(sqlite3, readable, undefined, (db) => {
@@ -144,10 +144,10 @@ function withUntrustedCopy<T>(
  */
 export function checkHeader(bytes: Uint8Array, allowWal = false): void {
   if (bytes.byteLength === 0) throw new InvalidDatabaseFileError('empty', 'the file is empty')
-  if (bytes.byteLength < 100 || new TextDecoder('latin1').decode(bytes.subarray(0, 16)) !== HEADER)
+  const header = readSqliteHeader(bytes)
+  if (!header.isSqlite)
     throw new InvalidDatabaseFileError('not-sqlite', 'not an SQLite database: the file does not start with "SQLite format 3"')
-  const raw = (bytes[16]! << 8) | bytes[17]!
-  const pageSize = raw === 1 ? 65536 : raw
+  const { pageSize } = header
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
     throw new InvalidDatabaseFileError('corrupt', `the header's page size ${pageSize} is not a power of two from 512 to 65536`)
   if (bytes.byteLength % pageSize !== 0)
@@ -155,13 +155,13 @@ export function checkHeader(bytes: Uint8Array, allowWal = false): void {
       'corrupt',
       `the file is ${bytes.byteLength} bytes, not a whole number of ${pageSize}-byte pages: it is truncated`,
     )
-  const [write, read] = [bytes[18]!, bytes[19]!]
-  if (!allowWal && (write === 2 || read === 2))
+  const [write, read] = [header.writeVersion, header.readVersion]
+  if (!allowWal && (write === WAL_FORMAT || read === WAL_FORMAT))
     throw new InvalidDatabaseFileError(
       'unsupported',
       'the file is in WAL mode, which this build cannot keep; run PRAGMA journal_mode=DELETE on it first',
     )
-  if (write < 1 || write > 2 || read < 1 || read > 2)
+  if (write < ROLLBACK_FORMAT || write > WAL_FORMAT || read < ROLLBACK_FORMAT || read > WAL_FORMAT)
     throw new InvalidDatabaseFileError(
       'unsupported',
       `the header's file format versions (write ${write}, read ${read}) are not ones SQLite 3 keeps (1 or 2)`,
