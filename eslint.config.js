@@ -11,7 +11,8 @@ const noNodeBuiltins = {
       patterns: [
         {
           regex: '^(node:|(fs|path|os|url|crypto|child_process|worker_threads|module)(/|$))',
-          message: 'This code runs in a browser: no Node built-ins here (node/ is the place for them).',
+          message:
+            'This code runs in a browser (core/ and shared/ in every runtime): no Node built-ins here (node/ is the place for them).',
         },
       ],
     },
@@ -28,6 +29,7 @@ export default defineConfig(
       'playwright-report/',
       'bench-results/',
       'bench/results/',
+      'bench/dist/',
       // Other tools' migration folders, kept byte for byte.
       'test/unit/fixtures/',
       'test/browser/app/sections/',
@@ -55,7 +57,15 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/**/*.ts', 'worker/**/*.ts', 'demo/**/*.ts', 'bench/app/**/*.ts', 'test/browser/app/**/*.ts'],
+    files: [
+      'src/**/*.ts',
+      'shared/**/*.ts',
+      'core/**/*.ts',
+      'worker/**/*.ts',
+      'demo/**/*.ts',
+      'bench/app/**/*.ts',
+      'test/browser/app/**/*.ts',
+    ],
     ignores: ['**/vite.config.ts'],
     rules: noNodeBuiltins,
   },

@@ -1,24 +1,24 @@
-import { InvalidMigrationsError } from '../src/errors'
-import type { Migration } from '../src/types'
-import { checksumSql } from '../worker/checksum'
 import {
   type FolderRule,
   type IgnoredFile,
   type MigrationEntry,
   type MigrationFileInput,
   readMigrationFolder,
-} from '../worker/migration-files'
-import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../worker/migration-handle'
-import type { SqlFileFormat } from '../worker/migration-sections'
-import { readMigrationEntry } from '../worker/migrations-from-glob'
-import { pragmaGuard } from '../worker/pragma-guard'
-import { registerExtensions, type SqlExtensions, stubExtensions } from '../worker/sql-extensions'
-import type { Database, Sqlite3 } from '../worker/sqlite'
-import { messageOf } from '../worker/sqlite'
-import { refusalOf, runnerTreatment, statementKind } from '../worker/statement-kind'
-import { runStatements, StatementError } from '../worker/statements'
-import { withTimeLimit } from '../worker/time-limit'
-import { validateMigrations } from '../worker/validate-migrations'
+} from '../core/folder/migration-files'
+import type { SqlFileFormat } from '../core/folder/migration-sections'
+import { readMigrationEntry } from '../core/folder/migrations-from-glob'
+import { validateMigrations } from '../core/folder/validate-migrations'
+import { checksumSql } from '../core/runner/checksum'
+import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../core/runner/migration-handle'
+import { pragmaGuard } from '../core/runner/pragma-guard'
+import { refusalOf, runnerTreatment, statementKind } from '../core/runner/statement-kind'
+import { runStatements, StatementError } from '../core/runner/statements'
+import { registerExtensions, type SqlExtensions, stubExtensions } from '../core/sqlite/sql-extensions'
+import type { Database, Sqlite3 } from '../core/sqlite/sqlite'
+import { messageOf } from '../core/sqlite/sqlite'
+import { withTimeLimit } from '../core/sqlite/time-limit'
+import { InvalidMigrationsError } from '../shared/errors'
+import type { Migration } from '../shared/types'
 import { allowedRules, MigrationLint, type SchemaShape, type WarningRule } from './lint-rules'
 
 /** Rules whose findings are always errors: the migration cannot work (or the folder cannot be read). */

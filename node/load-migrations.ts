@@ -1,6 +1,6 @@
-import type { Migration } from '../src/types'
-import { readMigrationFolder } from '../worker/migration-files'
-import { migrationFromEntry } from '../worker/migrations-from-glob'
+import { readMigrationFolder } from '../core/folder/migration-files'
+import { migrationFromEntry } from '../core/folder/migrations-from-glob'
+import type { Migration } from '../shared/types'
 import { migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'
 
 /**

@@ -1,6 +1,6 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
 
-import type { Sqlite3 } from '../worker/sqlite'
+import type { Sqlite3 } from '../core/sqlite/sqlite'
 
 let loading: Promise<Sqlite3> | undefined
 

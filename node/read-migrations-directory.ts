@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-import { type MigrationFileInput, readMigrationFolder } from '../worker/migration-files'
+import { type MigrationFileInput, readMigrationFolder } from '../core/folder/migration-files'
 
 /** A file of a migrations directory on disk. */
 export interface MigrationFileOnDisk extends MigrationFileInput {

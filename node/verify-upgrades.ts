@@ -1,12 +1,8 @@
 import { readdir } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 
-import { SqliteOpfsMigrateError } from '../src/errors'
-import type { Migration, MigrationDatabase, SchemaShape } from '../src/types'
-import { planUpgrade } from '../worker/baseline'
-import { readHistory } from '../worker/history'
-import { checkIntegrity } from '../worker/integrity-check'
-import { openMemoryCopy } from '../worker/memory-copy'
+import { planUpgrade } from '../core/runner/baseline'
+import { readHistory } from '../core/runner/history'
 import {
   applyPending,
   type MigrationSetOptions,
@@ -14,11 +10,15 @@ import {
   type PreparedMigrations,
   prepareMigrations,
   recordBaseline,
-} from '../worker/runner'
-import { diffSchemas } from '../worker/schema-diff'
-import { fingerprintOf } from '../worker/schema-fingerprint'
-import { schemaShape } from '../worker/schema-shape'
-import { type Database, messageOf, type Sqlite3, sqliteCodeOf } from '../worker/sqlite'
+} from '../core/runner/runner'
+import { diffSchemas } from '../core/schema/schema-diff'
+import { fingerprintOf } from '../core/schema/schema-fingerprint'
+import { schemaShape } from '../core/schema/schema-shape'
+import { checkIntegrity } from '../core/sqlite/integrity-check'
+import { openMemoryCopy } from '../core/sqlite/memory-copy'
+import { type Database, messageOf, type Sqlite3, sqliteCodeOf } from '../core/sqlite/sqlite'
+import { SqliteOpfsMigrateError } from '../shared/errors'
+import type { Migration, MigrationDatabase, SchemaShape } from '../shared/types'
 import { inspectDatabaseFile, readDatabaseFile } from './apply-file'
 import { loadMigrations } from './load-migrations'
 import { loadNodeSqlite } from './node-sqlite'

@@ -2,8 +2,8 @@ import { resolve, sep } from 'node:path'
 
 import type { Plugin, ResolvedConfig } from 'vite'
 
-import type { Migration } from '../src/types'
-import { stubExtensions } from '../worker/sql-extensions'
+import { stubExtensions } from '../core/sqlite/sql-extensions'
+import type { Migration } from '../shared/types'
 import { checkMigrationFiles, type CheckOptions, formatDiagnostic } from './check-migrations'
 import { formatReport } from './format-verify-report'
 import { loadNodeSqlite } from './node-sqlite'

@@ -11,8 +11,8 @@ import type {
   SnapshotInfo,
   SqlParams,
   SqlValue,
-} from './types'
-import type { BatchStatement } from './worker-api'
+} from '../shared/types'
+import type { BatchStatement } from '../shared/worker-api'
 import type { WorkerConnection } from './worker-connection'
 
 /**

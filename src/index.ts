@@ -10,8 +10,8 @@
  *
  * @module
  */
+export * from '../shared/errors'
+export type * from '../shared/types'
+export type { BatchStatement } from '../shared/worker-api'
 export { DatabaseHandle } from './database-handle'
-export * from './errors'
 export { openDatabase, type OpenDatabaseOptions } from './open-database'
-export type * from './types'
-export type { BatchStatement } from './worker-api'

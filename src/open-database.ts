@@ -1,10 +1,10 @@
 import { proxy } from 'comlink'
 
+import { InvalidOptionsError } from '../shared/errors'
+import { workerLockName } from '../shared/stored-names'
+import type { OpenRequest, ProgressEvent, StorageChoice, VerifyCheck, VersionChangeEvent } from '../shared/types'
+import { DATABASE_NAME } from '../shared/worker-api'
 import { DatabaseHandle } from './database-handle'
-import { InvalidOptionsError } from './errors'
-import { workerLockName } from './stored-names'
-import type { OpenRequest, ProgressEvent, StorageChoice, VerifyCheck, VersionChangeEvent } from './types'
-import { DATABASE_NAME } from './worker-api'
 import { WorkerConnection } from './worker-connection'
 
 /** Options of `openDatabase`. */

@@ -1,8 +1,8 @@
 import { releaseProxy, type Remote, wrap } from 'comlink'
 
-import { type CallResult, type Enveloped, unwrapResult } from './call-result'
-import { DatabaseClosedError, InvalidOptionsError } from './errors'
-import type { WorkerApi, WorkerLife } from './worker-api'
+import { type CallResult, type Enveloped, unwrapResult } from '../shared/call-result'
+import { DatabaseClosedError, InvalidOptionsError } from '../shared/errors'
+import type { WorkerApi, WorkerLife } from '../shared/worker-api'
 
 /** How long a new worker may take to load its script and answer its first call. */
 export const WORKER_START_TIMEOUT_MS = 60_000

@@ -9,18 +9,14 @@
  *
  * @module
  */
-export * from '../src/errors'
-export { HISTORY_TABLE } from '../src/stored-names'
-export type * from '../src/types'
-export type { Baseline } from './baseline'
-export type { MigrationFolder, MigrationFormat, ReadMigrationFolderOptions } from './migration-files'
+export type { MigrationFolder, MigrationFormat, ReadMigrationFolderOptions } from '../core/folder/migration-files'
 export {
   type IgnoredFile,
   type MigrationEntry,
   type MigrationFileInput,
   type MigrationFileProblem,
   readMigrationFolder,
-} from './migration-files'
+} from '../core/folder/migration-files'
 export {
   type GlobResult,
   migrationFromEntry,
@@ -28,9 +24,13 @@ export {
   migrationsFromGlob,
   type MigrationsFromGlobOptions,
   NO_TRANSACTION_DIRECTIVE,
-} from './migrations-from-glob'
-export { type MigrationSetOptions, runMigrations, type RunMigrationsOptions } from './runner'
+} from '../core/folder/migrations-from-glob'
+export { validateMigrations } from '../core/folder/validate-migrations'
+export { compareVersionKeys } from '../core/folder/version-key'
+export type { Baseline } from '../core/runner/baseline'
+export { type MigrationSetOptions, runMigrations, type RunMigrationsOptions } from '../core/runner/runner'
+export type { Collation, SqlExtensions, SqlFunction, SqlFunctionDefinition } from '../core/sqlite/sql-extensions'
+export * from '../shared/errors'
+export { HISTORY_TABLE } from '../shared/stored-names'
+export type * from '../shared/types'
 export { serveDatabase, type ServeDatabaseOptions } from './serve-database'
-export type { Collation, SqlExtensions, SqlFunction, SqlFunctionDefinition } from './sql-extensions'
-export { validateMigrations } from './validate-migrations'
-export { compareVersionKeys } from './version-key'

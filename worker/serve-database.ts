@@ -1,14 +1,14 @@
 import { expose, releaseProxy } from 'comlink'
 
-import { envelope } from '../src/call-result'
-import { DatabaseClosedError, InvalidOptionsError } from '../src/errors'
-import type { Migration, ProgressEvent } from '../src/types'
-import type { WorkerApi, WorkerLife } from '../src/worker-api'
-import type { Baseline } from './baseline'
-import { DatabaseCoordinator } from './database-coordinator'
-import { loadSqlite } from './load-sqlite'
-import type { SqlExtensions } from './sql-extensions'
-import type { RemoteMethod } from './tab-channel'
+import type { Baseline } from '../core/runner/baseline'
+import type { SqlExtensions } from '../core/sqlite/sql-extensions'
+import { envelope } from '../shared/call-result'
+import { DatabaseClosedError, InvalidOptionsError } from '../shared/errors'
+import type { Migration, ProgressEvent } from '../shared/types'
+import type { WorkerApi, WorkerLife } from '../shared/worker-api'
+import { loadSqlite } from './host/load-sqlite'
+import { DatabaseCoordinator } from './tabs/database-coordinator'
+import type { RemoteMethod } from './tabs/tab-channel'
 
 /** Options of `serveDatabase`. */
 export interface ServeDatabaseOptions {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type SqlExtensions, stubExtensions } from '../../worker/sql-extensions'
+import { type SqlExtensions, stubExtensions } from '../../core/sqlite/sql-extensions'
 import { checkMigrationFiles, formatDiagnostic } from '../check-migrations'
 import { loadNodeSqlite } from '../node-sqlite'
 import { migrationsRoot, readMigrationsDirectory } from '../read-migrations-directory'

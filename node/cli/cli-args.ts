@@ -6,7 +6,7 @@
  */
 import { parseArgs as parseWords, type ParseArgsConfig } from 'node:util'
 
-import type { Baseline } from '../../worker/baseline'
+import type { Baseline } from '../../core/runner/baseline'
 
 /**
  * The command line, parsed: the command (`dry-run` already read as `plan`), its positionals, and every option.

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs'
 
-import type { Migration } from '../../src/types'
-import type { MigrationSetOptions } from '../../worker/runner'
+import type { MigrationSetOptions } from '../../core/runner/runner'
+import type { Migration } from '../../shared/types'
 import { readDatabaseFile } from '../apply-file'
 import type { Print } from './print'
 

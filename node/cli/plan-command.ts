@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { DryRunResult, DryRunStep } from '../../src/types'
-import { dryRun } from '../../worker/dry-run'
-import { prepareMigrations } from '../../worker/runner'
+import { dryRun } from '../../core/runner/dry-run'
+import { prepareMigrations } from '../../core/runner/runner'
+import type { DryRunResult, DryRunStep } from '../../shared/types'
 import { inspectDatabaseFile } from '../apply-file'
 import { loadNodeSqlite } from '../node-sqlite'
 import { progressBar } from '../progress-bar'

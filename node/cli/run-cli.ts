@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SqliteOpfsMigrateError } from '../../src/errors'
+import { SqliteOpfsMigrateError } from '../../shared/errors'
 import { loadMigrations } from '../load-migrations'
 import { applyCommand } from './apply-command'
 import { checkCommand } from './check-command'

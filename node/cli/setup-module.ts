@@ -6,8 +6,8 @@
  */
 import { resolve } from 'node:path'
 
-import type { Baseline } from '../../worker/baseline'
-import type { SqlExtensions } from '../../worker/sql-extensions'
+import type { Baseline } from '../../core/runner/baseline'
+import type { SqlExtensions } from '../../core/sqlite/sql-extensions'
 import { importAnyModule } from '../read-migrations-directory'
 
 /** What a `--setup` module exports (named, or as its default export). */

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { SqliteOpfsMigrateError } from '../../src/errors'
-import { HISTORY_TABLE } from '../../src/stored-names'
-import type { Migration } from '../../src/types'
-import { planUpgrade } from '../../worker/baseline'
-import type { StoredHistory } from '../../worker/history'
-import { type PreparedMigrations, prepareMigrations } from '../../worker/runner'
-import { compareWithHistory, fingerprintOf } from '../../worker/schema-fingerprint'
-import { readUntrustedShape } from '../../worker/untrusted-file'
+import { planUpgrade } from '../../core/runner/baseline'
+import type { StoredHistory } from '../../core/runner/history'
+import { type PreparedMigrations, prepareMigrations } from '../../core/runner/runner'
+import { compareWithHistory, fingerprintOf } from '../../core/schema/schema-fingerprint'
+import { readUntrustedShape } from '../../core/sqlite/untrusted-file'
+import { SqliteOpfsMigrateError } from '../../shared/errors'
+import { HISTORY_TABLE } from '../../shared/stored-names'
+import type { Migration } from '../../shared/types'
 import { inspectDatabaseFile } from '../apply-file'
 import { loadNodeSqlite } from '../node-sqlite'
 import { type DatabaseCommandOptions, readDatabase } from './database-file'

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SqlExtensions } from '../../worker/sql-extensions'
+import type { SqlExtensions } from '../../core/sqlite/sql-extensions'
 import { formatReport } from '../format-verify-report'
 import { verifyUpgrades } from '../verify-upgrades'
 import type { Print } from './print'

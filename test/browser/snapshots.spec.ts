@@ -1,6 +1,6 @@
 import { expect, failed, h, limitQuota, ok, openApp, test } from './fixtures'
 
-// Snapshots are stored in 8 MiB chunks, each with its sha-256 (see worker/snapshot-chunks.ts). These tests use files of
+// Snapshots are stored in 8 MiB chunks, each with its sha-256 (see worker/records/snapshot-chunks.ts). These tests use files of
 // several chunks, and the layout 0.1 wrote (one Blob, one sha-256), which must stay restorable.
 
 const MiB = 1024 * 1024

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import { DatabaseTooNewError, HistoryMismatchError, InvalidOptionsError } from '../../src/errors'
-import type { Migration } from '../../src/types'
-import { readHistory } from '../../worker/history'
-import { runMigrations, type RunMigrationsOptions } from '../../worker/runner'
+import { readHistory } from '../../core/runner/history'
+import { runMigrations, type RunMigrationsOptions } from '../../core/runner/runner'
+import { DatabaseTooNewError, HistoryMismatchError, InvalidOptionsError } from '../../shared/errors'
+import type { Migration } from '../../shared/types'
 import { memoryDb, rows, tables } from './sqlite'
 
 const migrations: Migration[] = [

@@ -7,8 +7,8 @@ import { promisify } from 'node:util'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
+import { openMemoryCopy } from '../../core/sqlite/memory-copy'
 import { runCli } from '../../node/cli/run-cli'
-import { openMemoryCopy } from '../../worker/memory-copy'
 import { sqlite } from './sqlite'
 
 let dir: string

@@ -3,12 +3,12 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { checksumSql } from '../../core/runner/checksum'
+import { dryRun } from '../../core/runner/dry-run'
+import { readHistory } from '../../core/runner/history'
+import { prepareMigrations, runMigrations } from '../../core/runner/runner'
 import { checkMigrationFiles, type Diagnostic } from '../../node/check-migrations'
-import { checksumSql } from '../../worker/checksum'
-import { dryRun } from '../../worker/dry-run'
-import { readHistory } from '../../worker/history'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { prepareMigrations, runMigrations } from '../../worker/runner'
 import { memoryDb, rows, sqlite } from './sqlite'
 
 // A diesel-style history whose migration 2 applies to other engines only: its up.sql holds nothing but a comment.

@@ -1,8 +1,8 @@
 import { expose, transferHandlers, wrap } from 'comlink'
 import { afterEach, describe, expect, it } from 'vitest'
 
-import { type CallResult, envelope, unwrapResult } from '../../src/call-result'
-import * as errors from '../../src/errors'
+import { type CallResult, envelope, unwrapResult } from '../../shared/call-result'
+import * as errors from '../../shared/errors'
 import {
   DatabaseTooNewError,
   MigrationFailedError,
@@ -10,7 +10,7 @@ import {
   SqliteOpfsMigrateError,
   StorageMismatchError,
   WriteNotSavedError,
-} from '../../src/errors'
+} from '../../shared/errors'
 
 // Comlink over a real MessageChannel (Node's is the web one): what crosses is what a page receives from the worker.
 const channels: MessageChannel[] = []

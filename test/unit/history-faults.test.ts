@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest'
 
-import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError, SqliteOpfsMigrateError } from '../../src/errors'
-import { HISTORY_TABLE } from '../../src/stored-names'
-import type { Migration } from '../../src/types'
-import { checksumSql } from '../../worker/checksum'
-import { readHistory } from '../../worker/history'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { runMigrations, type RunMigrationsOptions } from '../../worker/runner'
-import type { Database, Sqlite3 } from '../../worker/sqlite'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { checksumSql } from '../../core/runner/checksum'
+import { readHistory } from '../../core/runner/history'
+import { runMigrations, type RunMigrationsOptions } from '../../core/runner/runner'
+import type { Database, Sqlite3 } from '../../core/sqlite/sqlite'
+import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError, SqliteOpfsMigrateError } from '../../shared/errors'
+import { HISTORY_TABLE } from '../../shared/stored-names'
+import type { Migration } from '../../shared/types'
 import { memoryDb, rows } from './sqlite'
 
 const notes: Migration = { version: 1, name: 'create_notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n' }

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest'
 
+import { dryRun } from '../../core/runner/dry-run'
+import { prepareMigrations, runMigrations } from '../../core/runner/runner'
+import { describeSchema } from '../../core/schema/schema'
+import { checkIntegrity } from '../../core/sqlite/integrity-check'
+import { openMemoryCopy } from '../../core/sqlite/memory-copy'
 import {
   InsufficientStorageError,
   InvalidDatabaseFileError,
   MigrationEditedError,
   MigrationFailedError,
   SnapshotError,
-} from '../../src/errors'
-import type { Migration } from '../../src/types'
-import { dryRun } from '../../worker/dry-run'
-import { checkImportable } from '../../worker/import-database'
-import { checkIntegrity } from '../../worker/integrity-check'
-import { openMemoryCopy } from '../../worker/memory-copy'
-import { prepareMigrations, runMigrations } from '../../worker/runner'
-import { describeSchema } from '../../worker/schema'
-import { describeFailure } from '../../worker/upgrade-failure'
+} from '../../shared/errors'
+import type { Migration } from '../../shared/types'
+import { checkImportable } from '../../worker/host/import-database'
+import { describeFailure } from '../../worker/records/upgrade-failure'
 import { memoryDb } from './sqlite'
 
 const v1: Migration[] = [

@@ -3,13 +3,13 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { readHistory } from '../../core/runner/history'
+import { MigrationStepError, runMigrations } from '../../core/runner/runner'
 import { checkMigrationFiles } from '../../node/check-migrations'
 import { readMigrationsDirectory } from '../../node/read-migrations-directory'
-import { InvalidMigrationsError } from '../../src/errors'
-import type { Migration } from '../../src/types'
-import { readHistory } from '../../worker/history'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { MigrationStepError, runMigrations } from '../../worker/runner'
+import { InvalidMigrationsError } from '../../shared/errors'
+import type { Migration } from '../../shared/types'
 import { memoryDb, sqlite, tables } from './sqlite'
 
 // JavaScript migrations written for knex or Umzug: asynchronous, given a query builder. Here up(db) is synchronous and

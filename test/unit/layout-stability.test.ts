@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
+import { readMigrationFolder } from '../../core/folder/migration-files'
 import { migrationsRoot, readMigrationsDirectory } from '../../node/read-migrations-directory'
-import { readMigrationFolder } from '../../worker/migration-files'
 
 // Databases already deployed store each migration's version and name, and the history check refuses a renamed one:
 // every layout that was read before must keep exactly the versions and names it had. The expected values below were

@@ -3,12 +3,12 @@ import { join, relative } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { type MigrationFileInput, readMigrationFolder } from '../../core/folder/migration-files'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { runMigrations } from '../../core/runner/runner'
+import type { Database } from '../../core/sqlite/sqlite'
 import { migrationsRoot, readMigrationsDirectory } from '../../node/read-migrations-directory'
-import { InvalidMigrationsError } from '../../src/errors'
-import { type MigrationFileInput, readMigrationFolder } from '../../worker/migration-files'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { runMigrations } from '../../worker/runner'
-import type { Database } from '../../worker/sqlite'
+import { InvalidMigrationsError } from '../../shared/errors'
 import { layouts } from './fixtures/layouts/layouts'
 import { sqlite } from './sqlite'
 

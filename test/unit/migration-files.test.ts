@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
-import { readMigrationFolder } from '../../worker/migration-files'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { compareVersionKeys } from '../../worker/version-key'
+import { readMigrationFolder } from '../../core/folder/migration-files'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { compareVersionKeys } from '../../core/folder/version-key'
 
 const files = (paths: Record<string, unknown>) => Object.entries(paths).map(([path, value]) => ({ path, value }))
 const summary = (paths: Record<string, unknown>) =>

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { readMigrationFolder } from '../../core/folder/migration-files'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
 import { checkMigrationFiles } from '../../node/check-migrations'
 import { loadNodeSqlite } from '../../node/node-sqlite'
 import { migrationsRoot, readMigrationsDirectory } from '../../node/read-migrations-directory'
-import { readMigrationFolder } from '../../worker/migration-files'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
 
 // Inputs real teams have that the folder reader first misread: found by the adversarial review of issue 17.
 const files = (paths: Record<string, unknown>) => Object.entries(paths).map(([path, value]) => ({ path, value }))

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Migration } from '../../src/types'
-import { readHistory } from '../../worker/history'
-import { MigrationStepError, runMigrations } from '../../worker/runner'
-import type { Database } from '../../worker/sqlite'
+import { readHistory } from '../../core/runner/history'
+import { MigrationStepError, runMigrations } from '../../core/runner/runner'
+import type { Database } from '../../core/sqlite/sqlite'
+import type { Migration } from '../../shared/types'
 import { memoryDb, rows } from './sqlite'
 
 // An up(db) compiled from `async` (TypeScript or Babel targeting ES2016, so not refused as an AsyncFunction) returns a

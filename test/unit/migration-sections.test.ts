@@ -3,14 +3,14 @@ import { join, relative } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { readSqlMigrationText } from '../../core/folder/migration-sections'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { checksumSql } from '../../core/runner/checksum'
+import { readHistory } from '../../core/runner/history'
+import { runMigrations } from '../../core/runner/runner'
 import { checkMigrationFiles } from '../../node/check-migrations'
-import { InvalidMigrationsError } from '../../src/errors'
-import type { Migration } from '../../src/types'
-import { checksumSql } from '../../worker/checksum'
-import { readHistory } from '../../worker/history'
-import { readSqlMigrationText } from '../../worker/migration-sections'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { runMigrations } from '../../worker/runner'
+import { InvalidMigrationsError } from '../../shared/errors'
+import type { Migration } from '../../shared/types'
 import { memoryDb, rows, sqlite, tables } from './sqlite'
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'sections')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import { InvalidMigrationsError } from '../../src/errors'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { InvalidMigrationsError } from '../../shared/errors'
 
 const up = () => {}
 

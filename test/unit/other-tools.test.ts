@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Migration } from '../../src/types'
-import { readHistory } from '../../worker/history'
-import { migrationsFromGlob } from '../../worker/migrations-from-glob'
-import { runMigrations } from '../../worker/runner'
+import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
+import { readHistory } from '../../core/runner/history'
+import { runMigrations } from '../../core/runner/runner'
+import type { Migration } from '../../shared/types'
 import { memoryDb, rows, tables } from './sqlite'
 
 // The SQLite "12-step" table rebuild as other tools write it: their own transaction and foreign-key pragmas.

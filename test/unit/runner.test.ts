@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
 
+import { readHistory } from '../../core/runner/history'
+import { MigrationStepError, runMigrations, stageMigration } from '../../core/runner/runner'
 import {
   DatabaseTooNewError,
   HistoryMismatchError,
   InvalidMigrationsError,
   MigrationEditedError,
   UnsafePragmaError,
-} from '../../src/errors'
-import type { Migration } from '../../src/types'
-import { readHistory } from '../../worker/history'
-import { MigrationStepError, runMigrations, stageMigration } from '../../worker/runner'
+} from '../../shared/errors'
+import type { Migration } from '../../shared/types'
 import { memoryDb, rows, tables } from './sqlite'
 
 const base: Migration[] = [

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Migration } from '../../src/types'
-import { readHistory } from '../../worker/history'
-import { runMigrations } from '../../worker/runner'
-import { diffSchemas } from '../../worker/schema-diff'
-import { checkSchema, fingerprintOf, schemaFingerprint } from '../../worker/schema-fingerprint'
-import { schemaShape } from '../../worker/schema-shape'
-import { sha256HexSync } from '../../worker/sha256-sync'
-import { inspectUntrustedFile, readUntrustedShape } from '../../worker/untrusted-file'
+import { readHistory } from '../../core/runner/history'
+import { runMigrations } from '../../core/runner/runner'
+import { diffSchemas } from '../../core/schema/schema-diff'
+import { checkSchema, fingerprintOf, schemaFingerprint } from '../../core/schema/schema-fingerprint'
+import { schemaShape } from '../../core/schema/schema-shape'
+import { sha256HexSync } from '../../core/schema/sha256-sync'
+import { inspectUntrustedFile, readUntrustedShape } from '../../core/sqlite/untrusted-file'
+import type { Migration } from '../../shared/types'
 import { sqlite } from './sqlite'
 
 const LABELS = { actual: 'after upgrading from version 3', expected: 'on a fresh install' }

@@ -13,7 +13,11 @@ import { expect, it } from 'vitest'
 it('importing the page entry runs no code: sideEffects: false holds', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'side-effects-'))
   try {
-    cpSync(fileURLToPath(new URL('../../src', import.meta.url)), join(dir, 'src'), { recursive: true })
+    // The page entry's code lives in src/ and shared/; their tsconfig.json files stay behind (they extend the repo's base).
+    for (const folder of ['src', 'shared']) {
+      const from = fileURLToPath(new URL(`../../${folder}`, import.meta.url))
+      cpSync(from, join(dir, folder), { recursive: true, filter: (path) => !path.endsWith('tsconfig.json') })
+    }
     const entry = join(dir, 'entry.js')
     writeFileSync(entry, `import './src/index.ts'\n`)
     const result = (await build({

@@ -1,8 +1,8 @@
 import type { UseStore } from 'idb-keyval'
 import { describe, expect, it } from 'vitest'
 
-import { SnapshotError } from '../../src/errors'
-import { writeChunks } from '../../worker/snapshot-chunks'
+import { SnapshotError } from '../../shared/errors'
+import { writeChunks } from '../../worker/records/snapshot-chunks'
 
 /**
  * An idb-keyval store whose transactions refuse the `failAt`-th put as a full disk would (QuotaExceededError): what

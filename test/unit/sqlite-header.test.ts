@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { readSqliteHeader, ROLLBACK_FORMAT, setFileFormat, SQLITE_HEADER_BYTES, WAL_FORMAT } from '../../worker/sqlite-header'
+import { readSqliteHeader, ROLLBACK_FORMAT, setFileFormat, SQLITE_HEADER_BYTES, WAL_FORMAT } from '../../core/sqlite/sqlite-header'
 import { memoryDb } from './sqlite'
 
 describe('readSqliteHeader', () => {

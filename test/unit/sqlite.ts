@@ -1,6 +1,6 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm'
 
-import type { Database, Sqlite3 } from '../../worker/sqlite'
+import type { Database, Sqlite3 } from '../../core/sqlite/sqlite'
 
 let loaded: Promise<Sqlite3> | undefined
 /** sqlite-wasm's Node build (in-memory only), initialised once per test file. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Database, Sqlite3 } from '../../worker/sqlite'
-import { statementKind } from '../../worker/statement-kind'
-import { runStatements, type SqlStatement, StatementError } from '../../worker/statements'
+import { statementKind } from '../../core/runner/statement-kind'
+import { runStatements, type SqlStatement, StatementError } from '../../core/runner/statements'
+import type { Database, Sqlite3 } from '../../core/sqlite/sqlite'
 import { memoryDb } from './sqlite'
 
 /** The statements runStatements would run, skipping them all. */

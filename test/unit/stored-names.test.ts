@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import * as names from '../../src/stored-names'
+import * as names from '../../shared/stored-names'
 
 // Users' data is found by these exact values, and tabs of different releases meet under them: a change here must be a
-// visible, failing diff (see src/stored-names.ts), never a quiet refactor.
+// visible, failing diff (see shared/stored-names.ts), never a quiet refactor.
 describe('stored names', () => {
   it('keep every OPFS name', () => {
     expect(names.OPFS_ROOT_DIRECTORY).toBe('.sqlite-opfs-migrate')

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import { serializeError } from '../../src/error-transfer'
-import { DatabaseClosedError, DatabaseLockedError, InvalidOptionsError, MigrationFailedError, SqliteError } from '../../src/errors'
-import { CallDropped, CallScheduler } from '../../worker/call-scheduler'
-import { failureToTake, type FollowingTab, readyDecision } from '../../worker/follow-decision'
-import type { StoredHistory } from '../../worker/history'
-import { OwnerLink } from '../../worker/owner-link'
-import { ProgressRelay } from '../../worker/progress-relay'
-import { prepareMigrations } from '../../worker/runner'
-import type { TabMessage } from '../../worker/tab-channel'
-import { type CallAnswer, lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tab-transaction'
+import type { StoredHistory } from '../../core/runner/history'
+import { prepareMigrations } from '../../core/runner/runner'
+import { serializeError } from '../../shared/error-transfer'
+import { DatabaseClosedError, DatabaseLockedError, InvalidOptionsError, MigrationFailedError, SqliteError } from '../../shared/errors'
+import { CallDropped, CallScheduler } from '../../worker/tabs/call-scheduler'
+import { failureToTake, type FollowingTab, readyDecision } from '../../worker/tabs/follow-decision'
+import { OwnerLink } from '../../worker/tabs/owner-link'
+import { ProgressRelay } from '../../worker/tabs/progress-relay'
+import type { TabMessage } from '../../worker/tabs/tab-channel'
+import { type CallAnswer, lostTransactionAnswer, TabTransaction, transactionEnd } from '../../worker/tabs/tab-transaction'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 
-import { InvalidOptionsError, MigrationFailedError } from '../../src/errors'
+import { dryRun } from '../../core/runner/dry-run'
+import { readHistory } from '../../core/runner/history'
+import { applyMigration, MigrationStepError, prepareMigrations, runMigrations } from '../../core/runner/runner'
+import type { Database } from '../../core/sqlite/sqlite'
+import { TimeLimitError, withTimeLimit } from '../../core/sqlite/time-limit'
+import { InvalidOptionsError, MigrationFailedError } from '../../shared/errors'
+import type { Migration } from '../../shared/types'
 import { openDatabase } from '../../src/open-database'
-import type { Migration } from '../../src/types'
-import { dryRun } from '../../worker/dry-run'
-import { readHistory } from '../../worker/history'
-import { applyMigration, MigrationStepError, prepareMigrations, runMigrations } from '../../worker/runner'
-import type { Database } from '../../worker/sqlite'
-import { TimeLimitError, withTimeLimit } from '../../worker/time-limit'
-import { describeFailure } from '../../worker/upgrade-failure'
+import { describeFailure } from '../../worker/records/upgrade-failure'
 import { memoryDb, rows, tables } from './sqlite'
 
 const LIMIT = 200

@@ -1,16 +1,16 @@
 /**
- * Files the library did not write are read without trusting them (worker/untrusted-file.ts): each hostile shape is
+ * Files the library did not write are read without trusting them (core/sqlite/untrusted-file.ts): each hostile shape is
  * refused with `INVALID_DATABASE_FILE` and its `reason`, quickly, without running the file's views or triggers and
  * without calling the app's functions; files the library did write pass.
  */
 import { describe, expect, it } from 'vitest'
 
-import { InvalidDatabaseFileError } from '../../src/errors'
-import type { Migration } from '../../src/types'
-import { runMigrations } from '../../worker/runner'
-import { identifiersOf } from '../../worker/sql-identifiers'
-import type { Database } from '../../worker/sqlite'
-import { checkOwnSnapshot, checkReadable, inspectUntrustedFile } from '../../worker/untrusted-file'
+import { runMigrations } from '../../core/runner/runner'
+import { identifiersOf } from '../../core/sqlite/sql-identifiers'
+import type { Database } from '../../core/sqlite/sqlite'
+import { checkOwnSnapshot, checkReadable, inspectUntrustedFile } from '../../core/sqlite/untrusted-file'
+import { InvalidDatabaseFileError } from '../../shared/errors'
+import type { Migration } from '../../shared/types'
 import { memoryDb } from './sqlite'
 
 const app: Migration[] = [

@@ -4,10 +4,10 @@ import { join } from 'node:path'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
+import { runMigrations } from '../../core/runner/runner'
 import { runCli } from '../../node/cli/run-cli'
 import { verifyUpgrades } from '../../node/verify-upgrades'
-import type { Migration } from '../../src/types'
-import { runMigrations } from '../../worker/runner'
+import type { Migration } from '../../shared/types'
 import { sqlite } from './sqlite'
 
 let dir: string

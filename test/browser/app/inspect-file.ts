@@ -93,7 +93,7 @@ export type SnapshotTamper = 'delete-chunk' | 'truncate-chunk' | 'flip-byte'
 
 /**
  * Damages the last chunk of the snapshot an interrupted upgrade's marker names, directly in the library's IndexedDB
- * store (key layout: worker/snapshot-store.ts). Returns the snapshot's id.
+ * store (key layout: worker/records/snapshot-store.ts). Returns the snapshot's id.
  */
 export async function tamperMarkedSnapshot(database: string, how: SnapshotTamper): Promise<string> {
   const idb = await new Promise<IDBDatabase>((resolve, reject) => {
