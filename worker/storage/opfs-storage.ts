@@ -93,7 +93,7 @@ async function installPool(sqlite3: Sqlite3, database: string, timeoutMs: number
 }
 
 function ensureOpfs(): void {
-  const storage = (globalThis.navigator as Navigator | undefined)?.storage
+  const storage = (globalThis.navigator as { storage?: StorageManager } | undefined)?.storage
   const hasSyncHandles = typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype
   if (typeof storage?.getDirectory !== 'function' || !hasSyncHandles)
     throw new OpfsUnavailableError(
