@@ -27,7 +27,8 @@ import type {
   SqlValue,
   StorageInfo,
 } from '../../shared/types'
-import { type BatchStatement, DATABASE_NAME, type WorkerApi } from '../../shared/worker-api'
+import { type BatchStatement, DATABASE_NAME } from '../../shared/worker-api'
+import type { MethodArgs, MethodResult, RemoteMethod } from '../../shared/worker-protocol'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from '../records/snapshot-store'
 import { readLastFailure } from '../records/upgrade-failure'
 import { readOpenState, recordFileState } from '../records/upgrade-marker'
@@ -144,8 +145,14 @@ export async function openHost(
   }
 }
 
+/** What the host answers to a call: the method's result, but `status` without `tabs` (the tab's coordinator adds them). */
+export type HostResult<M extends RemoteMethod> = M extends 'status' ? Omit<DatabaseStatus, 'tabs'> : MethodResult<M>
+
+/** The calls on the database (`METHODS`' `database` rows), as the host implements them. */
+export type HostApi = { [M in RemoteMethod]: (...args: MethodArgs<M>) => Promise<HostResult<M>> }
+
 /** The worker side of an open database handle. */
-export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend' | 'status'> {
+export class DatabaseHost implements HostApi {
   readonly latestVersion: number
 
   constructor(
@@ -177,6 +184,11 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     const { verify, keepSnapshots, minFreeBytes, migrationTimeLimitMs: timeLimitMs } = this.request
     const options = { checksums: this.prepared.checksums, verify, keepSnapshots, minFreeBytes, timeLimitMs, adopted }
     return (await upgrade(this.file, pending, options)).applied
+  }
+
+  /** Runs a call on the database by its name in `METHODS`. */
+  async call<M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<HostResult<M>> {
+    return callByName(this, method, args)
   }
 
   async query(sql: string, params?: SqlParams): Promise<Record<string, SqlValue>[]> {
@@ -321,6 +333,11 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
       throw new SqliteError(messageOf(error), code, sql)
     }
   }
+}
+
+/** Calls `api[method]`: typed through `HostApi`, a name chosen at run time keeps its own signature. */
+function callByName<M extends RemoteMethod>(api: HostApi, method: M, args: MethodArgs<M>): Promise<HostResult<M>> {
+  return api[method](...args)
 }
 
 /** SQLite's primary result code for a write refused on a read-only (here: `query_only`) connection. */

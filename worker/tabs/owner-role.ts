@@ -1,5 +1,6 @@
 import { readHistory, type StoredHistory } from '../../core/runner/history'
 import { serializeError } from '../../shared/error-transfer'
+import type { MethodArgs } from '../../shared/worker-protocol'
 import type { DatabaseHost } from '../host/database-host'
 import { CallDropped, CallScheduler } from './call-scheduler'
 import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
@@ -50,10 +51,10 @@ export class OwnerRole {
    * Runs a call of tab `caller` in its turn, and answers where that tab holds a transaction afterwards. `expect` is the
    * session in which the tab believes it holds one: another session's transaction was lost, so the call is refused.
    */
-  async run(
+  async run<M extends RemoteMethod>(
     caller: string,
-    method: RemoteMethod,
-    args: unknown[],
+    method: M,
+    args: MethodArgs<M>,
     options: { expect: string | null; onStart?: () => void },
   ): Promise<CallAnswer> {
     if (options.expect !== null && options.expect !== this.session) return lostTransactionAnswer(method, args, this.host.file.name)
@@ -65,7 +66,7 @@ export class OwnerRole {
           try {
             let result: unknown
             try {
-              result = await (this.host[method] as (...a: unknown[]) => unknown)(...args)
+              result = await this.host.call(method, args)
             } finally {
               // IndexedDB storage: what the call committed is saved before it answers (also when it failed after a
               // commit, e.g. a migrate() whose restore ran). A save that fails undoes the write and fails the call.
