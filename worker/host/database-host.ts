@@ -28,7 +28,7 @@ import type {
   StorageInfo,
 } from '../../shared/types'
 import { type BatchStatement, DATABASE_NAME } from '../../shared/worker-api'
-import type { MethodArgs, MethodResult, RemoteMethod } from '../../shared/worker-protocol'
+import { type MethodArgs, type MethodResult, type RemoteMethod, rulesOf } from '../../shared/worker-protocol'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from '../records/snapshot-store'
 import { readLastFailure } from '../records/upgrade-failure'
 import { readOpenState, recordFileState } from '../records/upgrade-marker'
@@ -186,8 +186,12 @@ export class DatabaseHost implements HostApi {
     return (await upgrade(this.file, pending, options)).applied
   }
 
-  /** Runs a call on the database by its name in `METHODS`. */
+  /**
+   * Runs a call on the database by its name in `METHODS`, with its row's rules: a call `refused` while a recovery is
+   * pending rejects with that `RecoveryPendingError` before it runs (a write now would be overwritten by the recovery).
+   */
   async call<M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<HostResult<M>> {
+    if (rulesOf(method).whileRecoveryPending === 'refused' && this.file.recoveryPending) throw this.file.recoveryPending
     return callByName(this, method, args)
   }
 
@@ -203,7 +207,6 @@ export class DatabaseHost implements HostApi {
   }
 
   async batch(statements: readonly BatchStatement[]): Promise<RunResult[]> {
-    this.#ensureWritable()
     const db = this.file.db
     db.exec('BEGIN IMMEDIATE')
     try {
@@ -240,7 +243,6 @@ export class DatabaseHost implements HostApi {
   }
 
   async importDatabase(blob: Blob): Promise<ImportResult> {
-    this.#ensureWritable()
     return importDatabase(this.file, this.prepared, this.request, blob)
   }
 
@@ -266,7 +268,6 @@ export class DatabaseHost implements HostApi {
   }
 
   async restoreSnapshot(id: string, options: { snapshotCurrent: boolean }) {
-    this.#ensureWritable()
     // Refused (not found, damaged, not a database, too new) before the undo snapshot or anything else is written.
     const loaded = await this.file.loadRestorable(id)
     ensureNotTooNew(id, Math.max(loaded.info.fromVersion, loaded.version), this.latestVersion)
@@ -275,19 +276,13 @@ export class DatabaseHost implements HostApi {
     return { restored, undoSnapshot, version: this.file.version() }
   }
 
+  /** Refused while a recovery is pending (see `call`): the snapshot it needs must stay. */
   async deleteSnapshot(id: string) {
-    this.#ensureWritable() // the snapshot the pending recovery needs must stay
     return deleteSnapshot(this.file.store, this.file.name, id)
   }
 
   async migrate() {
-    this.#ensureWritable()
     return this.upgradeIfPending()
-  }
-
-  /** Throws the `RecoveryPendingError` of a change that could not be finished (see `DatabaseFile.holdForRecovery`). */
-  #ensureWritable(): void {
-    if (this.file.recoveryPending) throw this.file.recoveryPending
   }
 
   async exportDatabase(): Promise<Blob> {

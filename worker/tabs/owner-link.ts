@@ -1,11 +1,8 @@
 import { deserializeError } from '../../shared/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError } from '../../shared/errors'
-import type { MethodArgs } from '../../shared/worker-protocol'
+import { type MethodArgs, rulesOf } from '../../shared/worker-protocol'
 import type { RemoteMethod, TabMessage } from './tab-channel'
 import type { CallAnswer } from './tab-transaction'
-
-/** Calls that only read: safe to run again at the next owner if the one running them died before answering. */
-const READ_ONLY = new Set<RemoteMethod>(['status', 'snapshots', 'exportDatabase', 'dryRun', 'integrityCheck', 'schema', 'exportSnapshot'])
 
 interface Pending {
   method: RemoteMethod
@@ -88,7 +85,8 @@ export class OwnerLink {
     if (this.#owner === owner) this.#owner = null
     for (const [id, pending] of this.#calls) {
       if (pending.sentTo !== owner) continue
-      if (pending.accepted && !READ_ONLY.has(pending.method)) {
+      // Only a call that reads (`METHODS`' `readOnly`) is safe to run again at the next owner.
+      if (pending.accepted && !rulesOf(pending.method).readOnly) {
         this.#settle(id)?.reject(
           new DatabaseClosedError(
             'OUTCOME_UNKNOWN',

@@ -1,14 +1,11 @@
 import { readHistory, type StoredHistory } from '../../core/runner/history'
 import { serializeError } from '../../shared/error-transfer'
-import type { MethodArgs } from '../../shared/worker-protocol'
+import { type MethodArgs, rulesOf } from '../../shared/worker-protocol'
 import type { DatabaseHost } from '../host/database-host'
 import { CallDropped, CallScheduler } from './call-scheduler'
 import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
 import { connectedTabs, whenTabGone } from './tab-locks'
 import { type CallAnswer, lostTransactionAnswer } from './tab-transaction'
-
-/** Calls after which the file's version may have changed, so the other tabs are told it again. */
-const CHANGES_VERSION = new Set<RemoteMethod>(['migrate', 'restoreSnapshot', 'importDatabase'])
 
 /**
  * What a tab does while it owns the database: runs its own page's calls and the other tabs' forwarded calls on the one
@@ -72,7 +69,8 @@ export class OwnerRole {
               // commit, e.g. a migrate() whose restore ran). A save that fails undoes the write and fails the call.
               await this.host.file.persist()
             }
-            if (CHANGES_VERSION.has(method)) this.announce()
+            // The file's version may have moved (`METHODS`' `changesVersion`): the other tabs are told it again.
+            if (rulesOf(method).changesVersion) this.announce()
             return result
           } finally {
             // Read before the next call runs: only the caller's own calls run while it holds a transaction.

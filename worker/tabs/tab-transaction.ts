@@ -1,5 +1,5 @@
 import { TransactionLostError } from '../../shared/errors'
-import type { MethodArgs } from '../../shared/worker-protocol'
+import { type MethodArgs, rulesOf } from '../../shared/worker-protocol'
 import type { RemoteMethod } from './tab-channel'
 
 // A tab's transaction lives on the owner's connection, in one ownership session (one `OwnerRole`). When that session
@@ -70,7 +70,7 @@ export class TabTransaction {
    * was not committed (its COMMIT never ran).
    */
   outcomeUnknown<M extends RemoteMethod>(method: M, args: MethodArgs<M>): void {
-    if (method !== 'exec' && method !== 'query') return
+    if (!rulesOf(method).controlsTransaction) return
     const sql = String(args[0])
     if (/\b(COMMIT|END|ROLLBACK)\b/i.test(sql)) this.#session = null
     else if (this.#session === null && /\b(BEGIN|SAVEPOINT)\b/i.test(sql)) this.#session = GONE
@@ -105,7 +105,7 @@ export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
  */
 export function lostTransactionAnswer<M extends RemoteMethod>(method: M, args: MethodArgs<M>, database: string): CallAnswer {
   // `query('ROLLBACK')` ends a transaction as `exec('ROLLBACK')` does; each resolves with what it would have answered.
-  const end = method === 'exec' || method === 'query' ? transactionEnd(args[0]) : null
+  const end = rulesOf(method).controlsTransaction ? transactionEnd(args[0]) : null
   if (end === 'rollback') return { ok: true, value: method === 'query' ? [] : { changes: 0, lastInsertRowid: 0 }, tx: null }
   const error = new TransactionLostError(
     `this tab's transaction on ${database} was rolled back when the tab that owned the database stopped (closed, crashed, ` +
