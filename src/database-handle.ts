@@ -18,6 +18,7 @@ import type { WorkerConnection } from './worker-connection'
 /**
  * An open database, served by its worker. Every method returns a promise that rejects with a typed error
  * (`SqliteError`, `SnapshotError`, `DatabaseClosedError`, …) and never hangs, even if the worker dies.
+ * Each method is one call of `METHODS` (shared/worker-protocol.ts), typed from its row.
  *
  * @example
  * const notes = await db.query<{ id: number; title: string }>('SELECT id, title FROM notes WHERE done = ?', [0])

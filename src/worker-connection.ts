@@ -2,13 +2,13 @@ import { releaseProxy, type Remote, wrap } from 'comlink'
 
 import { type CallResult, type Enveloped, unwrapResult } from '../shared/call-result'
 import { DatabaseClosedError, InvalidOptionsError } from '../shared/errors'
-import type { WorkerApi, WorkerLife } from '../shared/worker-api'
+import type { WorkerApi } from '../shared/worker-protocol'
 
 /** How long a new worker may take to load its script and answer its first call. */
 export const WORKER_START_TIMEOUT_MS = 60_000
 
-/** The worker's API as the page calls it: every method resolves to a `CallResult`. */
-export type RemoteApi = Remote<Enveloped<WorkerApi & WorkerLife>>
+/** The worker's API as the page calls it (typed from `METHODS`): every method resolves to a `CallResult`. */
+export type RemoteApi = Remote<Enveloped<WorkerApi>>
 
 /**
  * The page's end of one database worker. Every call goes through `call`, which rejects instead of hanging when the
@@ -27,7 +27,7 @@ export class WorkerConnection {
     readonly worker: Worker,
     readonly database: string,
   ) {
-    this.remote = wrap<Enveloped<WorkerApi & WorkerLife>>(worker)
+    this.remote = wrap<Enveloped<WorkerApi>>(worker)
     worker.addEventListener('error', (event) => {
       event.preventDefault?.()
       this.#fail('WORKER_DIED', `the database worker of ${database} failed: ${event.message || 'script error (check the worker URL)'}`)

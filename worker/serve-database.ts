@@ -5,10 +5,9 @@ import type { SqlExtensions } from '../core/sqlite/sql-extensions'
 import { envelope } from '../shared/call-result'
 import { DatabaseClosedError, InvalidOptionsError } from '../shared/errors'
 import type { Migration, ProgressEvent } from '../shared/types'
-import type { WorkerApi, WorkerLife } from '../shared/worker-api'
+import { type MethodArgs, type MethodResult, REMOTE_METHODS, type RemoteMethod, type WorkerApi } from '../shared/worker-protocol'
 import { loadSqlite } from './host/load-sqlite'
 import { DatabaseCoordinator } from './tabs/database-coordinator'
-import type { RemoteMethod } from './tabs/tab-channel'
 
 /** Options of `serveDatabase`. */
 export interface ServeDatabaseOptions {
@@ -62,11 +61,11 @@ export function serveDatabase(options: ServeDatabaseOptions): void {
   // Start compiling sqlite-wasm now, while the page's open() call is still on its way.
   void loadSqlite().catch(() => {})
   // Errors cross as returned values (`envelope`): Comlink's global `throw` handler stays the app's.
-  expose(envelope({ ...createWorkerApi(options), attach: holdWhileAlive }), globalThis as unknown as Parameters<typeof expose>[1])
+  expose(envelope(createWorkerApi(options)), globalThis as unknown as Parameters<typeof expose>[1])
 }
 
-/** `WorkerLife.attach`: takes the page's lock and never lets go; the browser releases it when this worker ends. */
-const holdWhileAlive: WorkerLife['attach'] = (lock) =>
+/** `attach`: takes the page's lock and never lets go; the browser releases it when this worker ends. */
+const holdWhileAlive: WorkerApi['attach'] = (lock) =>
   new Promise<void>((held, failed) => {
     if (!navigator.locks) return held() // no Web Locks: the page has no way to watch either
     navigator.locks.request(lock, () => (held(), new Promise<never>(() => {}))).catch(failed)
@@ -88,17 +87,15 @@ export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseO
         /* the page side is gone */
       }
     }
-  const call =
-    (method: RemoteMethod) =>
-    (...args: unknown[]): Promise<never> => {
-      if (!coordinator)
-        return Promise.reject(
-          new DatabaseClosedError('DATABASE_CLOSED', state === 'closed' ? 'database is closed' : 'database is not open'),
-        )
-      return coordinator.call(method, args) as Promise<never>
-    }
+  const call = <M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<MethodResult<M>> => {
+    if (!coordinator)
+      return Promise.reject(new DatabaseClosedError('DATABASE_CLOSED', state === 'closed' ? 'database is closed' : 'database is not open'))
+    return coordinator.call(method, args)
+  }
 
   return {
+    ...forwardEach(call),
+    attach: holdWhileAlive,
     async open(request, onProgress, onVersionChange) {
       if (state !== 'new') throw new InvalidOptionsError('this worker already serves a database; create one worker per openDatabase call')
       state = 'opening'
@@ -119,21 +116,6 @@ export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseO
         throw error
       }
     },
-    query: call('query'),
-    exec: call('exec'),
-    batch: call('batch'),
-    status: call('status'),
-    snapshots: call('snapshots'),
-    snapshot: call('snapshot'),
-    restoreSnapshot: call('restoreSnapshot'),
-    deleteSnapshot: call('deleteSnapshot'),
-    migrate: call('migrate'),
-    exportDatabase: call('exportDatabase'),
-    dryRun: call('dryRun'),
-    importDatabase: call('importDatabase'),
-    integrityCheck: call('integrityCheck'),
-    schema: call('schema'),
-    exportSnapshot: call('exportSnapshot'),
     async suspend() {
       await coordinator?.suspend()
     },
@@ -148,4 +130,15 @@ export function createWorkerApi({ onProgress: inWorker, ...app }: ServeDatabaseO
       }
     },
   }
+}
+
+/** The calls on the database as the worker exposes them. */
+type RemoteApi = Pick<WorkerApi, RemoteMethod>
+
+/** One method per call on the database of `METHODS`, each handing its arguments to `call` (this tab's coordinator). */
+function forwardEach(call: <M extends RemoteMethod>(method: M, args: MethodArgs<M>) => Promise<MethodResult<M>>): RemoteApi {
+  const api: Partial<Record<RemoteMethod, unknown>> = {}
+  for (const method of REMOTE_METHODS) api[method] = (...args: MethodArgs<typeof method>) => call(method, args)
+  // Built by name from the table, so TypeScript cannot follow each key to its own signature.
+  return api as RemoteApi
 }

@@ -27,7 +27,8 @@ import type {
   SqlValue,
   StorageInfo,
 } from '../../shared/types'
-import { type BatchStatement, DATABASE_NAME, type WorkerApi } from '../../shared/worker-api'
+import { type BatchStatement, DATABASE_NAME } from '../../shared/worker-api'
+import { type MethodArgs, type MethodResult, type RemoteMethod, rulesOf } from '../../shared/worker-protocol'
 import { deleteSnapshot, findSnapshot, listSnapshots, loadVerifiedBlob, snapshotStore } from '../records/snapshot-store'
 import { readLastFailure } from '../records/upgrade-failure'
 import { readOpenState, recordFileState } from '../records/upgrade-marker'
@@ -144,8 +145,14 @@ export async function openHost(
   }
 }
 
+/** What the host answers to a call: the method's result, but `status` without `tabs` (the tab's coordinator adds them). */
+export type HostResult<M extends RemoteMethod> = M extends 'status' ? Omit<DatabaseStatus, 'tabs'> : MethodResult<M>
+
+/** The calls on the database (`METHODS`' `database` rows), as the host implements them. */
+export type HostApi = { [M in RemoteMethod]: (...args: MethodArgs<M>) => Promise<HostResult<M>> }
+
 /** The worker side of an open database handle. */
-export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend' | 'status'> {
+export class DatabaseHost implements HostApi {
   readonly latestVersion: number
 
   constructor(
@@ -179,6 +186,15 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     return (await upgrade(this.file, pending, options)).applied
   }
 
+  /**
+   * Runs a call on the database by its name in `METHODS`, with its row's rules: a call `refused` while a recovery is
+   * pending rejects with that `RecoveryPendingError` before it runs (a write now would be overwritten by the recovery).
+   */
+  async call<M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<HostResult<M>> {
+    if (rulesOf(method).whileRecoveryPending === 'refused' && this.file.recoveryPending) throw this.file.recoveryPending
+    return callByName(this, method, args)
+  }
+
   async query(sql: string, params?: SqlParams): Promise<Record<string, SqlValue>[]> {
     return this.#sql(sql, () => this.file.db.exec({ sql, bind: bindable(params), rowMode: 'object', returnValue: 'resultRows' })) as Record<
       string,
@@ -191,7 +207,6 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async batch(statements: readonly BatchStatement[]): Promise<RunResult[]> {
-    this.#ensureWritable()
     const db = this.file.db
     db.exec('BEGIN IMMEDIATE')
     try {
@@ -228,7 +243,6 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async importDatabase(blob: Blob): Promise<ImportResult> {
-    this.#ensureWritable()
     return importDatabase(this.file, this.prepared, this.request, blob)
   }
 
@@ -254,7 +268,6 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
   }
 
   async restoreSnapshot(id: string, options: { snapshotCurrent: boolean }) {
-    this.#ensureWritable()
     // Refused (not found, damaged, not a database, too new) before the undo snapshot or anything else is written.
     const loaded = await this.file.loadRestorable(id)
     ensureNotTooNew(id, Math.max(loaded.info.fromVersion, loaded.version), this.latestVersion)
@@ -263,19 +276,13 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
     return { restored, undoSnapshot, version: this.file.version() }
   }
 
+  /** Refused while a recovery is pending (see `call`): the snapshot it needs must stay. */
   async deleteSnapshot(id: string) {
-    this.#ensureWritable() // the snapshot the pending recovery needs must stay
     return deleteSnapshot(this.file.store, this.file.name, id)
   }
 
   async migrate() {
-    this.#ensureWritable()
     return this.upgradeIfPending()
-  }
-
-  /** Throws the `RecoveryPendingError` of a change that could not be finished (see `DatabaseFile.holdForRecovery`). */
-  #ensureWritable(): void {
-    if (this.file.recoveryPending) throw this.file.recoveryPending
   }
 
   async exportDatabase(): Promise<Blob> {
@@ -321,6 +328,11 @@ export class DatabaseHost implements Omit<WorkerApi, 'open' | 'close' | 'suspend
       throw new SqliteError(messageOf(error), code, sql)
     }
   }
+}
+
+/** Calls `api[method]`: typed through `HostApi`, a name chosen at run time keeps its own signature. */
+function callByName<M extends RemoteMethod>(api: HostApi, method: M, args: MethodArgs<M>): Promise<HostResult<M>> {
+  return api[method](...args)
 }
 
 /** SQLite's primary result code for a write refused on a read-only (here: `query_only`) connection. */

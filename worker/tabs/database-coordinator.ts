@@ -3,6 +3,7 @@ import { deserializeError } from '../../shared/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../../shared/errors'
 import { brokenLockName, lockName, tabLockName } from '../../shared/stored-names'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../../shared/types'
+import type { MethodArgs, MethodResult } from '../../shared/worker-protocol'
 import { type AppMigrations, openHost } from '../host/database-host'
 import { FailureAnnouncement } from './failure-announcement'
 import { failureToTake, type FollowingTab, readyDecision } from './follow-decision'
@@ -107,16 +108,17 @@ export class DatabaseCoordinator {
   }
 
   /** Runs one of the page's calls: here when this tab owns the database, at the owner otherwise. */
-  async call(method: RemoteMethod, args: unknown[]): Promise<unknown> {
+  async call<M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<MethodResult<M>> {
     if (this.#role === 'closed') throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
     if (this.#broken) throw this.#broken
     const owner = this.#role === 'owner' ? this.#owner : null
     const value = await this.#tx.track(method, args, () => (owner ? this.#runHere(owner, method, args) : this.#link.call(method, args)))
-    return method === 'status' ? this.#withTabs(value as Omit<DatabaseStatus, 'tabs'>) : value
+    // What the host answered, here or at the owner tab (over the channel, hence `unknown`); `status` lacks `tabs`.
+    return (method === 'status' ? await this.#withTabs(value as Omit<DatabaseStatus, 'tabs'>) : value) as MethodResult<M>
   }
 
   /** Runs one of this page's calls on this tab's own ownership, expecting its transaction where it last was. */
-  #runHere(owner: OwnerRole, method: RemoteMethod, args: unknown[]): Promise<CallAnswer> {
+  #runHere<M extends RemoteMethod>(owner: OwnerRole, method: M, args: MethodArgs<M>): Promise<CallAnswer> {
     return owner.run(this.tabId, method, args, { expect: this.#tx.expected })
   }
 

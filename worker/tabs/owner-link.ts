@@ -1,14 +1,12 @@
 import { deserializeError } from '../../shared/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError } from '../../shared/errors'
+import { type MethodArgs, rulesOf } from '../../shared/worker-protocol'
 import type { RemoteMethod, TabMessage } from './tab-channel'
 import type { CallAnswer } from './tab-transaction'
 
-/** Calls that only read: safe to run again at the next owner if the one running them died before answering. */
-const READ_ONLY = new Set<RemoteMethod>(['status', 'snapshots', 'exportDatabase', 'dryRun', 'integrityCheck', 'schema', 'exportSnapshot'])
-
 interface Pending {
   method: RemoteMethod
-  args: unknown[]
+  args: MethodArgs<RemoteMethod>
   resolve: (answer: CallAnswer) => void
   reject: (error: unknown) => void
   /** The owner it was sent to, or `null` while it waits for one. */
@@ -66,7 +64,7 @@ export class OwnerLink {
   }
 
   /** Sends a call to the owner; resolves with its answer (a refusal or SQL error included), rejects if no owner answers. */
-  call(method: RemoteMethod, args: unknown[]): Promise<CallAnswer> {
+  call<M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<CallAnswer> {
     return new Promise((resolve, reject) => {
       const id = this.#next++
       const pending: Pending = { method, args, resolve, reject, sentTo: null, accepted: false, timer: null }
@@ -87,7 +85,8 @@ export class OwnerLink {
     if (this.#owner === owner) this.#owner = null
     for (const [id, pending] of this.#calls) {
       if (pending.sentTo !== owner) continue
-      if (pending.accepted && !READ_ONLY.has(pending.method)) {
+      // Only a call that reads (`METHODS`' `readOnly`) is safe to run again at the next owner.
+      if (pending.accepted && !rulesOf(pending.method).readOnly) {
         this.#settle(id)?.reject(
           new DatabaseClosedError(
             'OUTCOME_UNKNOWN',
@@ -103,7 +102,7 @@ export class OwnerLink {
   }
 
   /** This tab became the owner: the calls waiting for one run here, through `run`, in the order they were made. */
-  runWaiting(run: (method: RemoteMethod, args: unknown[]) => Promise<CallAnswer>): void {
+  runWaiting(run: (method: RemoteMethod, args: MethodArgs<RemoteMethod>) => Promise<CallAnswer>): void {
     this.#owner = null
     for (const [id, pending] of this.#calls) {
       if (pending.sentTo !== null) continue

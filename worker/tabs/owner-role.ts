@@ -1,13 +1,11 @@
 import { readHistory, type StoredHistory } from '../../core/runner/history'
 import { serializeError } from '../../shared/error-transfer'
+import { type MethodArgs, rulesOf } from '../../shared/worker-protocol'
 import type { DatabaseHost } from '../host/database-host'
 import { CallDropped, CallScheduler } from './call-scheduler'
 import type { RemoteMethod, TabChannel, TabMessage } from './tab-channel'
 import { connectedTabs, whenTabGone } from './tab-locks'
 import { type CallAnswer, lostTransactionAnswer } from './tab-transaction'
-
-/** Calls after which the file's version may have changed, so the other tabs are told it again. */
-const CHANGES_VERSION = new Set<RemoteMethod>(['migrate', 'restoreSnapshot', 'importDatabase'])
 
 /**
  * What a tab does while it owns the database: runs its own page's calls and the other tabs' forwarded calls on the one
@@ -50,10 +48,10 @@ export class OwnerRole {
    * Runs a call of tab `caller` in its turn, and answers where that tab holds a transaction afterwards. `expect` is the
    * session in which the tab believes it holds one: another session's transaction was lost, so the call is refused.
    */
-  async run(
+  async run<M extends RemoteMethod>(
     caller: string,
-    method: RemoteMethod,
-    args: unknown[],
+    method: M,
+    args: MethodArgs<M>,
     options: { expect: string | null; onStart?: () => void },
   ): Promise<CallAnswer> {
     if (options.expect !== null && options.expect !== this.session) return lostTransactionAnswer(method, args, this.host.file.name)
@@ -65,13 +63,14 @@ export class OwnerRole {
           try {
             let result: unknown
             try {
-              result = await (this.host[method] as (...a: unknown[]) => unknown)(...args)
+              result = await this.host.call(method, args)
             } finally {
               // IndexedDB storage: what the call committed is saved before it answers (also when it failed after a
               // commit, e.g. a migrate() whose restore ran). A save that fails undoes the write and fails the call.
               await this.host.file.persist()
             }
-            if (CHANGES_VERSION.has(method)) this.announce()
+            // The file's version may have moved (`METHODS`' `changesVersion`): the other tabs are told it again.
+            if (rulesOf(method).changesVersion) this.announce()
             return result
           } finally {
             // Read before the next call runs: only the caller's own calls run while it holds a transaction.

@@ -2,10 +2,10 @@ import type { StoredHistory } from '../../core/runner/history'
 import type { SerializedError } from '../../shared/error-transfer'
 import { tabChannelName } from '../../shared/stored-names'
 import type { OpenResult, ProgressEvent } from '../../shared/types'
-import type { WorkerApi } from '../../shared/worker-api'
+import type { MethodArgs, RemoteMethod } from '../../shared/worker-protocol'
 
-/** Methods a follower tab forwards to the owner (everything but the connection's own `open`, `suspend` and `close`). */
-export type RemoteMethod = Exclude<keyof WorkerApi, 'open' | 'close' | 'suspend'>
+/** The calls a follower tab forwards to the owner: `METHODS`' calls on the database. */
+export type { RemoteMethod }
 
 /**
  * What the workers of one database say to each other, over a BroadcastChannel named after it. Every tab's worker hears
@@ -28,7 +28,7 @@ export type TabMessage =
   /** The owner's progress; `seq` counts its events, so a replay to a tab that joined late (`to`) is not seen twice. */
   | { type: 'progress'; from: string; to?: string; seq: number; event: ProgressEvent }
   /** `tx`: the ownership session in which the caller holds a transaction open (see `tab-transaction.ts`), or `null`. */
-  | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: unknown[]; tx: string | null }
+  | { type: 'call'; from: string; to: string; id: number; method: RemoteMethod; args: MethodArgs<RemoteMethod>; tx: string | null }
   /** The owner started running call `id` (from now on its outcome is decided by the owner's file). */
   | { type: 'accepted'; from: string; to: string; id: number }
   /** `tx`: where the caller holds a transaction after the call (`CallAnswer.tx`; absent: unchanged). */

@@ -1,4 +1,5 @@
 import { TransactionLostError } from '../../shared/errors'
+import { type MethodArgs, rulesOf } from '../../shared/worker-protocol'
 import type { RemoteMethod } from './tab-channel'
 
 // A tab's transaction lives on the owner's connection, in one ownership session (one `OwnerRole`). When that session
@@ -46,7 +47,7 @@ export class TabTransaction {
    * Runs one call of this tab's page (`send`: to the owner, or here) and takes in its answer: resolves with its value,
    * rejects with its error.
    */
-  async track(method: RemoteMethod, args: unknown[], send: () => Promise<CallAnswer>): Promise<unknown> {
+  async track<M extends RemoteMethod>(method: M, args: MethodArgs<M>, send: () => Promise<CallAnswer>): Promise<unknown> {
     let answer: CallAnswer
     try {
       answer = await send()
@@ -68,8 +69,8 @@ export class TabTransaction {
    * until it ends it. Any other call leaves a held session as it is: its owner died, so the transaction is lost and
    * was not committed (its COMMIT never ran).
    */
-  outcomeUnknown(method: RemoteMethod, args: unknown[]): void {
-    if (method !== 'exec' && method !== 'query') return
+  outcomeUnknown<M extends RemoteMethod>(method: M, args: MethodArgs<M>): void {
+    if (!rulesOf(method).controlsTransaction) return
     const sql = String(args[0])
     if (/\b(COMMIT|END|ROLLBACK)\b/i.test(sql)) this.#session = null
     else if (this.#session === null && /\b(BEGIN|SAVEPOINT)\b/i.test(sql)) this.#session = GONE
@@ -102,9 +103,9 @@ export function transactionEnd(sql: unknown): 'rollback' | 'commit' | null {
  * @example
  * const answer = lostTransactionAnswer('exec', ['INSERT INTO t VALUES (1)'], 'app.db') // { ok: false, error: TransactionLostError }
  */
-export function lostTransactionAnswer(method: RemoteMethod, args: unknown[], database: string): CallAnswer {
+export function lostTransactionAnswer<M extends RemoteMethod>(method: M, args: MethodArgs<M>, database: string): CallAnswer {
   // `query('ROLLBACK')` ends a transaction as `exec('ROLLBACK')` does; each resolves with what it would have answered.
-  const end = method === 'exec' || method === 'query' ? transactionEnd(args[0]) : null
+  const end = rulesOf(method).controlsTransaction ? transactionEnd(args[0]) : null
   if (end === 'rollback') return { ok: true, value: method === 'query' ? [] : { changes: 0, lastInsertRowid: 0 }, tx: null }
   const error = new TransactionLostError(
     `this tab's transaction on ${database} was rolled back when the tab that owned the database stopped (closed, crashed, ` +
