@@ -119,7 +119,7 @@ export class DatabaseFile {
     this.#db = null
   }
 
-  /** Closes the connection, releases the storage (OPFS handles) and the lock. */
+  /** Closes the connection, then the storage's own handles (OPFS); the owner lock is the coordinator's to let go. */
   shutdown(): void {
     try {
       this.close()

@@ -6,7 +6,7 @@ import { describeSchema } from '../../core/schema/schema'
 import { checkSchema } from '../../core/schema/schema-fingerprint'
 import { checkIntegrity } from '../../core/sqlite/integrity-check'
 import { readOnlyGuard, SQLITE_AUTH } from '../../core/sqlite/read-only-guard'
-import { messageOf, type Sqlite3, sqliteCodeOf } from '../../core/sqlite/sqlite'
+import { messageOf, sqliteCodeOf } from '../../core/sqlite/sqlite'
 import { withTimeLimit } from '../../core/sqlite/time-limit'
 import { DatabaseCorruptError, InvalidOptionsError, SqliteError } from '../../shared/errors'
 import type {
@@ -60,8 +60,6 @@ export async function openHost(
   request: OpenRequest,
   app: AppMigrations,
   emit: (event: ProgressEvent) => void,
-  /** Releases the owner lock this tab was granted; called when the open fails or the host shuts down. */
-  release: () => void,
 ): Promise<{ host: DatabaseHost; result: OpenResult }> {
   if (typeof request?.name !== 'string' || !DATABASE_NAME.test(request.name))
     throw new InvalidOptionsError(`database name must match ${DATABASE_NAME}, got ${JSON.stringify(request?.name)}`)
@@ -70,24 +68,12 @@ export async function openHost(
     (state) => ({ state }),
     (error: unknown) => ({ error }),
   )
-  let prepared: PreparedMigrations, sqlite3: Sqlite3
-  try {
-    ;[prepared, sqlite3] = await Promise.all([prepareMigrations(app.migrations, app), loadSqlite()])
-  } catch (error) {
-    release()
-    throw error
-  }
-  let read: Awaited<typeof stateRead>
-  try {
-    read = await stateRead
-    if ('error' in read) throw read.error
-  } catch (error) {
-    release()
-    throw error
-  }
+  const [prepared, sqlite3] = await Promise.all([prepareMigrations(app.migrations, app), loadSqlite()])
+  const read = await stateRead
+  if ('error' in read) throw read.error
   let opened: Awaited<ReturnType<typeof openStorage>>
   try {
-    opened = await openStorage(sqlite3, request, store, read.state, release)
+    opened = await openStorage(sqlite3, request, store, read.state)
   } catch (error) {
     // An IndexedDB image too damaged to load: the same error as a damaged file, with the snapshots to restore from.
     if (error instanceof DatabaseCorruptError && error.snapshots.length === 0)

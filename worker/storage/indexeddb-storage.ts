@@ -41,7 +41,7 @@ const chunkKey = imageChunkKey
  * two (a few ms per 10 MiB) and writes the changed chunks. See BENCHMARKS.md for figures.
  *
  * @example
- * const storage = await openIndexedDbStorage(sqlite3, snapshotStore(), 'app.db', release)
+ * const storage = await openIndexedDbStorage(sqlite3, snapshotStore(), 'app.db')
  * const db = storage.connect()
  * db.exec('INSERT INTO notes (title) VALUES (1)')
  * await storage.persist(db) // durable now
@@ -50,7 +50,6 @@ export async function openIndexedDbStorage(
   sqlite3: Sqlite3,
   store: UseStore,
   database: string,
-  release: () => void,
   /**
    * `restoreFrom` is about to replace the image: an incomplete one is then loaded as what is left of it (see `load`), so
    * the copy kept before the restore holds its bytes, instead of being refused.
@@ -66,7 +65,8 @@ export async function openIndexedDbStorage(
     exportFile: (db) => (db ? image.exportLive(db) : image.bytes()),
     replace: (bytes) => image.save(bytes, 0, bytes.byteLength, counterOf(bytes, 0, bytes.byteLength)),
     persist: (db) => image.persist(db),
-    shutdown: release,
+    // Nothing to close: the connection (closed before this) held the only copy in SQLite's memory.
+    shutdown: () => {},
   }
 }
 

@@ -1,12 +1,13 @@
 import { type PreparedMigrations, prepareMigrations } from '../../core/runner/runner'
 import { deserializeError } from '../../shared/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../../shared/errors'
-import { brokenLockName, lockName, tabLockName } from '../../shared/stored-names'
+import { brokenLockName, tabLockName } from '../../shared/stored-names'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../../shared/types'
 import { type AppMigrations, openHost } from '../host/database-host'
 import { FailureAnnouncement } from './failure-announcement'
 import { failureToTake, type FollowingTab, readyDecision } from './follow-decision'
 import { OwnerLink } from './owner-link'
+import { OwnerLock } from './owner-lock'
 import { OwnerRole } from './owner-role'
 import { ProgressRelay } from './progress-relay'
 import { type RemoteMethod, TabChannel, type TabMessage } from './tab-channel'
@@ -39,6 +40,8 @@ export class DatabaseCoordinator {
   readonly #channel: TabChannel
   readonly #link: OwnerLink
   #owner: OwnerRole | null = null
+  /** The owner lock, while this tab owns the database (released by `#letGo` only). */
+  #ownerLock: OwnerLock | null = null
   #role: 'joining' | 'opening' | 'owner' | 'releasing' | 'follower' | 'closed' = 'joining'
   /** Set when the database became unusable for this tab (too new for its code, or a takeover that failed). */
   #broken: unknown = null
@@ -142,8 +145,8 @@ export class DatabaseCoordinator {
   }
 
   async #join(): Promise<OpenResult> {
-    const release = await takeLock(lockName(this.request.name), { ifAvailable: true })
-    if (release) return this.#own(release, null)
+    const lock = await OwnerLock.take(this.request.name, { ifAvailable: true })
+    if (lock) return this.#own(lock, null)
     const joined = new Promise<OpenResult>((resolve, reject) => (this.#joined = { resolve, reject }))
     this.#joinTimer = setTimeout(
       () =>
@@ -168,19 +171,19 @@ export class DatabaseCoordinator {
   #queueForOwnership(): void {
     const wait = new AbortController()
     this.#lockWait = wait
-    takeLock(lockName(this.request.name), { signal: wait.signal }).then(
-      async (release) => {
-        if (!release) return
-        if (this.#role === 'closed' || this.#broken || wait.signal.aborted) return release()
+    OwnerLock.take(this.request.name, { signal: wait.signal }).then(
+      async (lock) => {
+        if (!lock) return
+        if (this.#role === 'closed' || this.#broken || wait.signal.aborted) return void this.#letGo(lock)
         // A tab whose code knows newer migrations is waiting: let it have the database first (unless it cannot use it).
         if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows && !tab.broken)) {
-          release()
+          void this.#letGo(lock)
           setTimeout(() => this.#role !== 'closed' && !this.#broken && this.#queueForOwnership(), DEFER_MS)
           return
         }
         const previous = this.#link.owner
         try {
-          const opened = await this.#own(release, previous)
+          const opened = await this.#own(lock, previous)
           this.#settleJoin(null, opened)
         } catch (error) {
           if (this.#joined) this.#settleJoin(error)
@@ -192,7 +195,7 @@ export class DatabaseCoordinator {
   }
 
   /** Becomes the owner: opens (recovering and upgrading as needed), then serves every tab. */
-  async #own(release: Release, previousOwner: string | null): Promise<OpenResult> {
+  async #own(lock: OwnerLock, previousOwner: string | null): Promise<OpenResult> {
     // From here this tab is no longer waiting for another one: its own open (maybe a long upgrade) has no timeout.
     clearTimeout(this.#joinTimer)
     this.#role = 'opening'
@@ -207,29 +210,20 @@ export class DatabaseCoordinator {
       this.#channel.post({ type: 'progress', from: this.tabId, seq, event })
     }
     let opened: Awaited<ReturnType<typeof openHost>>
-    // A failed open closes the file but keeps the lock until the failure is announced and the waiting tabs with the
-    // same code took it: released earlier, one of them would be granted the lock and run the same failing upgrade.
-    let opening = true
-    const releaseOnceOpen = (): void => {
-      if (!opening) release()
-    }
     try {
       // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
       const request = this.#opened ? { ...this.request, restoreFrom: null } : this.request
       if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId))
         throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
-      opened = await openHost(request, this.app, emit, releaseOnceOpen)
+      opened = await openHost(request, this.app, emit)
     } catch (error) {
       if (!this.#isClosed()) this.#role = 'follower'
       if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
-      try {
-        await this.#failure.announce(this.knows, error)
-      } finally {
-        release()
-      }
+      // A failed open closed the file but keeps the lock until the failure is announced and the waiting tabs with the
+      // same code took it: released earlier, one of them would be granted the lock and run the same failing upgrade.
+      await this.#letGo(lock, () => this.#failure.announce(this.knows, error))
       throw error
     }
-    opening = false
     const session = `${this.tabId}#${++this.#sessions}`
     const owner = new OwnerRole({
       host: opened.host,
@@ -239,6 +233,7 @@ export class DatabaseCoordinator {
       announce: () => this.#announce(null),
     })
     this.#owner = owner
+    this.#ownerLock = lock
     this.#opened = opened.result
     this.#knownVersion = opened.result.version
     if (this.#isClosed()) {
@@ -309,12 +304,27 @@ export class DatabaseCoordinator {
     this.#queueForOwnership()
   }
 
+  /** Stops owning: closes the file (see `OwnerRole.stop`), then lets go of the lock and tells the other tabs. */
   async #stopOwning(owner: OwnerRole): Promise<void> {
     try {
-      await owner.stop()
+      await this.#letGo(this.#ownerLock!, () => owner.stop()) // set with #owner
     } finally {
       this.#owner = null
+      this.#ownerLock = null
       this.#channel.post({ type: 'released', from: this.tabId })
+    }
+  }
+
+  /**
+   * The one place the owner lock is let go of: once `before` settled (the file closed, a failed open announced), or at
+   * once (synchronously) without it, for a grant this tab declines. Never before: another tab granted the lock while
+   * this one still holds the OPFS files, or before it heard of the failure, would fail or rerun the failing upgrade.
+   */
+  async #letGo(lock: OwnerLock, before?: () => Promise<void>): Promise<void> {
+    try {
+      if (before) await before()
+    } finally {
+      lock.release()
     }
   }
 
