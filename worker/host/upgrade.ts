@@ -80,14 +80,11 @@ async function upgradeSteps(
       // Let the chunk writes leave this thread before the migration keeps it busy.
       await new Promise((resolve) => setTimeout(resolve, 0))
       events({ phase: 'start', index: 0, migration: first })
-      const migration = stageMigration(
-        file.sqlite3,
-        file.db,
-        first,
-        options.checksums.get(first.version) ?? null,
-        options.adopted,
-        options.timeLimitMs,
-      )
+      const migration = stageMigration(file.sqlite3, file.db, first, {
+        checksum: options.checksums.get(first.version) ?? null,
+        adopted: options.adopted,
+        timeLimitMs: options.timeLimitMs,
+      })
       try {
         // The COMMIT waits for the snapshot and the marker to be durable. Until then SQLite's own journal can undo
         // everything, also after a crash (no marker yet: the next open simply rolls the journal back).
@@ -108,18 +105,15 @@ async function upgradeSteps(
     }
     const offset = applied.length
     applied = applied.concat(
-      applyPending(
-        file.sqlite3,
-        file.db,
-        overlap ? rest : pending,
-        options.checksums,
-        ({ phase, index, migration, row }) => {
+      applyPending(file.sqlite3, file.db, overlap ? rest : pending, {
+        checksums: options.checksums,
+        onMigration: ({ phase, index, migration, row }) => {
           current = migration
           events({ phase, index: index + offset, migration, ...(row ? { row } : {}) })
         },
-        overlap ? [] : options.adopted,
-        options.timeLimitMs,
-      ),
+        adopted: overlap ? [] : options.adopted,
+        timeLimitMs: options.timeLimitMs,
+      }),
     )
     if (options.verify) verify(file, options.verify)
   } catch (error) {
