@@ -1,7 +1,6 @@
 import { type PreparedMigrations, prepareMigrations } from '../../core/runner/runner'
 import { deserializeError } from '../../shared/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../../shared/errors'
-import { brokenLockName, tabLockName } from '../../shared/stored-names'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../../shared/types'
 import { type AppMigrations, type DatabaseHost, openHost } from '../host/database-host'
 import { FailureAnnouncement } from './failure-announcement'
@@ -14,7 +13,8 @@ import type { OwnerRole } from './owner-role'
 import { Ownership } from './ownership'
 import { ProgressRelay } from './progress-relay'
 import { type RemoteMethod, TabChannel, type TabMessage } from './tab-channel'
-import { connectedTabs, holdLock, type Release, takeLock } from './tab-locks'
+import { connectedTabs } from './tab-locks'
+import { TabPresence } from './tab-presence'
 import { type CallAnswer, TabTransaction } from './tab-transaction'
 
 /** Where the page's calls go. */
@@ -48,8 +48,6 @@ export class DatabaseCoordinator {
   /** The page's `open()`, while it waits. */
   readonly #joining = new JoinWait()
   readonly #failure: FailureAnnouncement
-  /** Lets go of the lock that marks this tab as one the database is unusable for (`brokenLockName`). */
-  #releaseBroken: Release = () => {}
   #versionChangeSent = false
   /** Whether this tab opened the database once already (`restoreFrom` is for the first open only). */
   #openedOnce = false
@@ -61,16 +59,23 @@ export class DatabaseCoordinator {
   /** Counts this tab's ownerships, to name each one's session. */
   #sessions = 0
 
-  private constructor(
-    readonly request: OpenRequest,
-    readonly app: AppMigrations,
-    readonly events: CoordinatorEvents,
-    readonly releaseTab: Release,
-    /** This tab's migrations, checked and hashed: an owner's history is checked against them before following it. */
-    readonly prepared: PreparedMigrations,
-  ) {
+  readonly request: OpenRequest
+  readonly app: AppMigrations
+  readonly events: CoordinatorEvents
+  /** This tab in the registry of connected tabs. */
+  readonly presence: TabPresence
+  /** This tab's migrations, checked and hashed: an owner's history is checked against them before following it. */
+  readonly prepared: PreparedMigrations
+
+  private constructor(parts: Pick<DatabaseCoordinator, 'request' | 'app' | 'events' | 'presence' | 'prepared'>) {
+    const { request, app, events } = parts
+    this.request = request
+    this.app = app
+    this.events = events
+    this.presence = parts.presence
+    this.prepared = parts.prepared
     this.knows = app.migrations.at(-1)?.version ?? 0
-    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receiveSafely(message))
+    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
     this.#ownerProgress = new OwnerProgress({
       tabId: request.tabId,
@@ -100,11 +105,10 @@ export class DatabaseCoordinator {
   ): Promise<{ coordinator: DatabaseCoordinator; opened: OpenResult; tabLock: string }> {
     const knows = app.migrations.at(-1)?.version ?? 0
     const prepared = await prepareMigrations(app.migrations, app)
-    const tabLock = tabLockName(request.name, knows, request.tabId)
-    const releaseTab = (await takeLock(tabLock, { ifAvailable: true })) ?? (() => {})
-    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab, prepared)
+    const presence = await TabPresence.enter(request.name, knows, request.tabId)
+    const coordinator = new DatabaseCoordinator({ request, app, events, presence, prepared })
     try {
-      return { coordinator, opened: await coordinator.#join(), tabLock }
+      return { coordinator, opened: await coordinator.#join(), tabLock: presence.lockName }
     } catch (error) {
       coordinator.#shutdown()
       throw error
@@ -265,26 +269,7 @@ export class DatabaseCoordinator {
     }
   }
 
-  /**
-   * Handles another tab's message. An error here must never escape: thrown in the BroadcastChannel handler it would
-   * be an uncaught error of the worker, which the page takes for a dead worker (`WORKER_DIED`) while the worker goes on
-   * holding the owner lock and the OPFS handles. So it is reported on the console and the worker carries on.
-   */
-  #receiveSafely(message: TabMessage): void {
-    try {
-      this.#receive(message)
-    } catch (error) {
-      this.#reportHandlerError(message, error)
-    }
-  }
-
-  #reportHandlerError(message: TabMessage, error: unknown): void {
-    console.error(
-      `sqlite-opfs-migrate: tab ${this.tabId} could not handle a '${message.type}' message from tab ${message.from} about ${this.request.name}`,
-      error,
-    )
-  }
-
+  /** Handles another tab's message (an error it throws is reported by the channel, see `TabChannel`). */
   #receive(message: TabMessage): void {
     if (message.from === this.tabId) return
     switch (message.type) {
@@ -292,7 +277,7 @@ export class DatabaseCoordinator {
         // A tab that joins during our open waits for it like the others: give it the progress it missed.
         if (this.#role === 'opening') this.#ownerProgress.replay(message.from)
         if (this.#role === 'owner') {
-          if (message.knows > this.knows) this.#handOver(message.knows).catch((error) => this.#reportHandlerError(message, error))
+          if (message.knows > this.knows) this.#handOver(message.knows).catch((error) => this.#channel.reportHandlerError(message, error))
           else this.#announce(null, message.from)
         }
         return
@@ -377,7 +362,7 @@ export class DatabaseCoordinator {
     this.#link.rejectAll(error)
     // This tab stays connected (its page gets `error`), but must not be waited for: a newer-code tab whose takeover
     // failed would otherwise have the older tabs defer to it forever.
-    holdLock(brokenLockName(this.request.name, this.tabId), (release) => this.#role !== 'closed' && ((this.#releaseBroken = release), true))
+    this.presence.markBroken(() => this.#role !== 'closed')
   }
 
   #versionChange(reason: VersionChangeEvent['reason'], newVersion: number): void {
@@ -402,7 +387,6 @@ export class DatabaseCoordinator {
     this.#lockWait?.abort()
     this.#link.rejectAll(new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`))
     this.#channel.close()
-    this.#releaseBroken()
-    this.releaseTab()
+    this.presence.leave()
   }
 }
