@@ -3,6 +3,14 @@ import { DatabaseLockedError, InsufficientStorageError, OpfsUnavailableError } f
 import { OPFS_ROOT_DIRECTORY, opfsPoolDirectory, SAHPOOL_HEADER_BYTES, SAHPOOL_VFS_NAME } from '../../shared/stored-names'
 import type { Storage } from './storage'
 
+/** What `openOpfsStorage` opens. */
+export interface OpenOpfsStorageOptions {
+  sqlite3: Sqlite3
+  database: string
+  /** How long to wait for the access handles of a worker that is shutting down (see `installPool`). */
+  filesTimeoutMs: number
+}
+
 /**
  * Opens the OPFS storage of a database whose owner lock this worker holds: checks that OPFS sync access handles exist,
  * then installs (or, after a hand-over, resumes) an `opfs-sahpool` VFS on the database's own directory, so several
@@ -12,10 +20,10 @@ import type { Storage } from './storage'
  * of it once the failure is announced). `shutdown()` pauses the pool: it closes the access handles, never the lock.
  *
  * @example
- * const storage = await openOpfsStorage(sqlite3, 'app.db', 3000)
+ * const storage = await openOpfsStorage({ sqlite3, database: 'app.db', filesTimeoutMs: 3000 })
  * const db = storage.connect()
  */
-export async function openOpfsStorage(sqlite3: Sqlite3, database: string, filesTimeoutMs: number): Promise<Storage> {
+export async function openOpfsStorage({ sqlite3, database, filesTimeoutMs }: OpenOpfsStorageOptions): Promise<Storage> {
   let pool: SAHPoolUtil | undefined
   try {
     ensureOpfs()

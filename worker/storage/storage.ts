@@ -37,6 +37,17 @@ export interface OpenedStorage {
   info: StorageInfo
 }
 
+/** What `openStorage` needs. */
+export interface OpenStorageOptions {
+  sqlite3: Sqlite3
+  /** The open's options that choose and open the storage. */
+  request: { name: string; storage: StorageChoice; lockTimeoutMs: number; restoreFrom: string | null }
+  /** The IndexedDB store of the database's records (and of its image, in IndexedDB storage). */
+  store: UseStore
+  /** What the records say about the database (`readOpenState`): where it lives. */
+  known: OpenState
+}
+
 /**
  * Opens the storage of a database whose owner lock this worker holds, as `choice` asks:
  * - `'opfs'`: OPFS or a typed refusal (`OpfsUnavailableError`, `DatabaseLockedError`, `InsufficientStorageError`);
@@ -47,15 +58,10 @@ export interface OpenedStorage {
  * When it fails it holds nothing; the caller still holds the owner lock (and decides when to let go of it).
  *
  * @example
- * const { storage, info } = await openStorage(sqlite3, request, store, await readOpenState(store, request.name))
+ * const { storage, info } = await openStorage({ sqlite3, request, store, known: await readOpenState(store, request.name) })
  * const db = storage.connect()
  */
-export async function openStorage(
-  sqlite3: Sqlite3,
-  request: { name: string; storage: StorageChoice; lockTimeoutMs: number; restoreFrom: string | null },
-  store: UseStore,
-  known: OpenState,
-): Promise<OpenedStorage> {
+export async function openStorage({ sqlite3, request, store, known }: OpenStorageOptions): Promise<OpenedStorage> {
   const { name, storage: requested } = request
   let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? (known.state.storage ?? 'opfs') : null
   // Nothing recorded (a database from before the record, or never changed by an upgrade): before IndexedDB is chosen,
@@ -65,7 +71,8 @@ export async function openStorage(
   const inIndexedDb = async (reason: string | null): Promise<OpenedStorage> => {
     // `restoreFrom: <snapshot id>` replaces an image too damaged to load; 'current-file' needs it whole.
     const replacing = request.restoreFrom !== null && request.restoreFrom !== 'current-file'
-    return { storage: await openIndexedDbStorage(sqlite3, store, name, replacing), info: info('indexeddb', reason) }
+    const storage = await openIndexedDbStorage({ sqlite3, store, database: name, replacingDamaged: replacing })
+    return { storage, info: info('indexeddb', reason) }
   }
   if (requested !== 'auto' && livesIn && livesIn !== requested) {
     throw new StorageMismatchError(
@@ -79,7 +86,7 @@ export async function openStorage(
   if (requested === 'indexeddb') return inIndexedDb(null)
   if (requested === 'auto' && livesIn === 'indexeddb') return inIndexedDb(`database ${name} already lives in IndexedDB`)
   try {
-    return { storage: await openOpfsStorage(sqlite3, name, request.lockTimeoutMs), info: info('opfs') }
+    return { storage: await openOpfsStorage({ sqlite3, database: name, filesTimeoutMs: request.lockTimeoutMs }), info: info('opfs') }
   } catch (error) {
     // Only an engine (or window) without OPFS falls back, and only for a database that does not live in OPFS already.
     if (requested === 'auto' && error instanceof OpfsUnavailableError && isOpfsMissing(error)) {

@@ -226,7 +226,7 @@ export class DatabaseCoordinator {
     const request = this.#openedOnce ? { ...this.request, restoreFrom: null } : this.request
     if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId))
       throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
-    return openHost(request, this.app, (event) => this.#ownerProgress.emit(event))
+    return openHost({ request, app: this.app, emit: (event) => this.#ownerProgress.emit(event) })
   }
 
   /** Tells the tabs (or tab `to`) that this one owns the database, at which version (see `Ownership.ready`). */
