@@ -203,7 +203,7 @@ export class DatabaseCoordinator {
       },
       channel: this.#channel,
       tabId: this.tabId,
-      session: `${this.tabId}#${++this.#sessions}`,
+      session: () => `${this.tabId}#${++this.#sessions}`,
       announce: () => this.#announce(null),
     })
     this.#ownership = ownership

@@ -14,8 +14,8 @@ export interface OwnershipOptions {
   announceFailure: (error: unknown) => Promise<void>
   channel: TabChannel
   tabId: string
-  /** Names this ownership (see `OwnerRole.session`). */
-  session: string
+  /** Names this ownership (see `OwnerRole.session`); asked once the open succeeded, so failed opens use no name. */
+  session: () => string
   /** Tells every tab the current version (see `OwnerRole.announce`). */
   announce: () => void
 }
@@ -27,7 +27,7 @@ export interface OwnershipOptions {
  * the lock and rerun the same failing upgrade), and `end()` once the file and its OPFS handles are closed.
  *
  * @example
- * const ownership = await Ownership.begin({ lock, open, announceFailure, channel, tabId, session, announce })
+ * const ownership = await Ownership.begin({ lock, open, announceFailure, channel, tabId, session: () => `${tabId}#1`, announce })
  * channel.post(ownership.ready(knows, ownership.opened))
  * await ownership.end() // finishes the calls, closes the file, lets go of the lock
  */
@@ -55,7 +55,7 @@ export class Ownership {
       await lock.releaseAfter(() => options.announceFailure(error))
       throw error
     }
-    return new Ownership(lock, new OwnerRole({ host: opened.host, channel, tabId, session, announce }), opened.result)
+    return new Ownership(lock, new OwnerRole({ host: opened.host, channel, tabId, session: session(), announce }), opened.result)
   }
 
   /**
