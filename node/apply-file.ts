@@ -90,7 +90,12 @@ export async function applyToFile(
       if (plan.pending.length === 0) recordBaseline(sqlite3, db, plan.adopted)
       applied = [
         ...plan.adopted,
-        ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted, timeLimitMs),
+        ...applyPending(sqlite3, db, plan.pending, {
+          checksums: prepared.checksums,
+          onMigration: options.onMigration,
+          adopted: plan.adopted,
+          timeLimitMs,
+        }),
       ]
     } catch (error) {
       if (error instanceof MigrationStepError) throw failed('migration', error.migration, error.message, error)

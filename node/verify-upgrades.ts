@@ -169,8 +169,11 @@ function buildFresh(sqlite3: Sqlite3, prepared: PreparedMigrations): FreshBuild 
   try {
     db.exec('PRAGMA foreign_keys = ON')
     const { pending } = planUpgrade(readHistory(db), prepared, false)
-    applyPending(sqlite3, db, pending, prepared.checksums, ({ phase, migration }) => {
-      if (phase === 'end') starts.push({ version: migration.version, bytes: sqlite3.capi.sqlite3_js_db_export(db) })
+    applyPending(sqlite3, db, pending, {
+      checksums: prepared.checksums,
+      onMigration: ({ phase, migration }) => {
+        if (phase === 'end') starts.push({ version: migration.version, bytes: sqlite3.capi.sqlite3_js_db_export(db) })
+      },
     })
     return { starts, shape: schemaShape(db), failure: null }
   } catch (error) {
@@ -217,7 +220,11 @@ function checkStart({ sqlite3, prepared, expected, acceptEdited }: UpgradeContex
       const plan = planUpgrade(readHistory(db), prepared, acceptEdited)
       if (plan.pending.length === 0) recordBaseline(sqlite3, db, plan.adopted)
       // Counted as they end, so a failed upgrade says how many steps went through first.
-      applyPending(sqlite3, db, plan.pending, prepared.checksums, ({ phase }) => phase === 'end' && check.steps++, plan.adopted)
+      applyPending(sqlite3, db, plan.pending, {
+        checksums: prepared.checksums,
+        onMigration: ({ phase }) => phase === 'end' && check.steps++,
+        adopted: plan.adopted,
+      })
     } catch (error) {
       Object.assign(check, { result: 'failed', failure: findingOf(error) })
       return done()

@@ -50,14 +50,11 @@ export function dryRun(
       try {
         const ours = i === 0 ? adopted : []
         const changesBefore = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!))
-        step.durationMs = applyMigration(
-          sqlite3,
-          copy,
-          migration,
-          prepared.checksums.get(migration.version) ?? null,
-          ours,
-          request.migrationTimeLimitMs,
-        ).durationMs
+        step.durationMs = applyMigration(sqlite3, copy, migration, {
+          checksum: prepared.checksums.get(migration.version) ?? null,
+          adopted: ours,
+          timeLimitMs: request.migrationTimeLimitMs,
+        }).durationMs
         step.changes = Number(sqlite3.capi.sqlite3_total_changes(copy.pointer!)) - changesBefore - 1 - ours.length
         step.outcome = 'applied'
         if (options.schemaPerStep) step.schemaAfter = describeSchema(copy)

@@ -83,6 +83,16 @@ export async function prepareMigrations(migrations: readonly Migration[], option
   return { list: migrations, checksums: new Map(entries), baseline: options.baseline, extensions }
 }
 
+/** What one migration step writes with it, and how long it may run (see `applyMigration`). */
+export interface StepOptions {
+  /** The checksum recorded in its history row (`PreparedMigrations.checksums`; `null` for a code migration). */
+  checksum: string | null
+  /** Baseline rows to record in the same transaction, first (see `planUpgrade`). */
+  adopted?: readonly AppliedMigration[] | undefined
+  /** Milliseconds the body may run (0, the default: no limit); see `withTimeLimit`. */
+  timeLimitMs?: number | undefined
+}
+
 /**
  * Applies one migration atomically: `foreign_keys` is switched off outside the transaction (so table rebuilds cannot
  * cascade), the body runs in `BEGIN IMMEDIATE`, `PRAGMA foreign_key_check` must come back empty (when the connection
@@ -94,32 +104,24 @@ export async function prepareMigrations(migrations: readonly Migration[], option
  * is written in a transaction of its own afterwards.
  *
  * Throws `MigrationStepError` with the failing statement; nothing of the step survives. A body that runs longer than
- * `timeLimitMs` (0: no limit) is stopped and fails with `timedOut` set (see `withTimeLimit`).
+ * `step.timeLimitMs` (0: no limit) is stopped and fails with `timedOut` set (see `withTimeLimit`).
  *
  * @example
- * const row = applyMigration(sqlite3, db, { version: 1, name: 'init', sql: 'CREATE TABLE t(a);' }, checksum)
+ * const row = applyMigration(sqlite3, db, { version: 1, name: 'init', sql: 'CREATE TABLE t(a);' }, { checksum })
  */
-export function applyMigration(
-  sqlite3: Sqlite3,
-  db: Database,
-  migration: Migration,
-  checksum: string | null,
-  /** Baseline rows to record in the same transaction, first (see `planUpgrade`). */
-  adopted: readonly AppliedMigration[] = [],
-  timeLimitMs = 0,
-): AppliedMigration {
+export function applyMigration(sqlite3: Sqlite3, db: Database, migration: Migration, step: StepOptions): AppliedMigration {
   if (migration.transaction !== false) {
-    const staged = stageMigration(sqlite3, db, migration, checksum, adopted, timeLimitMs)
+    const staged = stageMigration(sqlite3, db, migration, step)
     staged.commit()
     return staged.row
   }
   const started = performance.now()
   const restoreSettings = saveConnectionSettings(db)
   try {
-    runBody(sqlite3, db, migration, timeLimitMs)
+    runBody(sqlite3, db, migration, step.timeLimitMs ?? 0)
     let row: AppliedMigration | undefined
     inTransaction(sqlite3, db, () => {
-      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys, adopted)
+      row = record(db, migration, { ...step, started, enforceForeignKeys: restoreSettings.enforceForeignKeys })
     })
     return row!
   } catch (error) {
@@ -144,19 +146,11 @@ export interface StagedMigration {
  * journal. Throws `MigrationStepError` (after rolling back) like `applyMigration`.
  *
  * @example
- * const staged = stageMigration(sqlite3, db, migration, checksum)
+ * const staged = stageMigration(sqlite3, db, migration, { checksum, adopted, timeLimitMs: 0 })
  * await snapshotDurable
  * staged.commit()
  */
-export function stageMigration(
-  sqlite3: Sqlite3,
-  db: Database,
-  migration: Migration,
-  checksum: string | null,
-  adopted: readonly AppliedMigration[] = [],
-  /** Milliseconds the body may run (0: no limit); see `applyMigration`. */
-  timeLimitMs = 0,
-): StagedMigration {
+export function stageMigration(sqlite3: Sqlite3, db: Database, migration: Migration, step: StepOptions): StagedMigration {
   const started = performance.now()
   const restoreSettings = saveConnectionSettings(db)
   const rollback = () => {
@@ -168,8 +162,8 @@ export function stageMigration(
     db.exec('PRAGMA foreign_keys = OFF') // a no-op inside a transaction, so it goes first
     db.exec('BEGIN IMMEDIATE')
     try {
-      runBody(sqlite3, db, migration, timeLimitMs)
-      row = record(db, migration, checksum, started, restoreSettings.enforceForeignKeys, adopted)
+      runBody(sqlite3, db, migration, step.timeLimitMs ?? 0)
+      row = record(db, migration, { ...step, started, enforceForeignKeys: restoreSettings.enforceForeignKeys })
     } catch (error) {
       rollback()
       throw error
@@ -209,10 +203,7 @@ function inTransaction(sqlite3: Sqlite3, db: Database, body: () => void): void {
 function record(
   db: Database,
   migration: Migration,
-  checksum: string | null,
-  started: number,
-  enforceForeignKeys: boolean,
-  adopted: readonly AppliedMigration[],
+  { checksum, adopted = [], started, enforceForeignKeys }: StepOptions & { started: number; enforceForeignKeys: boolean },
 ): AppliedMigration {
   ensureHistoryTable(db)
   if (enforceForeignKeys) ensureNoForeignKeyViolations(db, migration)
@@ -377,7 +368,11 @@ export async function runMigrations(
     recordBaseline(sqlite3, db, plan.adopted)
     return plan.adopted
   }
-  return [...plan.adopted, ...applyPending(sqlite3, db, plan.pending, prepared.checksums, options.onMigration, plan.adopted, timeLimitMs)]
+  const { checksums } = prepared
+  return [
+    ...plan.adopted,
+    ...applyPending(sqlite3, db, plan.pending, { checksums, onMigration: options.onMigration, adopted: plan.adopted, timeLimitMs }),
+  ]
 }
 
 /** Records baseline rows on their own (when no migration is pending), in one transaction. */
@@ -389,21 +384,37 @@ export function recordBaseline(sqlite3: Sqlite3, db: Database, adopted: readonly
   })
 }
 
-/** Applies already-checked pending migrations in order (see `applyMigration`); `adopted` goes with the first. */
+/** Options of `applyPending`. */
+export interface ApplyPendingOptions {
+  /** Checksums of the SQL migrations (`PreparedMigrations.checksums`), recorded in their history rows. */
+  checksums: ReadonlyMap<number, string>
+  /** Called before and after each migration. */
+  onMigration?: RunMigrationsOptions['onMigration']
+  /** Baseline rows, recorded in the first migration's transaction (see `planUpgrade`). */
+  adopted?: readonly AppliedMigration[] | undefined
+  /** Milliseconds each migration's body may run (0, the default: no limit); see `applyMigration`. */
+  timeLimitMs?: number | undefined
+}
+
+/**
+ * Applies already-checked pending migrations in order (see `applyMigration`), stopping at the first failure; `adopted`
+ * goes with the first.
+ *
+ * @example
+ * const plan = planUpgrade(readHistory(db), prepared, false)
+ * const rows = applyPending(sqlite3, db, plan.pending, { checksums: prepared.checksums, adopted: plan.adopted })
+ */
 export function applyPending(
   sqlite3: Sqlite3,
   db: Database,
   pending: readonly Migration[],
-  checksums: ReadonlyMap<number, string>,
-  onMigration?: RunMigrationsOptions['onMigration'],
-  adopted: readonly AppliedMigration[] = [],
-  /** Milliseconds each migration's body may run (0: no limit); see `applyMigration`. */
-  timeLimitMs = 0,
+  { checksums, onMigration, adopted = [], timeLimitMs = 0 }: ApplyPendingOptions,
 ): AppliedMigration[] {
   const applied: AppliedMigration[] = []
   pending.forEach((migration, index) => {
     onMigration?.({ phase: 'start', index, total: pending.length, migration })
-    const row = applyMigration(sqlite3, db, migration, checksums.get(migration.version) ?? null, index === 0 ? adopted : [], timeLimitMs)
+    const checksum = checksums.get(migration.version) ?? null
+    const row = applyMigration(sqlite3, db, migration, { checksum, adopted: index === 0 ? adopted : [], timeLimitMs })
     applied.push(row)
     onMigration?.({ phase: 'end', index, total: pending.length, migration, row })
   })

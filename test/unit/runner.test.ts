@@ -225,7 +225,7 @@ describe('stageMigration', () => {
   it('leaves the transaction open until commit(), with the history row written inside it', async () => {
     const { sqlite3, db } = await memoryDb()
     db.exec('PRAGMA foreign_keys = ON')
-    const staged = stageMigration(sqlite3, db, parentChild, 'abc')
+    const staged = stageMigration(sqlite3, db, parentChild, { checksum: 'abc' })
     // Inside: the work and the history row are there, uncommitted; foreign keys are off for the rebuild.
     expect(sqlite3.capi.sqlite3_get_autocommit(db.pointer!)).toBe(0)
     expect(readHistory(db).applied.map((r) => [r.version, r.checksum])).toEqual([[1, 'abc']])
@@ -242,7 +242,7 @@ describe('stageMigration', () => {
   it('rollback() undoes everything, history included, and puts the connection settings back', async () => {
     const { sqlite3, db } = await memoryDb()
     db.exec('PRAGMA foreign_keys = ON')
-    const staged = stageMigration(sqlite3, db, parentChild, null)
+    const staged = stageMigration(sqlite3, db, parentChild, { checksum: null })
     db.exec('PRAGMA legacy_alter_table = ON') // not undone by ROLLBACK: the runner must put it back
     staged.rollback()
     expect(tables(db)).toEqual([])
@@ -256,7 +256,7 @@ describe('stageMigration', () => {
     const broken: Migration = { version: 1, name: 'broken', sql: 'CREATE TABLE t (a); INSERT INTO nope VALUES (1);' }
     let error: unknown
     try {
-      stageMigration(sqlite3, db, broken, null)
+      stageMigration(sqlite3, db, broken, { checksum: null })
     } catch (caught) {
       error = caught
     }

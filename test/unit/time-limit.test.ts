@@ -214,7 +214,7 @@ describe('migrationTimeLimitMs', () => {
 
   it('threads the limit through applyMigration and dryRun', async () => {
     const { sqlite3, db, before } = await atVersion2()
-    expect(() => applyMigration(sqlite3, db, slowSql, null, [], LIMIT)).toThrow(/exceeded its time limit of 200 ms/)
+    expect(() => applyMigration(sqlite3, db, slowSql, { checksum: null, timeLimitMs: LIMIT })).toThrow(/exceeded its time limit of 200 ms/)
     expect(everything(db)).toEqual(before)
     const bytes = sqlite3.capi.sqlite3_js_db_export(db.pointer!)
     const request = { acceptEditedMigrations: false, foreignKeys: true, verify: 'quick_check', migrationTimeLimitMs: LIMIT } as const

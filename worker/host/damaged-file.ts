@@ -32,11 +32,11 @@ export function damageOfCode(code: number | null): { reason: 'not-a-database' | 
  *
  * @example
  * const damage = damageOf(error)
- * if (damage) throw await corruptError(store, 'app.db', damage, `reading its schema failed (${messageOf(error)})`, error)
+ * if (damage) throw await corruptError(file, damage, `reading its schema failed (${messageOf(error)})`, error)
  */
 export async function corruptError(
-  store: UseStore,
-  database: string,
+  /** The database (a `DatabaseFile` will do): its name, and the store of its snapshots. */
+  { store, name: database }: { store: UseStore; name: string },
   damage: { reason: DatabaseCorruptError['reason']; sqliteCode: number | null },
   what: string,
   cause?: unknown,
@@ -125,27 +125,17 @@ export async function keepCurrentFile(file: DatabaseFile, marker: UpgradeMarker 
   file.open()
   // An empty file passes quick_check: keeping it would turn a lost file into a new database.
   if (file.size() === 0 && (lastBytes > 0 || marker.fromVersion > 0))
-    throw await corruptError(
-      file.store,
-      file.name,
-      { reason: 'emptied', sqliteCode: null },
-      'its file is empty, so there is nothing to keep',
-    )
+    throw await corruptError(file, { reason: 'emptied', sqliteCode: null }, 'its file is empty, so there is nothing to keep')
   let check: ReturnType<typeof pragmaCheck>
   try {
     check = pragmaCheck(file.db, 'quick_check')
   } catch (error) {
     const damage = damageOf(error)
-    if (damage) throw await corruptError(file.store, file.name, damage, 'SQLite cannot read it', error)
+    if (damage) throw await corruptError(file, damage, 'SQLite cannot read it', error)
     throw error
   }
   const { ok, messages } = check
   if (!ok)
-    throw await corruptError(
-      file.store,
-      file.name,
-      { reason: 'malformed', sqliteCode: 11 },
-      `quick_check failed (${messages.slice(0, 3).join('; ')})`,
-    )
+    throw await corruptError(file, { reason: 'malformed', sqliteCode: 11 }, `quick_check failed (${messages.slice(0, 3).join('; ')})`)
   await clearMarker(file.store, file.name, file.size(), file.storage.kind)
 }

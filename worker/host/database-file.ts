@@ -27,11 +27,40 @@ export interface RestorableSnapshot {
   version: number
 }
 
+/** What a `DatabaseFile` works with. */
+export interface DatabaseFileOptions {
+  sqlite3: Sqlite3
+  /** Where the file lives. */
+  storage: Storage
+  /** The IndexedDB store of its snapshots and marker. */
+  store: UseStore
+  /** The database's name. */
+  name: string
+  /** `PRAGMA foreign_keys = ON` each time the connection opens. */
+  foreignKeys: boolean
+  /** Reports snapshot and restore progress. */
+  emit: (event: ProgressEvent) => void
+  /** Registered on the connection each time it opens, before anything reads the schema. */
+  extensions?: SqlExtensions | undefined
+}
+
 /**
  * The database file of one worker: its connection, and the two operations that copy the whole file, snapshot (file →
  * IndexedDB) and restore (IndexedDB → file, guarded by a marker so a crash mid-restore is finished at the next open).
+ *
+ * @example
+ * const file = new DatabaseFile({ sqlite3, storage, store, name: 'app.db', foreignKeys: true, emit })
+ * file.open()
+ * const info = await file.snapshot('manual', file.version())
  */
 export class DatabaseFile {
+  readonly sqlite3: Sqlite3
+  readonly storage: Storage
+  readonly store: UseStore
+  readonly name: string
+  readonly foreignKeys: boolean
+  readonly emit: (event: ProgressEvent) => void
+  readonly extensions: SqlExtensions
   #db: Database | null = null
   /**
    * Why the connection is closed when it should not be (a save failed and the saved file could not be reopened), for
@@ -40,16 +69,15 @@ export class DatabaseFile {
   #closedBecause: string | null = null
   #recoveryPending: RecoveryPendingError | null = null
 
-  constructor(
-    readonly sqlite3: Sqlite3,
-    readonly storage: Storage,
-    readonly store: UseStore,
-    readonly name: string,
-    readonly foreignKeys: boolean,
-    readonly emit: (event: ProgressEvent) => void,
-    /** Registered on the connection each time it opens, before anything reads the schema. */
-    readonly extensions: SqlExtensions = {},
-  ) {}
+  constructor(options: DatabaseFileOptions) {
+    this.sqlite3 = options.sqlite3
+    this.storage = options.storage
+    this.store = options.store
+    this.name = options.name
+    this.foreignKeys = options.foreignKeys
+    this.emit = options.emit
+    this.extensions = options.extensions ?? {}
+  }
 
   /** The open connection; a typed `DATABASE_CLOSED` when there is none (never a plain `Error`). */
   get db(): Database {
@@ -119,7 +147,7 @@ export class DatabaseFile {
     this.#db = null
   }
 
-  /** Closes the connection, releases the storage (OPFS handles) and the lock. */
+  /** Closes the connection, then the storage's own handles (OPFS); the owner lock is the coordinator's to let go. */
   shutdown(): void {
     try {
       this.close()

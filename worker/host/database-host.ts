@@ -6,7 +6,7 @@ import { describeSchema } from '../../core/schema/schema'
 import { checkSchema } from '../../core/schema/schema-fingerprint'
 import { checkIntegrity } from '../../core/sqlite/integrity-check'
 import { readOnlyGuard, SQLITE_AUTH } from '../../core/sqlite/read-only-guard'
-import { messageOf, type Sqlite3, sqliteCodeOf } from '../../core/sqlite/sqlite'
+import { messageOf, sqliteCodeOf } from '../../core/sqlite/sqlite'
 import { withTimeLimit } from '../../core/sqlite/time-limit'
 import { DatabaseCorruptError, InvalidOptionsError, SqliteError } from '../../shared/errors'
 import type {
@@ -52,18 +52,24 @@ export interface AppMigrations extends MigrationSetOptions {
   migrations: readonly Migration[]
 }
 
+/** What `openHost` opens, and for whom. */
+export interface OpenHostOptions {
+  request: OpenRequest
+  app: AppMigrations
+  /** Reports the open's progress (recovery, upgrade), and later the snapshots and restores. */
+  emit: (event: ProgressEvent) => void
+}
+
 /**
- * Opens (and upgrades) one database in this worker. Work that does not depend on the file (validating migrations,
- * hashing them, reading the upgrade marker) runs while sqlite-wasm loads, so an up-to-date open costs what a raw open
- * costs plus two small reads.
+ * Opens (and upgrades) one database in this worker, whose owner lock the caller holds (and keeps: on failure the file
+ * and its storage are closed, never the lock). Work that does not depend on the file (validating migrations, hashing
+ * them, reading the upgrade marker) runs while sqlite-wasm loads, so an up-to-date open costs what a raw open costs
+ * plus two small reads.
+ *
+ * @example
+ * const { host, result } = await openHost({ request, app: { migrations }, emit: (event) => console.log(event) })
  */
-export async function openHost(
-  request: OpenRequest,
-  app: AppMigrations,
-  emit: (event: ProgressEvent) => void,
-  /** Releases the owner lock this tab was granted; called when the open fails or the host shuts down. */
-  release: () => void,
-): Promise<{ host: DatabaseHost; result: OpenResult }> {
+export async function openHost({ request, app, emit }: OpenHostOptions): Promise<{ host: DatabaseHost; result: OpenResult }> {
   if (typeof request?.name !== 'string' || !DATABASE_NAME.test(request.name))
     throw new InvalidOptionsError(`database name must match ${DATABASE_NAME}, got ${JSON.stringify(request?.name)}`)
   const store = snapshotStore()
@@ -71,31 +77,20 @@ export async function openHost(
     (state) => ({ state }),
     (error: unknown) => ({ error }),
   )
-  let prepared: PreparedMigrations, sqlite3: Sqlite3
-  try {
-    ;[prepared, sqlite3] = await Promise.all([prepareMigrations(app.migrations, app), loadSqlite()])
-  } catch (error) {
-    release()
-    throw error
-  }
-  let read: Awaited<typeof stateRead>
-  try {
-    read = await stateRead
-    if ('error' in read) throw read.error
-  } catch (error) {
-    release()
-    throw error
-  }
+  const [prepared, sqlite3] = await Promise.all([prepareMigrations(app.migrations, app), loadSqlite()])
+  const read = await stateRead
+  if ('error' in read) throw read.error
   let opened: Awaited<ReturnType<typeof openStorage>>
   try {
-    opened = await openStorage(sqlite3, request, store, read.state, release)
+    opened = await openStorage({ sqlite3, request, store, known: read.state })
   } catch (error) {
     // An IndexedDB image too damaged to load: the same error as a damaged file, with the snapshots to restore from.
     if (error instanceof DatabaseCorruptError && error.snapshots.length === 0)
-      throw await corruptError(store, request.name, error, error.message, error)
+      throw await corruptError({ store, name: request.name }, error, error.message, error)
     throw error
   }
-  const file = new DatabaseFile(sqlite3, opened.storage, store, request.name, request.foreignKeys, emit, prepared.extensions)
+  const { name, foreignKeys } = request
+  const file = new DatabaseFile({ sqlite3, storage: opened.storage, store, name, foreignKeys, emit, extensions: prepared.extensions })
   try {
     const { marker, state } = read.state
     // `restoreFrom` replaces the recovery the marker asks for: it is the way out when that snapshot is lost or damaged.
@@ -111,8 +106,7 @@ export async function openHost(
       // 'current-file' restores nothing: keeping an emptied file would migrate it from scratch over the record of the loss.
       if (state?.bytes && !recoveredFrom && (!request.restoreFrom || request.restoreFrom === KEEP_CURRENT_FILE) && file.size() === 0)
         throw await corruptError(
-          store,
-          request.name,
+          file,
           { reason: 'emptied', sqliteCode: null },
           `its file is empty, but it had ${state.bytes} bytes when this library last changed it`,
         )
@@ -125,7 +119,7 @@ export async function openHost(
         await recordFileState(store, request.name, file.size(), file.storage.kind)
     } catch (error) {
       const damage = damageOf(error)
-      if (damage) throw await corruptError(store, request.name, damage, `SQLite cannot read it (${messageOf(error)})`, error)
+      if (damage) throw await corruptError(file, damage, `SQLite cannot read it (${messageOf(error)})`, error)
       throw error
     }
     return {

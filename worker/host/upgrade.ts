@@ -40,7 +40,7 @@ export async function upgrade(
   const fromVersion = file.version()
   const toVersion = pending.at(-1)!.version
   try {
-    const result = await upgradeSteps(file, pending, options, fromVersion, toVersion)
+    const result = await upgradeSteps(file, pending, { ...options, fromVersion, toVersion })
     await clearLastFailure(file.store, file.name).catch(() => {})
     return result
   } catch (error) {
@@ -52,10 +52,9 @@ export async function upgrade(
 async function upgradeSteps(
   file: DatabaseFile,
   pending: readonly Migration[],
-  options: UpgradeOptions,
-  fromVersion: number,
-  toVersion: number,
+  options: UpgradeOptions & { fromVersion: number; toVersion: number },
 ): Promise<{ applied: AppliedMigration[]; snapshot: SnapshotInfo }> {
+  const { fromVersion, toVersion } = options
   await ensureRoomForSnapshot(file, options.minFreeBytes)
   const marker = (snapshot: SnapshotInfo) => ({
     key: markerKey(file.name),
@@ -80,14 +79,11 @@ async function upgradeSteps(
       // Let the chunk writes leave this thread before the migration keeps it busy.
       await new Promise((resolve) => setTimeout(resolve, 0))
       events({ phase: 'start', index: 0, migration: first })
-      const migration = stageMigration(
-        file.sqlite3,
-        file.db,
-        first,
-        options.checksums.get(first.version) ?? null,
-        options.adopted,
-        options.timeLimitMs,
-      )
+      const migration = stageMigration(file.sqlite3, file.db, first, {
+        checksum: options.checksums.get(first.version) ?? null,
+        adopted: options.adopted,
+        timeLimitMs: options.timeLimitMs,
+      })
       try {
         // The COMMIT waits for the snapshot and the marker to be durable. Until then SQLite's own journal can undo
         // everything, also after a crash (no marker yet: the next open simply rolls the journal back).
@@ -108,18 +104,15 @@ async function upgradeSteps(
     }
     const offset = applied.length
     applied = applied.concat(
-      applyPending(
-        file.sqlite3,
-        file.db,
-        overlap ? rest : pending,
-        options.checksums,
-        ({ phase, index, migration, row }) => {
+      applyPending(file.sqlite3, file.db, overlap ? rest : pending, {
+        checksums: options.checksums,
+        onMigration: ({ phase, index, migration, row }) => {
           current = migration
           events({ phase, index: index + offset, migration, ...(row ? { row } : {}) })
         },
-        overlap ? [] : options.adopted,
-        options.timeLimitMs,
-      ),
+        adopted: overlap ? [] : options.adopted,
+        timeLimitMs: options.timeLimitMs,
+      }),
     )
     if (options.verify) verify(file, options.verify)
   } catch (error) {
@@ -132,7 +125,7 @@ async function upgradeSteps(
       await listSnapshot(file.store, snapshot, marker(snapshot))
       file.snapshotListed(snapshot)
     }
-    throw await restoreAfterFailure(file, snapshot, current, error, options.verify || 'quick_check')
+    throw await restoreAfterFailure(file, { snapshot, migration: current, error, check: options.verify || 'quick_check' })
   }
   // Saved before the marker goes (IndexedDB storage): a crash in between restores the snapshot, as mid-upgrade.
   try {
@@ -196,12 +189,10 @@ function verify(file: DatabaseFile, check: VerifyCheck): void {
   if (!ok) throw new VerificationError(`${check} failed: ${messages.slice(0, 5).join('; ')}`)
 }
 
+/** Puts the file back from the upgrade's `snapshot` after `migration` (or the check after it) failed with `error`. */
 async function restoreAfterFailure(
   file: DatabaseFile,
-  snapshot: SnapshotInfo,
-  migration: Migration,
-  error: unknown,
-  check: VerifyCheck,
+  { snapshot, migration, error, check }: { snapshot: SnapshotInfo; migration: Migration; error: unknown; check: VerifyCheck },
 ): Promise<Error> {
   try {
     // A failed step has rolled back already; a failed verification leaves no transaction open either.
@@ -226,8 +217,7 @@ async function restoreAfterFailure(
     const before = pragmaCheck(file.db, check)
     if (!before.ok)
       return corruptError(
-        file.store,
-        file.name,
+        file,
         { reason: 'malformed', sqliteCode: 11 },
         `it was already damaged before the upgrade (${check}: ${before.messages.slice(0, 3).join('; ')}); the upgrade to version ` +
           `${migration.version} was undone`,

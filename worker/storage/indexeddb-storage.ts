@@ -30,6 +30,19 @@ const versionOf = (manifest: ImageManifest | undefined): string | null => manife
 
 const chunkKey = imageChunkKey
 
+/** What `openIndexedDbStorage` opens. */
+export interface OpenIndexedDbStorageOptions {
+  sqlite3: Sqlite3
+  /** The IndexedDB store the image is saved in. */
+  store: UseStore
+  database: string
+  /**
+   * `restoreFrom` is about to replace the image: an incomplete one is then loaded as what is left of it (see `load`), so
+   * the copy kept before the restore holds its bytes, instead of being refused.
+   */
+  replacingDamaged?: boolean
+}
+
 /**
  * Storage for engines (or windows) without OPFS sync access handles: the database lives in memory in the worker (SQLite's
  * `memdb`), and every committed write is saved to IndexedDB before the call that made it resolves. The saved image is
@@ -41,22 +54,17 @@ const chunkKey = imageChunkKey
  * two (a few ms per 10 MiB) and writes the changed chunks. See BENCHMARKS.md for figures.
  *
  * @example
- * const storage = await openIndexedDbStorage(sqlite3, snapshotStore(), 'app.db', release)
+ * const storage = await openIndexedDbStorage({ sqlite3, store: snapshotStore(), database: 'app.db' })
  * const db = storage.connect()
  * db.exec('INSERT INTO notes (title) VALUES (1)')
  * await storage.persist(db) // durable now
  */
-export async function openIndexedDbStorage(
-  sqlite3: Sqlite3,
-  store: UseStore,
-  database: string,
-  release: () => void,
-  /**
-   * `restoreFrom` is about to replace the image: an incomplete one is then loaded as what is left of it (see `load`), so
-   * the copy kept before the restore holds its bytes, instead of being refused.
-   */
+export async function openIndexedDbStorage({
+  sqlite3,
+  store,
+  database,
   replacingDamaged = false,
-): Promise<Storage> {
+}: OpenIndexedDbStorageOptions): Promise<Storage> {
   const image = new Image(sqlite3, store, database)
   await image.load(replacingDamaged)
   return {
@@ -66,7 +74,8 @@ export async function openIndexedDbStorage(
     exportFile: (db) => (db ? image.exportLive(db) : image.bytes()),
     replace: (bytes) => image.save(bytes, 0, bytes.byteLength, counterOf(bytes, 0, bytes.byteLength)),
     persist: (db) => image.persist(db),
-    shutdown: release,
+    // Nothing to close: the connection (closed before this) held the only copy in SQLite's memory.
+    shutdown: () => {},
   }
 }
 

@@ -3,18 +3,27 @@ import { DatabaseLockedError, InsufficientStorageError, OpfsUnavailableError } f
 import { OPFS_ROOT_DIRECTORY, opfsPoolDirectory, SAHPOOL_HEADER_BYTES, SAHPOOL_VFS_NAME } from '../../shared/stored-names'
 import type { Storage } from './storage'
 
+/** What `openOpfsStorage` opens. */
+export interface OpenOpfsStorageOptions {
+  sqlite3: Sqlite3
+  database: string
+  /** How long to wait for the access handles of a worker that is shutting down (see `installPool`). */
+  filesTimeoutMs: number
+}
+
 /**
  * Opens the OPFS storage of a database whose owner lock this worker holds: checks that OPFS sync access handles exist,
  * then installs (or, after a hand-over, resumes) an `opfs-sahpool` VFS on the database's own directory, so several
  * databases of one origin never contend. Never falls back to memory: any failure is `OpfsUnavailableError`,
- * `DatabaseLockedError` or `InsufficientStorageError`. The caller keeps the lock when this fails (`openStorage` decides
- * whether to release it or use IndexedDB instead); `release` is what `shutdown()` calls.
+ * `DatabaseLockedError` or `InsufficientStorageError`; a pool installed but not usable is paused first, so a failure
+ * holds no access handle (`openStorage` may then use IndexedDB; the coordinator, which holds the owner lock, lets go
+ * of it once the failure is announced). `shutdown()` pauses the pool: it closes the access handles, never the lock.
  *
  * @example
- * const storage = await openOpfsStorage(sqlite3, 'app.db', release, 3000)
+ * const storage = await openOpfsStorage({ sqlite3, database: 'app.db', filesTimeoutMs: 3000 })
  * const db = storage.connect()
  */
-export async function openOpfsStorage(sqlite3: Sqlite3, database: string, release: () => void, filesTimeoutMs: number): Promise<Storage> {
+export async function openOpfsStorage({ sqlite3, database, filesTimeoutMs }: OpenOpfsStorageOptions): Promise<Storage> {
   let pool: SAHPoolUtil | undefined
   try {
     ensureOpfs()
@@ -56,11 +65,7 @@ export async function openOpfsStorage(sqlite3: Sqlite3, database: string, releas
       else opened.importDb(path, bytes)
     },
     shutdown() {
-      try {
-        if (!opened.isPaused()) opened.pauseVfs()
-      } finally {
-        release()
-      }
+      if (!opened.isPaused()) opened.pauseVfs()
     },
   }
 }

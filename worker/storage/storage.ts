@@ -24,7 +24,10 @@ export interface Storage {
   replace(bytes: Uint8Array): Promise<void>
   /** Makes what `db` committed durable; resolves `true` when anything had to be written. A no-op for OPFS. */
   persist(db: Database): Promise<boolean>
-  /** Releases the storage (OPFS handles) and the owner lock, once every connection is closed. */
+  /**
+   * Closes what the storage holds (OPFS access handles), once every connection is closed. Never the owner lock: the
+   * tab's coordinator lets go of it after this returned (see `OwnerLock`).
+   */
   shutdown(): void
 }
 
@@ -34,6 +37,17 @@ export interface OpenedStorage {
   info: StorageInfo
 }
 
+/** What `openStorage` needs. */
+export interface OpenStorageOptions {
+  sqlite3: Sqlite3
+  /** The open's options that choose and open the storage. */
+  request: { name: string; storage: StorageChoice; lockTimeoutMs: number; restoreFrom: string | null }
+  /** The IndexedDB store of the database's records (and of its image, in IndexedDB storage). */
+  store: UseStore
+  /** What the records say about the database (`readOpenState`): where it lives. */
+  known: OpenState
+}
+
 /**
  * Opens the storage of a database whose owner lock this worker holds, as `choice` asks:
  * - `'opfs'`: OPFS or a typed refusal (`OpfsUnavailableError`, `DatabaseLockedError`, `InsufficientStorageError`);
@@ -41,19 +55,13 @@ export interface OpenedStorage {
  * - `'auto'`: where the database already lives; for a new one OPFS, and IndexedDB only when OPFS is unavailable in this
  *   context (never when it is merely held by another tab).
  * A database that already lives in the other storage is refused (`StorageMismatchError`) instead of being started empty.
- * Releases the lock when it fails.
+ * When it fails it holds nothing; the caller still holds the owner lock (and decides when to let go of it).
  *
  * @example
- * const { storage, info } = await openStorage(sqlite3, request, store, await readOpenState(store, request.name), release)
+ * const { storage, info } = await openStorage({ sqlite3, request, store, known: await readOpenState(store, request.name) })
  * const db = storage.connect()
  */
-export async function openStorage(
-  sqlite3: Sqlite3,
-  request: { name: string; storage: StorageChoice; lockTimeoutMs: number; restoreFrom: string | null },
-  store: UseStore,
-  known: OpenState,
-  release: () => void,
-): Promise<OpenedStorage> {
+export async function openStorage({ sqlite3, request, store, known }: OpenStorageOptions): Promise<OpenedStorage> {
   const { name, storage: requested } = request
   let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? (known.state.storage ?? 'opfs') : null
   // Nothing recorded (a database from before the record, or never changed by an upgrade): before IndexedDB is chosen,
@@ -61,17 +69,12 @@ export async function openStorage(
   if (livesIn === null && requested === 'indexeddb' && (await opfsHasDatabase(name))) livesIn = 'opfs'
   const info = (kind: Storage['kind'], fallbackReason: string | null = null): StorageInfo => ({ kind, requested, fallbackReason })
   const inIndexedDb = async (reason: string | null): Promise<OpenedStorage> => {
-    try {
-      // `restoreFrom: <snapshot id>` replaces an image too damaged to load; 'current-file' needs it whole.
-      const replacing = request.restoreFrom !== null && request.restoreFrom !== 'current-file'
-      return { storage: await openIndexedDbStorage(sqlite3, store, name, release, replacing), info: info('indexeddb', reason) }
-    } catch (error) {
-      release()
-      throw error
-    }
+    // `restoreFrom: <snapshot id>` replaces an image too damaged to load; 'current-file' needs it whole.
+    const replacing = request.restoreFrom !== null && request.restoreFrom !== 'current-file'
+    const storage = await openIndexedDbStorage({ sqlite3, store, database: name, replacingDamaged: replacing })
+    return { storage, info: info('indexeddb', reason) }
   }
   if (requested !== 'auto' && livesIn && livesIn !== requested) {
-    release()
     throw new StorageMismatchError(
       `database ${name} lives in ${livesIn === 'opfs' ? 'OPFS' : 'IndexedDB'}, but storage '${requested}' was asked for; ` +
         `opening it there would start an empty database beside it, so nothing was opened. Open it with storage: ` +
@@ -83,17 +86,15 @@ export async function openStorage(
   if (requested === 'indexeddb') return inIndexedDb(null)
   if (requested === 'auto' && livesIn === 'indexeddb') return inIndexedDb(`database ${name} already lives in IndexedDB`)
   try {
-    return { storage: await openOpfsStorage(sqlite3, name, release, request.lockTimeoutMs), info: info('opfs') }
+    return { storage: await openOpfsStorage({ sqlite3, database: name, filesTimeoutMs: request.lockTimeoutMs }), info: info('opfs') }
   } catch (error) {
     // Only an engine (or window) without OPFS falls back, and only for a database that does not live in OPFS already.
     if (requested === 'auto' && error instanceof OpfsUnavailableError && isOpfsMissing(error)) {
       if (livesIn === null && !(await opfsHasDatabase(name))) return inIndexedDb(error.message)
-      release()
       throw new OpfsUnavailableError(`${error.message}; database ${name} lives in OPFS, so it is not started empty in IndexedDB`, {
         cause: error,
       })
     }
-    release()
     throw error
   }
 }

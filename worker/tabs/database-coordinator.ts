@@ -1,17 +1,21 @@
 import { type PreparedMigrations, prepareMigrations } from '../../core/runner/runner'
 import { deserializeError } from '../../shared/error-transfer'
 import { DatabaseClosedError, DatabaseLockedError, DatabaseTooNewError, InvalidOptionsError } from '../../shared/errors'
-import { brokenLockName, lockName, tabLockName } from '../../shared/stored-names'
 import type { DatabaseStatus, OpenRequest, OpenResult, ProgressEvent, VersionChangeEvent } from '../../shared/types'
 import type { MethodArgs, MethodResult } from '../../shared/worker-protocol'
-import { type AppMigrations, openHost } from '../host/database-host'
+import { type AppMigrations, type DatabaseHost, openHost } from '../host/database-host'
 import { FailureAnnouncement } from './failure-announcement'
 import { failureToTake, type FollowingTab, readyDecision } from './follow-decision'
+import { JoinWait } from './join-wait'
 import { OwnerLink } from './owner-link'
-import { OwnerRole } from './owner-role'
+import { OwnerLock } from './owner-lock'
+import { OwnerProgress } from './owner-progress'
+import type { OwnerRole } from './owner-role'
+import { Ownership } from './ownership'
 import { ProgressRelay } from './progress-relay'
 import { type RemoteMethod, TabChannel, type TabMessage } from './tab-channel'
-import { connectedTabs, holdLock, type Release, takeLock } from './tab-locks'
+import { connectedTabs } from './tab-locks'
+import { TabPresence } from './tab-presence'
 import { type CallAnswer, TabTransaction } from './tab-transaction'
 
 /** Where the page's calls go. */
@@ -19,9 +23,6 @@ export interface CoordinatorEvents {
   progress(event: ProgressEvent): void
   versionChange(event: VersionChangeEvent): void
 }
-
-/** Pause before queueing again after deferring ownership to a tab with newer migrations. */
-const DEFER_MS = 100
 
 /**
  * One tab's connection to a database shared by every tab of the origin. Exactly one tab's worker owns the OPFS file
@@ -39,41 +40,50 @@ export class DatabaseCoordinator {
   readonly knows: number
   readonly #channel: TabChannel
   readonly #link: OwnerLink
-  #owner: OwnerRole | null = null
+  /** This tab's tenure as owner, while it owns the database (or is stopping). */
+  #ownership: Ownership | null = null
   #role: 'joining' | 'opening' | 'owner' | 'releasing' | 'follower' | 'closed' = 'joining'
   /** Set when the database became unusable for this tab (too new for its code, or a takeover that failed). */
   #broken: unknown = null
   #lockWait: AbortController | null = null
-  #joined: { resolve: (opened: OpenResult) => void; reject: (error: unknown) => void } | null = null
-  /** Ends the wait for another tab (`ownerTimeoutMs`); cleared once this tab opens the database itself. */
-  #joinTimer: ReturnType<typeof setTimeout> | undefined
+  /** The page's `open()`, while it waits. */
+  readonly #joining = new JoinWait()
   readonly #failure: FailureAnnouncement
-  /** Lets go of the lock that marks this tab as one the database is unusable for (`brokenLockName`). */
-  #releaseBroken: Release = () => {}
   #versionChangeSent = false
-  #opened: OpenResult | null = null
-  /** Progress of this tab's open as owner, replayed to tabs that join while it runs. */
-  #openEvents: { seq: number; event: ProgressEvent }[] = []
-  #seq = 0
+  /** Whether this tab opened the database once already (`restoreFrom` is for the first open only). */
+  #openedOnce = false
+  /** Progress of this tab's work as owner, to its page and the other tabs. */
+  readonly #ownerProgress: OwnerProgress
   readonly #progress: ProgressRelay
   /** Where this tab's page holds a transaction open, if it does (see `tab-transaction.ts`). */
   readonly #tx = new TabTransaction()
   /** Counts this tab's ownerships, to name each one's session. */
   #sessions = 0
-  /** The file's version when last read: what is told while the connection is closed (see `#fileVersion`). */
-  #knownVersion = 0
 
-  private constructor(
-    readonly request: OpenRequest,
-    readonly app: AppMigrations,
-    readonly events: CoordinatorEvents,
-    readonly releaseTab: Release,
-    /** This tab's migrations, checked and hashed: an owner's history is checked against them before following it. */
-    readonly prepared: PreparedMigrations,
-  ) {
+  readonly request: OpenRequest
+  readonly app: AppMigrations
+  readonly events: CoordinatorEvents
+  /** This tab in the registry of connected tabs. */
+  readonly presence: TabPresence
+  /** This tab's migrations, checked and hashed: an owner's history is checked against them before following it. */
+  readonly prepared: PreparedMigrations
+
+  private constructor(parts: Pick<DatabaseCoordinator, 'request' | 'app' | 'events' | 'presence' | 'prepared'>) {
+    const { request, app, events } = parts
+    this.request = request
+    this.app = app
+    this.events = events
+    this.presence = parts.presence
+    this.prepared = parts.prepared
     this.knows = app.migrations.at(-1)?.version ?? 0
-    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receiveSafely(message))
+    this.#channel = new TabChannel(request.name, request.tabId, (message) => this.#receive(message))
     this.#progress = new ProgressRelay((event) => events.progress(event))
+    this.#ownerProgress = new OwnerProgress({
+      tabId: request.tabId,
+      channel: this.#channel,
+      deliver: (event) => events.progress(event),
+      opening: () => this.#role === 'opening',
+    })
     this.#failure = new FailureAnnouncement(this.#channel, request.tabId, request.name)
     this.#link = new OwnerLink({
       tabId: request.tabId,
@@ -96,11 +106,10 @@ export class DatabaseCoordinator {
   ): Promise<{ coordinator: DatabaseCoordinator; opened: OpenResult; tabLock: string }> {
     const knows = app.migrations.at(-1)?.version ?? 0
     const prepared = await prepareMigrations(app.migrations, app)
-    const tabLock = tabLockName(request.name, knows, request.tabId)
-    const releaseTab = (await takeLock(tabLock, { ifAvailable: true })) ?? (() => {})
-    const coordinator = new DatabaseCoordinator(request, app, events, releaseTab, prepared)
+    const presence = await TabPresence.enter(request.name, knows, request.tabId)
+    const coordinator = new DatabaseCoordinator({ request, app, events, presence, prepared })
     try {
-      return { coordinator, opened: await coordinator.#join(), tabLock }
+      return { coordinator, opened: await coordinator.#join(), tabLock: presence.lockName }
     } catch (error) {
       coordinator.#shutdown()
       throw error
@@ -111,7 +120,7 @@ export class DatabaseCoordinator {
   async call<M extends RemoteMethod>(method: M, args: MethodArgs<M>): Promise<MethodResult<M>> {
     if (this.#role === 'closed') throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
     if (this.#broken) throw this.#broken
-    const owner = this.#role === 'owner' ? this.#owner : null
+    const owner = this.#role === 'owner' ? this.#ownership?.role : null
     const value = await this.#tx.track(method, args, () => (owner ? this.#runHere(owner, method, args) : this.#link.call(method, args)))
     // What the host answered, here or at the owner tab (over the channel, hence `unknown`); `status` lacks `tabs`.
     return (method === 'status' ? await this.#withTabs(value as Omit<DatabaseStatus, 'tabs'>) : value) as MethodResult<M>
@@ -136,155 +145,96 @@ export class DatabaseCoordinator {
    */
   async close(): Promise<void> {
     if (this.#role === 'closed') return
-    const owner = this.#role === 'owner' ? this.#owner : null
+    const ownership = this.#role === 'owner' ? this.#ownership : null
     this.#role = 'closed'
     this.#lockWait?.abort()
-    if (owner) await this.#stopOwning(owner)
+    if (ownership) await this.#stopOwning(ownership)
     this.#shutdown()
   }
 
   async #join(): Promise<OpenResult> {
-    const release = await takeLock(lockName(this.request.name), { ifAvailable: true })
-    if (release) return this.#own(release, null)
-    const joined = new Promise<OpenResult>((resolve, reject) => (this.#joined = { resolve, reject }))
-    this.#joinTimer = setTimeout(
-      () =>
-        this.#settleJoin(
-          new DatabaseLockedError(
-            `another tab has ${this.request.name} and did not make it available within ${this.request.ownerTimeoutMs} ms`,
-            this.request.name,
-          ),
-        ),
-      this.request.ownerTimeoutMs,
-    )
+    const lock = await OwnerLock.take(this.request.name, { ifAvailable: true })
+    if (lock) return this.#own(lock, null)
+    const { name, ownerTimeoutMs } = this.request
+    const joined = this.#joining.wait(ownerTimeoutMs, () => {
+      const message = `another tab has ${name} and did not make it available within ${ownerTimeoutMs} ms`
+      this.#settleJoin(new DatabaseLockedError(message, name))
+    })
     this.#channel.post({ type: 'hello', from: this.tabId, knows: this.knows })
     this.#queueForOwnership()
-    try {
-      return await joined
-    } finally {
-      clearTimeout(this.#joinTimer)
-    }
+    return joined
   }
 
-  /** Waits in the browser's queue for the owner lock: granted when the owner closes, crashes or hands over. */
+  /** Waits in the browser's queue for the owner lock (see `OwnerLock.queue`), then takes over. */
   #queueForOwnership(): void {
-    const wait = new AbortController()
-    this.#lockWait = wait
-    takeLock(lockName(this.request.name), { signal: wait.signal }).then(
-      async (release) => {
-        if (!release) return
-        if (this.#role === 'closed' || this.#broken || wait.signal.aborted) return release()
-        // A tab whose code knows newer migrations is waiting: let it have the database first (unless it cannot use it).
-        if ((await connectedTabs(this.request.name)).some((tab) => tab.knows > this.knows && !tab.broken)) {
-          release()
-          setTimeout(() => this.#role !== 'closed' && !this.#broken && this.#queueForOwnership(), DEFER_MS)
-          return
-        }
-        const previous = this.#link.owner
-        try {
-          const opened = await this.#own(release, previous)
-          this.#settleJoin(null, opened)
-        } catch (error) {
-          if (this.#joined) this.#settleJoin(error)
-          else this.#break(error)
-        }
-      },
-      () => {},
-    )
+    OwnerLock.queue({
+      database: this.request.name,
+      knows: this.knows,
+      wanted: () => this.#role !== 'closed' && !this.#broken,
+      onWait: (wait) => (this.#lockWait = wait),
+      granted: (lock) => void this.#takeOver(lock),
+    })
+  }
+
+  /** Owns the database after the owner before closed, crashed or handed over; a failure breaks this tab. */
+  async #takeOver(lock: OwnerLock): Promise<void> {
+    const previous = this.#link.owner
+    try {
+      const opened = await this.#own(lock, previous)
+      this.#settleJoin(null, opened)
+    } catch (error) {
+      this.#fail(error)
+    }
   }
 
   /** Becomes the owner: opens (recovering and upgrading as needed), then serves every tab. */
-  async #own(release: Release, previousOwner: string | null): Promise<OpenResult> {
+  async #own(lock: OwnerLock, previousOwner: string | null): Promise<OpenResult> {
     // From here this tab is no longer waiting for another one: its own open (maybe a long upgrade) has no timeout.
-    clearTimeout(this.#joinTimer)
+    this.#joining.stopTimer()
     this.#role = 'opening'
     this.#channel.post({ type: 'opening', from: this.tabId, knows: this.knows })
     if (previousOwner) this.#link.ownerLost(previousOwner)
-    this.#openEvents = []
-    this.#seq = 0
-    const emit = (event: ProgressEvent): void => {
-      const seq = ++this.#seq
-      if (this.#role === 'opening') this.#openEvents.push({ seq, event })
-      this.events.progress(event)
-      this.#channel.post({ type: 'progress', from: this.tabId, seq, event })
-    }
-    let opened: Awaited<ReturnType<typeof openHost>>
-    // A failed open closes the file but keeps the lock until the failure is announced and the waiting tabs with the
-    // same code took it: released earlier, one of them would be granted the lock and run the same failing upgrade.
-    let opening = true
-    const releaseOnceOpen = (): void => {
-      if (!opening) release()
-    }
-    try {
-      // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
-      const request = this.#opened ? { ...this.request, restoreFrom: null } : this.request
-      if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId))
-        throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
-      opened = await openHost(request, this.app, emit, releaseOnceOpen)
-    } catch (error) {
-      if (!this.#isClosed()) this.#role = 'follower'
-      if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
-      try {
-        await this.#failure.announce(this.knows, error)
-      } finally {
-        release()
-      }
-      throw error
-    }
-    opening = false
-    const session = `${this.tabId}#${++this.#sessions}`
-    const owner = new OwnerRole({
-      host: opened.host,
+    this.#ownerProgress.restart()
+    const ownership = await Ownership.begin({
+      lock,
+      open: () => this.#open(),
+      announceFailure: (error) => {
+        if (!this.#isClosed()) this.#role = 'follower'
+        if (error instanceof DatabaseTooNewError) this.#versionChange('database-newer', error.databaseVersion)
+        return this.#failure.announce(this.knows, error)
+      },
       channel: this.#channel,
       tabId: this.tabId,
-      session,
+      session: () => `${this.tabId}#${++this.#sessions}`,
       announce: () => this.#announce(null),
     })
-    this.#owner = owner
-    this.#opened = opened.result
-    this.#knownVersion = opened.result.version
+    this.#ownership = ownership
+    this.#openedOnce = true
     if (this.#isClosed()) {
-      await this.#stopOwning(owner)
+      await this.#stopOwning(ownership)
       throw new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`)
     }
     this.#role = 'owner'
-    this.#announce(opened.result)
+    this.#announce(ownership.opened)
     // Calls this tab's page made while no tab owned the database run here now.
-    this.#link.runWaiting((method, args) => this.#runHere(owner, method, args))
+    this.#link.runWaiting((method, args) => this.#runHere(ownership.role, method, args))
     void this.#handOverIfNewerTab()
-    return opened.result
+    return ownership.opened
   }
 
-  /** Tells the tabs that this one owns the database, at which version. */
-  #announce(opened: OpenResult | null, to?: string): void {
-    if (this.#role !== 'owner' || !this.#owner || !this.#opened) return
-    // At open the version is known; after a call that may have moved it, read it again.
-    const version = opened?.version ?? this.#fileVersion(this.#owner)
-    const result = opened ?? { ...this.#opened, version, appliedNow: [], recoveredFrom: null }
-    const history = this.#owner.history()
-    this.#channel.post({
-      type: 'ready',
-      from: this.tabId,
-      ...(to ? { to } : {}),
-      knows: this.knows,
-      version,
-      opened: result,
-      ...(history ? { history } : {}),
-    })
+  /** Opens the database in this worker, as the owner. */
+  async #open(): Promise<{ host: DatabaseHost; result: OpenResult }> {
+    // `restoreFrom` is for this tab's first open only: a later takeover must not restore again over newer writes.
+    const request = this.#openedOnce ? { ...this.request, restoreFrom: null } : this.request
+    if (request.restoreFrom && (await connectedTabs(this.request.name)).some((t) => t.tabId !== this.tabId))
+      throw new InvalidOptionsError(`restoreFrom needs ${this.request.name} closed in every other tab; nothing was restored`)
+    return openHost({ request, app: this.app, emit: (event) => this.#ownerProgress.emit(event) })
   }
 
-  /**
-   * The file's version, read again if its connection is open, else the last one known: the connection is closed after
-   * a restore that failed (until the database is reopened) and while an IndexedDB-storage restore or import writes.
-   * Never throws: it runs in the handlers of other tabs' messages, where an error would escape the worker.
-   */
-  #fileVersion(owner: OwnerRole): number {
-    try {
-      if (owner.host.file.isOpen) this.#knownVersion = owner.host.file.version()
-    } catch {
-      // Being replaced right now: the last version known is what the other tabs can rely on.
-    }
-    return this.#knownVersion
+  /** Tells the tabs (or tab `to`) that this one owns the database, at which version (see `Ownership.ready`). */
+  #announce(fresh: OpenResult | null, to?: string): void {
+    if (this.#role !== 'owner' || !this.#ownership) return
+    this.#channel.post(this.#ownership.ready(this.knows, fresh, to))
   }
 
   async #handOverIfNewerTab(): Promise<void> {
@@ -298,58 +248,38 @@ export class DatabaseCoordinator {
    * behind the tabs already waiting. With `newVersion`, a tab with newer migrations asked for it: everyone is told.
    */
   async #handOver(newVersion: number | null): Promise<void> {
-    const owner = this.#owner
-    if (this.#role !== 'owner' || !owner) return
+    const ownership = this.#ownership
+    if (this.#role !== 'owner' || !ownership) return
     this.#role = 'releasing'
     if (newVersion !== null) {
       this.#versionChange('newer-tab', newVersion)
-      this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: this.#fileVersion(owner) })
+      this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: ownership.fileVersion() })
     }
-    await this.#stopOwning(owner)
+    await this.#stopOwning(ownership)
     if (this.#isClosed()) return
     this.#role = 'follower'
     this.#queueForOwnership()
   }
 
-  async #stopOwning(owner: OwnerRole): Promise<void> {
+  /** Ends this tab's ownership (the file closed, then the lock let go of), and tells the other tabs it is free. */
+  async #stopOwning(ownership: Ownership): Promise<void> {
     try {
-      await owner.stop()
+      await ownership.end()
     } finally {
-      this.#owner = null
+      this.#ownership = null
       this.#channel.post({ type: 'released', from: this.tabId })
     }
   }
 
-  /**
-   * Handles another tab's message. An error here must never escape: thrown in the BroadcastChannel handler it would
-   * be an uncaught error of the worker, which the page takes for a dead worker (`WORKER_DIED`) while the worker goes on
-   * holding the owner lock and the OPFS handles. So it is reported on the console and the worker carries on.
-   */
-  #receiveSafely(message: TabMessage): void {
-    try {
-      this.#receive(message)
-    } catch (error) {
-      this.#reportHandlerError(message, error)
-    }
-  }
-
-  #reportHandlerError(message: TabMessage, error: unknown): void {
-    console.error(
-      `sqlite-opfs-migrate: tab ${this.tabId} could not handle a '${message.type}' message from tab ${message.from} about ${this.request.name}`,
-      error,
-    )
-  }
-
+  /** Handles another tab's message (an error it throws is reported by the channel, see `TabChannel`). */
   #receive(message: TabMessage): void {
     if (message.from === this.tabId) return
     switch (message.type) {
       case 'hello':
         // A tab that joins during our open waits for it like the others: give it the progress it missed.
-        if (this.#role === 'opening')
-          for (const { seq, event } of this.#openEvents)
-            this.#channel.post({ type: 'progress', from: this.tabId, to: message.from, seq, event })
+        if (this.#role === 'opening') this.#ownerProgress.replay(message.from)
         if (this.#role === 'owner') {
-          if (message.knows > this.knows) this.#handOver(message.knows).catch((error) => this.#reportHandlerError(message, error))
+          if (message.knows > this.knows) this.#handOver(message.knows).catch((error) => this.#channel.reportHandlerError(message, error))
           else this.#announce(null, message.from)
         }
         return
@@ -366,10 +296,10 @@ export class DatabaseCoordinator {
         return
       case 'progress':
         if (this.#role !== 'owner' && this.#role !== 'opening' && this.#role !== 'closed')
-          this.#progress.receive(message.from, message.seq, message.event, this.#joined !== null)
+          this.#progress.receive(message.from, message.seq, message.event, this.#joining.waiting)
         return
       case 'call':
-        if (this.#owner) this.#owner.serve(message)
+        if (this.#ownership) this.#ownership.role.serve(message)
         else this.#channel.post({ type: 'redirect', from: this.tabId, to: message.from, id: message.id })
         return
       case 'versionchange':
@@ -389,9 +319,7 @@ export class DatabaseCoordinator {
     if (decision.kind === 'wait') return
     if (decision.kind === 'refuse') {
       if (decision.tooNew) this.#versionChange('database-newer', message.version)
-      if (this.#joined) this.#settleJoin(decision.error)
-      else this.#break(decision.error)
-      return
+      return this.#fail(decision.error)
     }
     this.#link.ownerReady(message.from)
     if (this.#role === 'joining') this.#role = 'follower'
@@ -405,26 +333,28 @@ export class DatabaseCoordinator {
     const error = failureToTake(deserializeError(message.error), message.knows, { ...this.#asFollower(), following })
     if (error) {
       this.#lockWait?.abort()
-      if (this.#joined) this.#settleJoin(error)
-      else this.#break(error)
+      this.#fail(error)
     }
     this.#channel.post({ type: 'failed-ack', from: this.tabId, to: message.from })
   }
 
   #asFollower(): FollowingTab {
     const { name: database, acceptEditedMigrations: acceptEdited, restoreFrom } = this.request
-    return { database, knows: this.knows, prepared: this.prepared, acceptEdited, restoreFrom, joining: this.#joined !== null }
+    return { database, knows: this.knows, prepared: this.prepared, acceptEdited, restoreFrom, joining: this.#joining.waiting }
   }
 
+  /** Ends the page's wait in `open()` (a no-op when it is not waiting). */
   #settleJoin(error: unknown, opened?: OpenResult): void {
-    const joined = this.#joined
-    if (!joined) return
-    this.#joined = null
+    if (!this.#joining.waiting) return
     this.#progress.flush()
-    if (error) {
-      this.#lockWait?.abort()
-      joined.reject(error)
-    } else joined.resolve(opened!)
+    if (error) this.#lockWait?.abort()
+    this.#joining.settle(error, opened)
+  }
+
+  /** Fails the page's `open()` if it still waits; else the database is unusable from this tab from now (`#break`). */
+  #fail(error: unknown): void {
+    if (this.#joining.waiting) this.#settleJoin(error)
+    else this.#break(error)
   }
 
   /** The database cannot be used from this tab any more: every call, waiting or future, fails with `error`. */
@@ -434,7 +364,7 @@ export class DatabaseCoordinator {
     this.#link.rejectAll(error)
     // This tab stays connected (its page gets `error`), but must not be waited for: a newer-code tab whose takeover
     // failed would otherwise have the older tabs defer to it forever.
-    holdLock(brokenLockName(this.request.name, this.tabId), (release) => this.#role !== 'closed' && ((this.#releaseBroken = release), true))
+    this.presence.markBroken(() => this.#role !== 'closed')
   }
 
   #versionChange(reason: VersionChangeEvent['reason'], newVersion: number): void {
@@ -459,7 +389,6 @@ export class DatabaseCoordinator {
     this.#lockWait?.abort()
     this.#link.rejectAll(new DatabaseClosedError('DATABASE_CLOSED', `database ${this.request.name} is closed`))
     this.#channel.close()
-    this.#releaseBroken()
-    this.releaseTab()
+    this.presence.leave()
   }
 }

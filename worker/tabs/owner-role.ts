@@ -115,7 +115,7 @@ export class OwnerRole {
    * Stops owning, within the time the running call takes plus this tab's own queued calls: sends the other tabs' new
    * and queued calls back to them (they run at the next owner), rolls back a transaction another tab holds (that tab's
    * next call is refused with TRANSACTION_LOST), lets this tab's own queued calls finish, rolls back a transaction this
-   * tab's page left open, then closes the file and releases the OPFS handles and the owner lock.
+   * tab's page left open, then closes the file and its OPFS handles. The coordinator lets go of the owner lock after.
    */
   async stop(): Promise<void> {
     this.#accepting = false

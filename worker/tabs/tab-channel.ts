@@ -42,7 +42,10 @@ export type TabMessage =
   | { type: 'released'; from: string }
 
 /**
- * The BroadcastChannel of one database, from one tab's point of view.
+ * The BroadcastChannel of one database, from one tab's point of view. An error of the handler never escapes: thrown in
+ * the BroadcastChannel's handler it would be an uncaught error of the worker, which the page takes for a dead worker
+ * (`WORKER_DIED`) while the worker goes on holding the owner lock and the OPFS handles. It is reported on the console
+ * (`reportHandlerError`) and the worker carries on.
  *
  * @example
  * const channel = new TabChannel('app.db', tabId, (message) => console.log(message.type))
@@ -53,7 +56,7 @@ export class TabChannel {
   #closed = false
 
   constructor(
-    database: string,
+    readonly database: string,
     readonly tabId: string,
     onMessage: (message: TabMessage) => void,
   ) {
@@ -62,8 +65,20 @@ export class TabChannel {
       const message = event.data
       // Messages for another tab are none of our business.
       if ('to' in message && message.to !== undefined && message.to !== this.tabId) return
-      onMessage(message)
+      try {
+        onMessage(message)
+      } catch (error) {
+        this.reportHandlerError(message, error)
+      }
     }
+  }
+
+  /** Reports an error of handling `message` (also one of work it started) on the console; the worker carries on. */
+  reportHandlerError(message: TabMessage, error: unknown): void {
+    console.error(
+      `sqlite-opfs-migrate: tab ${this.tabId} could not handle a '${message.type}' message from tab ${message.from} about ${this.database}`,
+      error,
+    )
   }
 
   /** Posts to every other tab; a no-op once closed (a hand-over may finish after this tab closed). */
