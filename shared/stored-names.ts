@@ -41,7 +41,7 @@ export const SNAPSHOT_IDB = { database: LIBRARY, store: 'snapshots' } as const
  * First element of each record key of the object store (keys are arrays, so one database's entries never collide with
  * another's). Never change: every stored record is found by it.
  *   ['snapshots', database]        → SnapshotInfo[] newest first
- *   ['snapshot', database, id, i]  → Blob of chunk i of a snapshot (0.1 wrote one Blob at [.., id])
+ *   ['snapshot', database, id, i]  → Blob of chunk i of a snapshot
  *   ['marker', database]           → UpgradeMarker
  *   ['last-failure', database]     → UpgradeFailure
  *   ['file-state', database]       → FileState
@@ -64,9 +64,6 @@ export const snapshotIndexKey = (database: string): RecordKey => [RECORD.snapsho
 
 /** Key of chunk `index` of a snapshot. */
 export const snapshotChunkKey = (database: string, id: string, index: number): RecordKey => [RECORD.snapshotChunk, database, id, index]
-
-/** Key of a snapshot written by 0.1 as a single Blob. */
-export const legacySnapshotKey = (database: string, id: string): RecordKey => [RECORD.snapshotChunk, database, id]
 
 /** Key of a database's upgrade marker. */
 export const markerKey = (database: string): RecordKey => [RECORD.marker, database]

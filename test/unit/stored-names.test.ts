@@ -24,7 +24,6 @@ describe('stored names', () => {
     })
     expect(names.snapshotIndexKey('app.db')).toEqual(['snapshots', 'app.db'])
     expect(names.snapshotChunkKey('app.db', 'id1', 2)).toEqual(['snapshot', 'app.db', 'id1', 2])
-    expect(names.legacySnapshotKey('app.db', 'id1')).toEqual(['snapshot', 'app.db', 'id1'])
     expect(names.markerKey('app.db')).toEqual(['marker', 'app.db'])
     expect(names.fileStateKey('app.db')).toEqual(['file-state', 'app.db'])
     expect(names.imageKey('app.db')).toEqual(['image', 'app.db'])
@@ -61,7 +60,6 @@ describe('stored names', () => {
         'imageChunkKey',
         'imageKey',
         'lastFailureKey',
-        'legacySnapshotKey',
         'lockName',
         'markerKey',
         'opfsPoolDirectory',

@@ -4,7 +4,7 @@ import { SnapshotError } from '../../shared/errors'
 import { lastFailureKey, markerKey, RECORD, SNAPSHOT_IDB, snapshotIndexKey } from '../../shared/stored-names'
 import type { SnapshotInfo, SnapshotReason } from '../../shared/types'
 import { createDurableStore } from './durable-store'
-import { normaliseInfo, readVerifiedChunks, snapshotKeys, writeChunks, type WriteChunksOptions } from './snapshot-chunks'
+import { readVerifiedChunks, snapshotKeys, writeChunks, type WriteChunksOptions } from './snapshot-chunks'
 
 // The layout of the one object store (its record keys) is in shared/stored-names.ts.
 const indexKey = snapshotIndexKey
@@ -102,7 +102,7 @@ export async function saveSnapshot(store: UseStore, snapshot: NewSnapshot, chunk
 
 /** Snapshots of one database, newest first. */
 export async function listSnapshots(store: UseStore, database: string): Promise<SnapshotInfo[]> {
-  return ((await get<SnapshotInfo[]>(indexKey(database), store)) ?? []).map(normaliseInfo)
+  return (await get<SnapshotInfo[]>(indexKey(database), store)) ?? []
 }
 
 /** A listed snapshot, or `SnapshotError('SNAPSHOT_NOT_FOUND')`. */

@@ -9,9 +9,7 @@ import type { UpgradeFailure } from '../../shared/types'
 
 /** The last failed upgrade of a database, or `null`. */
 export async function readLastFailure(store: UseStore, database: string): Promise<UpgradeFailure | null> {
-  const failure = await get<UpgradeFailure>(lastFailureKey(database), store)
-  // A record kept by an older release has no `timedOut`.
-  return failure ? { ...failure, timedOut: failure.timedOut ?? false } : null
+  return (await get<UpgradeFailure>(lastFailureKey(database), store)) ?? null
 }
 
 /** Records a failed upgrade; never throws (a lost record must not hide the failure itself). */

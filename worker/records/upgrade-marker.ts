@@ -31,8 +31,8 @@ export function writeMarker(store: UseStore, database: string, marker: UpgradeMa
  */
 export interface FileState {
   bytes: number
-  /** Where the file lives (absent in records written before 0.3: those are all OPFS). */
-  storage?: 'opfs' | 'indexeddb'
+  /** Where the file lives. */
+  storage: 'opfs' | 'indexeddb'
 }
 
 /** What is known of a database before its storage is opened. */

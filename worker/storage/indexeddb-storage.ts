@@ -18,15 +18,15 @@ export interface ImageManifest {
   changeCounter: number
   /** When it was saved, for people; never compared. */
   savedAt: string
-  /** Unique to this save (see `nextImageVersion`); absent from images saved before it existed (`savedAt` then). */
-  version?: string
+  /** Unique to this save (see `nextImageVersion`). */
+  version: string
 }
 
 /** The version of a damaged image loaded to be replaced: matches no manifest, so the next save writes the whole file. */
 const DAMAGED = 'damaged'
 
 /** What a save compares to learn whether the image moved. */
-const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? manifest?.savedAt ?? null
+const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? null
 
 const chunkKey = imageChunkKey
 

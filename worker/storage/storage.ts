@@ -55,7 +55,7 @@ export async function openStorage(
   release: () => void,
 ): Promise<OpenedStorage> {
   const { name, storage: requested } = request
-  let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? (known.state.storage ?? 'opfs') : null
+  let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? known.state.storage : null
   // Nothing recorded (a database from before the record, or never changed by an upgrade): before IndexedDB is chosen,
   // look at OPFS itself, so an existing file is never shadowed by an empty database.
   if (livesIn === null && requested === 'indexeddb' && (await opfsHasDatabase(name))) livesIn = 'opfs'
