@@ -56,6 +56,22 @@ export const RECORD = {
   image: 'image',
 } as const
 
+/**
+ * The format of each kind of record, stored in it as `formatVersion`. Raised (never lowered) when this library changes
+ * what a record holds; a release refuses a record whose `formatVersion` is above the one it knows (`UNSUPPORTED_FORMAT`,
+ * see worker/records/record-format.ts) instead of misreading or overwriting what a newer release wrote. A snapshot's
+ * chunks and an image's chunks are raw bytes: their layout is what their index entry or manifest says, so that record's
+ * version covers them. Kept here, beside the keys, because a bump is as much a change of what is stored as a new key:
+ * test/unit/stored-names.test.ts pins them, so it is always a deliberate, visible diff.
+ */
+export const FORMAT_VERSION = {
+  snapshotIndex: 1,
+  marker: 1,
+  lastFailure: 1,
+  fileState: 1,
+  image: 1,
+} as const satisfies Partial<Record<keyof typeof RECORD, number>>
+
 /** A record key of the object store (a valid `IDBValidKey`; plain arrays so this module needs no DOM types). */
 export type RecordKey = (string | number)[]
 

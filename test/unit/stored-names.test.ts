@@ -32,6 +32,10 @@ describe('stored names', () => {
     expect(names.IMAGE_CHUNK_BYTES).toBe(65536)
   })
 
+  it('keep the format of each record (raised only with a reader for the new format, see record-format.ts)', () => {
+    expect(names.FORMAT_VERSION).toEqual({ snapshotIndex: 1, marker: 1, lastFailure: 1, fileState: 1, image: 1 })
+  })
+
   it('keep the lock and channel names tabs of every release share', () => {
     expect(names.lockName('app.db')).toBe('sqlite-opfs-migrate:app.db')
     expect(names.tabLockPrefix('app.db')).toBe('sqlite-opfs-migrate:app.db:tab:')
@@ -48,6 +52,7 @@ describe('stored names', () => {
   it('pins every export (a new stored name gets a pin above)', () => {
     expect(Object.keys(names).sort()).toEqual(
       [
+        'FORMAT_VERSION',
         'HISTORY_TABLE',
         'IMAGE_CHUNK_BYTES',
         'OPFS_ROOT_DIRECTORY',

@@ -12,7 +12,10 @@ import type { SnapshotInfo } from '../../shared/types'
  */
 export const CHUNK_BYTES = 8 * 1024 * 1024
 
-/** Key of one chunk. */
+/**
+ * Key of one chunk. Chunks are raw bytes: their layout (`chunkBytes`, the sha-256 of each, the checksum) is the one the
+ * snapshot's index entry states, so the entry's `formatVersion` covers them (see snapshot-store.ts).
+ */
 const chunkKey = snapshotChunkKey
 
 /** What writing the chunks produced: the fields of the snapshot's index entry that depend on its bytes. */
