@@ -412,6 +412,34 @@ export class RecoveryPendingError extends SqliteOpfsMigrateError {
   }
 }
 
+/**
+ * A record this library keeps in IndexedDB (the snapshot index, the upgrade marker, the file state, an IndexedDB-kept
+ * database's image manifest, the last failure) was written in a format newer than this release knows: a newer version
+ * of the app wrote it (in another tab, or before a deploy was rolled back). It is not read, and nothing of the database
+ * or its records is changed, so the newer version still finds everything as it left it. Load the newer app (reload).
+ *
+ * @example
+ * try { db = await openDatabase({ name: 'app.db', worker }) } catch (e) {
+ *   if (e instanceof UnsupportedFormatError) alert(`Reload: a newer version stored this data (${e.record} v${e.foundVersion})`)
+ * }
+ */
+export class UnsupportedFormatError extends SqliteOpfsMigrateError {
+  override name = 'UnsupportedFormatError'
+  override readonly code = 'UNSUPPORTED_FORMAT'
+  constructor(
+    message: string,
+    readonly database: string,
+    /** Which record: its key's first element (`snapshots`, `marker`, `file-state`, `image`, `last-failure`). */
+    readonly record: 'snapshots' | 'marker' | 'file-state' | 'image' | 'last-failure',
+    /** The record's `formatVersion`; `null` when it holds no version number this library could have written. */
+    readonly foundVersion: number | null,
+    /** The newest format of that record this release reads. */
+    readonly supportedVersion: number,
+  ) {
+    super(message)
+  }
+}
+
 /** Every exported error class, by its `name`; used to rebuild errors that crossed the worker boundary. */
 export const errorClasses = {
   DatabaseCorruptError,
@@ -435,4 +463,5 @@ export const errorClasses = {
   StorageMismatchError,
   UnsafePragmaError,
   RecoveryPendingError,
+  UnsupportedFormatError,
 } as const

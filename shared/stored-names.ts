@@ -41,7 +41,7 @@ export const SNAPSHOT_IDB = { database: LIBRARY, store: 'snapshots' } as const
  * First element of each record key of the object store (keys are arrays, so one database's entries never collide with
  * another's). Never change: every stored record is found by it.
  *   ['snapshots', database]        → SnapshotInfo[] newest first
- *   ['snapshot', database, id, i]  → Blob of chunk i of a snapshot (0.1 wrote one Blob at [.., id])
+ *   ['snapshot', database, id, i]  → Blob of chunk i of a snapshot
  *   ['marker', database]           → UpgradeMarker
  *   ['last-failure', database]     → UpgradeFailure
  *   ['file-state', database]       → FileState
@@ -56,6 +56,22 @@ export const RECORD = {
   image: 'image',
 } as const
 
+/**
+ * The format of each kind of record, stored in it as `formatVersion`. Raised (never lowered) when this library changes
+ * what a record holds; a release refuses a record whose `formatVersion` is above the one it knows (`UNSUPPORTED_FORMAT`,
+ * see worker/records/record-format.ts) instead of misreading or overwriting what a newer release wrote. A snapshot's
+ * chunks and an image's chunks are raw bytes: their layout is what their index entry or manifest says, so that record's
+ * version covers them. Kept here, beside the keys, because a bump is as much a change of what is stored as a new key:
+ * test/unit/stored-names.test.ts pins them, so it is always a deliberate, visible diff.
+ */
+export const FORMAT_VERSION = {
+  snapshotIndex: 1,
+  marker: 1,
+  lastFailure: 1,
+  fileState: 1,
+  image: 1,
+} as const satisfies Partial<Record<keyof typeof RECORD, number>>
+
 /** A record key of the object store (a valid `IDBValidKey`; plain arrays so this module needs no DOM types). */
 export type RecordKey = (string | number)[]
 
@@ -64,9 +80,6 @@ export const snapshotIndexKey = (database: string): RecordKey => [RECORD.snapsho
 
 /** Key of chunk `index` of a snapshot. */
 export const snapshotChunkKey = (database: string, id: string, index: number): RecordKey => [RECORD.snapshotChunk, database, id, index]
-
-/** Key of a snapshot written by 0.1 as a single Blob. */
-export const legacySnapshotKey = (database: string, id: string): RecordKey => [RECORD.snapshotChunk, database, id]
 
 /** Key of a database's upgrade marker. */
 export const markerKey = (database: string): RecordKey => [RECORD.marker, database]

@@ -3,37 +3,23 @@ import { HISTORY_TABLE } from '../../shared/stored-names'
 import type { AppliedMigration, Migration } from '../../shared/types'
 import type { Database } from '../sqlite/sqlite'
 
-const HISTORY_COLUMNS = `
+// `schema_fingerprint`: the schema fingerprint each migration leaves (see `schema-fingerprint.ts`); null for baseline rows.
+const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
   version INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   checksum TEXT,
   applied_at TEXT NOT NULL,
-  duration_ms REAL NOT NULL`
-
-/** Column of the schema fingerprint each migration leaves (see `schema-fingerprint.ts`); nullable, added to older tables. */
-const FINGERPRINT_COLUMN = 'schema_fingerprint TEXT'
-
-const WITH_BASELINE = `${HISTORY_COLUMNS},
-  baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))`
-
-const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${WITH_BASELINE},
-  ${FINGERPRINT_COLUMN}
+  duration_ms REAL NOT NULL,
+  baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1)),
+  schema_fingerprint TEXT
 ) STRICT`
 
-/** What SQLite stores after `ALTER TABLE … ADD COLUMN` on a table defined as `sql`: the column before the closing `)`. */
-const withFingerprintAdded = (sql: string): string => sql.replace(/\n\) STRICT$/, `\n, ${FINGERPRINT_COLUMN}) STRICT`)
-
 /**
- * Every definition of the history table this library has written, as SQLite stores it in `sqlite_schema`: 0.1's had
- * no `baseline` column, tables before fingerprints had no `schema_fingerprint` (added to them by the next upgrade,
- * hence the `ALTER TABLE` forms). A file whose history table is anything else was not made by this library (see
- * `untrusted-file.ts`).
+ * The definition of the history table, as SQLite stores it in `sqlite_schema`: its format. There is one: the earlier
+ * forms (without `baseline`, without `schema_fingerprint`) were only written by pre-release code and are not read. A
+ * file whose history table is anything else was not made by this library (see `untrusted-file.ts`).
  */
-export const HISTORY_TABLE_SQL: readonly string[] = [
-  CREATE_HISTORY.replace('IF NOT EXISTS ', ''),
-  `CREATE TABLE ${HISTORY_TABLE} (${WITH_BASELINE}\n) STRICT`,
-  `CREATE TABLE ${HISTORY_TABLE} (${HISTORY_COLUMNS}\n) STRICT`,
-].flatMap((sql, i) => (i === 0 ? [sql] : [sql, withFingerprintAdded(sql)]))
+export const HISTORY_TABLE_SQL: readonly string[] = [CREATE_HISTORY.replace('IF NOT EXISTS ', '')]
 
 /** What the file says about itself: `PRAGMA user_version` and the history rows (oldest first). */
 export interface StoredHistory {
@@ -53,9 +39,8 @@ export function readHistory(db: Database): StoredHistory {
   const applied: AppliedMigration[] = []
   let hasTable = true
   try {
-    // `*`: tables made by 0.1 have no `baseline` column, and a second query to find out would slow every open.
     db.exec({
-      sql: `SELECT * FROM ${HISTORY_TABLE} ORDER BY version`,
+      sql: `SELECT version, name, checksum, applied_at, duration_ms, baseline, schema_fingerprint FROM ${HISTORY_TABLE} ORDER BY version`,
       rowMode: 'object',
       callback: (row) => {
         const {
@@ -74,15 +59,17 @@ export function readHistory(db: Database): StoredHistory {
           appliedAt: String(appliedAt),
           durationMs: Number(durationMs),
           baseline: baseline === 1,
-          // Absent (undefined) in tables written before fingerprints.
           schemaFingerprint: typeof fingerprint === 'string' ? fingerprint : null,
         })
       },
     })
   } catch (error) {
+    const message = String((error as Error)?.message)
+    const missingColumn = /no such column: \w+/.exec(message)?.[0]
     // Only a database that never ran a migration lacks the table; anything else is a real error.
-    if (!new RegExp(`no such table: ${HISTORY_TABLE}`).test(String((error as Error)?.message))) throw error
-    hasTable = false
+    if (new RegExp(`no such table: ${HISTORY_TABLE}`).test(message)) hasTable = false
+    else if (missingColumn) throw notOurHistory(version, missingColumn)
+    else throw error
   }
   // An empty history table vouches for nothing (see `ensureVersionMatchesHistory`), so look at the schema then too.
   const hasSchema =
@@ -93,23 +80,26 @@ export function readHistory(db: Database): StoredHistory {
   return { version, hasTable, hasSchema, applied }
 }
 
-/**
- * Creates the history table if missing, or adds the `schema_fingerprint` column to one written before fingerprints;
- * run inside a migration's transaction (upgrades only: an up-to-date open never writes).
- */
+/** A history table without this library's columns: another tool's, or a form only pre-release code wrote (not read). */
+function notOurHistory(version: number, sqliteMessage: string): HistoryMismatchError {
+  return new HistoryMismatchError(
+    `${HISTORY_TABLE} is not this library's history table (${sqliteMessage}): another tool or a pre-release version of ` +
+      `this library made it; restore a snapshot or backup, or rename that table and pass baseline: <the version of the ` +
+      `migration its schema matches> to adopt the database`,
+    version,
+  )
+}
+
+/** Creates the history table if missing; run inside a migration's transaction (upgrades only: an up-to-date open never writes). */
 export function ensureHistoryTable(db: Database): void {
   db.exec(CREATE_HISTORY)
-  const hasFingerprint =
-    Number(db.selectValue(`SELECT count(*) FROM pragma_table_info('${HISTORY_TABLE}', 'main') WHERE name = 'schema_fingerprint'`)) > 0
-  if (!hasFingerprint) db.exec(`ALTER TABLE ${HISTORY_TABLE} ADD COLUMN ${FINGERPRINT_COLUMN}`)
 }
 
 /** Records an applied migration and moves `user_version`; run inside the migration's transaction, after `ensureHistoryTable`. */
 export function recordApplied(db: Database, row: AppliedMigration): void {
-  // Only name `baseline` when set: history tables made by 0.1 lack the column (and never receive baseline rows).
   db.exec({
-    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms, schema_fingerprint${row.baseline ? ', baseline' : ''}) VALUES (?, ?, ?, ?, ?, ?${row.baseline ? ', 1' : ''})`,
-    bind: [row.version, row.name, row.checksum, row.appliedAt, row.durationMs, row.schemaFingerprint],
+    sql: `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, applied_at, duration_ms, baseline, schema_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    bind: [row.version, row.name, row.checksum, row.appliedAt, row.durationMs, row.baseline ? 1 : 0, row.schemaFingerprint],
   })
   // PRAGMA takes no bound parameters; the version was validated as an integer.
   db.exec(`PRAGMA user_version = ${Math.trunc(row.version)}`)

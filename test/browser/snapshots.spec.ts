@@ -1,7 +1,7 @@
 import { expect, failed, h, limitQuota, ok, openApp, test } from './fixtures'
 
 // Snapshots are stored in 8 MiB chunks, each with its sha-256 (see worker/records/snapshot-chunks.ts). These tests use files of
-// several chunks, and the layout 0.1 wrote (one Blob, one sha-256), which must stay restorable.
+// several chunks.
 
 const MiB = 1024 * 1024
 
@@ -103,45 +103,6 @@ test('a file of several chunks is snapshotted chunk by chunk, restored byte for 
   ok(await h.exec(page, 'big.db', `DELETE FROM notes`))
   ok(await page.evaluate((id) => window.harness.restore('big.db', id), second.id))
   expect(await fileDigest(page, 'big.db')).toEqual(changed)
-})
-
-test('a snapshot in the layout 0.1 wrote (one Blob, one sha-256) is still listed, checked and restored', async ({ context }) => {
-  const page = await openApp(context)
-  ok(await h.open(page, { name: 'old.db', set: 'v2' }))
-  ok(await h.exec(page, 'old.db', `INSERT INTO notes (title) VALUES ('from 0.1')`))
-  const wanted = await fileDigest(page, 'old.db')
-  // Write the file as 0.1 did: the Blob under ['snapshot', db, id], `sha256` in the index entry.
-  await page.evaluate(async (sha256) => {
-    const file = await window.harness.handle('old.db').exportDatabase()
-    const db = await new Promise<IDBDatabase>((resolve) => {
-      const request = indexedDB.open('sqlite-opfs-migrate')
-      request.onsuccess = () => resolve(request.result)
-    })
-    const store = () => db.transaction('snapshots', 'readwrite').objectStore('snapshots')
-    const done = (request: IDBRequest) => new Promise((resolve) => (request.onsuccess = () => resolve(request.result)))
-    const list = ((await done(store().get(['snapshots', 'old.db']))) as unknown[] | undefined) ?? []
-    const blob = new Blob([await file.arrayBuffer()])
-    await done(store().put(blob, ['snapshot', 'old.db', 'legacy-1']))
-    const entry = {
-      id: 'legacy-1',
-      database: 'old.db',
-      fromVersion: 5,
-      toVersion: 5,
-      bytes: file.size,
-      sha256,
-      createdAt: new Date().toISOString(),
-      reason: 'manual',
-    }
-    await done(store().put([entry, ...list], ['snapshots', 'old.db']))
-    db.close()
-  }, wanted.sha256)
-
-  const listed = ok(await h.status(page, 'old.db')).snapshots.find((s) => s.id === 'legacy-1')!
-  expect(listed).toMatchObject({ checksum: wanted.sha256, chunkSha256: [wanted.sha256], bytes: wanted.bytes })
-  ok(await h.exec(page, 'old.db', `DELETE FROM notes`))
-  ok(await page.evaluate(() => window.harness.restore('old.db', 'legacy-1')))
-  expect(await fileDigest(page, 'old.db')).toEqual(wanted)
-  expect(ok(await h.query(page, 'old.db', 'SELECT title FROM notes'))).toEqual([{ title: 'from 0.1' }])
 })
 
 test('a restore that fails while writing (disk full): every call after it is a typed RECOVERY_PENDING, and the next open finishes it', async ({

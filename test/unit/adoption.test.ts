@@ -127,21 +127,6 @@ describe('baseline (adopting a database made without this library)', () => {
     expect(rows(db, 'notes')).toEqual(before)
     expect(tables(db)).toEqual(['notes'])
   })
-
-  it('reads history tables made before the baseline column existed', async () => {
-    const { sqlite3, db } = await memoryDb()
-    db.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT,
-               applied_at TEXT NOT NULL, duration_ms REAL NOT NULL) STRICT;
-             CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
-             INSERT INTO schema_migrations VALUES (1, 'notes', NULL, '2026-01-01T00:00:00Z', 1.5);
-             PRAGMA user_version = 1;`)
-    const written = await runMigrations(sqlite3, db, migrations.slice(0, 2))
-    expect(written.map((r) => r.version)).toEqual([2])
-    expect(readHistory(db).applied.map((r) => [r.version, r.baseline])).toEqual([
-      [1, false],
-      [2, false],
-    ])
-  })
 })
 
 describe('functions and collations', () => {

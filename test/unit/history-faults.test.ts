@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
 import { checksumSql } from '../../core/runner/checksum'
-import { readHistory } from '../../core/runner/history'
+import { HISTORY_TABLE_SQL, readHistory } from '../../core/runner/history'
 import { runMigrations, type RunMigrationsOptions } from '../../core/runner/runner'
 import type { Database, Sqlite3 } from '../../core/sqlite/sqlite'
 import { DatabaseTooNewError, HistoryMismatchError, MigrationEditedError, SqliteOpfsMigrateError } from '../../shared/errors'
@@ -272,10 +272,16 @@ describe('history faults: refused with a typed error before anything is written'
     expect(error.message).toMatch(restoreHint)
     // An empty history table alone (no other tables) is still a new database.
     const empty = await memoryDb()
-    empty.db.exec(
+    empty.db.exec(HISTORY_TABLE_SQL[0]!)
+    expect((await runMigrations(empty.sqlite3, empty.db, app)).map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
+    // A history table without this library's columns (another tool's, or one only pre-release code wrote) is not read.
+    const older = await memoryDb()
+    older.db.exec(
       `CREATE TABLE ${HISTORY_TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL)`,
     )
-    expect((await runMigrations(empty.sqlite3, empty.db, app)).map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
+    error = await refusal(older, app)
+    expect(error).toMatchObject({ code: 'HISTORY_MISMATCH', version: 0 })
+    expect(error.message).toMatch(/^schema_migrations is not this library's history table \(no such column: baseline\)/)
 
     // user_version moved lower than the history's latest version.
     fixture = await seeded()

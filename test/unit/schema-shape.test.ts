@@ -6,7 +6,7 @@ import { diffSchemas } from '../../core/schema/schema-diff'
 import { checkSchema, fingerprintOf, schemaFingerprint } from '../../core/schema/schema-fingerprint'
 import { schemaShape } from '../../core/schema/schema-shape'
 import { sha256HexSync } from '../../core/schema/sha256-sync'
-import { inspectUntrustedFile, readUntrustedShape } from '../../core/sqlite/untrusted-file'
+import { readUntrustedShape } from '../../core/sqlite/untrusted-file'
 import type { Migration } from '../../shared/types'
 import { sqlite } from './sqlite'
 
@@ -247,34 +247,6 @@ describe('fingerprints', () => {
       recorded: applied[1]!.schemaFingerprint,
       fingerprint: fingerprintOf(schemaShape(db)),
     })
-  })
-
-  it('a history table written before fingerprints gets the column at the next upgrade; its old rows stay null', async () => {
-    const sqlite3 = await sqlite()
-    const db = new sqlite3.oo1.DB(':memory:')
-    db.exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY);
-      CREATE TABLE schema_migrations (
-  version INTEGER PRIMARY KEY,
-  name TEXT NOT NULL,
-  checksum TEXT,
-  applied_at TEXT NOT NULL,
-  duration_ms REAL NOT NULL,
-  baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))
-) STRICT;
-      INSERT INTO schema_migrations (version, name, checksum, applied_at, duration_ms) VALUES (1, 'notes', NULL, '2026-01-01', 1);
-      PRAGMA user_version = 1;`)
-    const migrations = [
-      { version: 1, name: 'notes', up: () => {} },
-      { version: 2, name: 'title', sql: 'ALTER TABLE notes ADD COLUMN title TEXT' },
-    ]
-    expect(readHistory(db).applied[0]!.schemaFingerprint).toBeNull()
-    expect(checkSchema(db, readHistory(db)).state).toBe('unknown')
-    await runMigrations(sqlite3, db, migrations)
-    expect(readHistory(db).applied.map((r) => r.schemaFingerprint)).toEqual([null, schemaFingerprint(db)])
-    expect(checkSchema(db, readHistory(db)).state).toBe('matches')
-    // The table as ALTER TABLE left it is still accepted as ours when the file is checked as untrusted.
-    const history = inspectUntrustedFile(sqlite3, sqlite3.capi.sqlite3_js_db_export(db), { quickCheck: true })
-    expect(history.applied.map((r) => r.version)).toEqual([1, 2])
   })
 })
 

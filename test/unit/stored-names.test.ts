@@ -24,13 +24,16 @@ describe('stored names', () => {
     })
     expect(names.snapshotIndexKey('app.db')).toEqual(['snapshots', 'app.db'])
     expect(names.snapshotChunkKey('app.db', 'id1', 2)).toEqual(['snapshot', 'app.db', 'id1', 2])
-    expect(names.legacySnapshotKey('app.db', 'id1')).toEqual(['snapshot', 'app.db', 'id1'])
     expect(names.markerKey('app.db')).toEqual(['marker', 'app.db'])
     expect(names.fileStateKey('app.db')).toEqual(['file-state', 'app.db'])
     expect(names.imageKey('app.db')).toEqual(['image', 'app.db'])
     expect(names.imageChunkKey('app.db', 3)).toEqual(['image', 'app.db', 3])
     expect(names.lastFailureKey('app.db')).toEqual(['last-failure', 'app.db'])
     expect(names.IMAGE_CHUNK_BYTES).toBe(65536)
+  })
+
+  it('keep the format of each record (raised only with a reader for the new format, see record-format.ts)', () => {
+    expect(names.FORMAT_VERSION).toEqual({ snapshotIndex: 1, marker: 1, lastFailure: 1, fileState: 1, image: 1 })
   })
 
   it('keep the lock and channel names tabs of every release share', () => {
@@ -49,6 +52,7 @@ describe('stored names', () => {
   it('pins every export (a new stored name gets a pin above)', () => {
     expect(Object.keys(names).sort()).toEqual(
       [
+        'FORMAT_VERSION',
         'HISTORY_TABLE',
         'IMAGE_CHUNK_BYTES',
         'OPFS_ROOT_DIRECTORY',
@@ -61,7 +65,6 @@ describe('stored names', () => {
         'imageChunkKey',
         'imageKey',
         'lastFailureKey',
-        'legacySnapshotKey',
         'lockName',
         'markerKey',
         'opfsPoolDirectory',

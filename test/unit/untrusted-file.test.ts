@@ -119,6 +119,20 @@ describe('inspectUntrustedFile', () => {
     expect(await refusal(virtual)).toMatchObject({ reason: 'unexpected-schema' })
   })
 
+  it('refuses the history tables only pre-release code wrote (without baseline, without schema_fingerprint)', async () => {
+    const columns = 'version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT, applied_at TEXT NOT NULL, duration_ms REAL NOT NULL'
+    const baseline = 'baseline INTEGER NOT NULL DEFAULT 0 CHECK (baseline IN (0, 1))'
+    // Spaced as that code wrote them, and also as the next upgrade's ALTER TABLE left them (with schema_fingerprint).
+    for (const definition of [columns, `${columns}, ${baseline}`])
+      for (const altered of [false, true]) {
+        const bytes = await fileOf((db) => {
+          db.exec(`CREATE TABLE schema_migrations ( ${definition} ) STRICT`)
+          if (altered) db.exec('ALTER TABLE schema_migrations ADD COLUMN schema_fingerprint TEXT')
+        })
+        expect(await refusal(bytes), `${definition} (altered: ${altered})`).toMatchObject({ reason: 'unexpected-schema' })
+      }
+  })
+
   it('refuses headers the storage cannot keep: WAL, and file format versions above 2', async () => {
     const good = await fileOf((db) => db.exec('CREATE TABLE t (x)'))
     for (const [write, read] of [

@@ -2,11 +2,10 @@ import { applyPending, MigrationStepError, stageMigration } from '../../core/run
 import { pragmaCheck } from '../../core/sqlite/integrity-check'
 import { messageOf, sqliteCodeOf } from '../../core/sqlite/sqlite'
 import { MigrationFailedError, RecoveryPendingError, SnapshotError, UnsafePragmaError } from '../../shared/errors'
-import { markerKey } from '../../shared/stored-names'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../../shared/types'
 import { listSnapshot, pruneSnapshots } from '../records/snapshot-store'
 import { clearLastFailure, recordFailure } from '../records/upgrade-failure'
-import { clearMarker, type UpgradeMarker } from '../records/upgrade-marker'
+import { clearMarker, markerRecord } from '../records/upgrade-marker'
 import { corruptError, damageOfCode } from './damaged-file'
 import type { DatabaseFile } from './database-file'
 import { ensureRoom } from './storage-room'
@@ -56,16 +55,8 @@ async function upgradeSteps(
 ): Promise<{ applied: AppliedMigration[]; snapshot: SnapshotInfo }> {
   const { fromVersion, toVersion } = options
   await ensureRoomForSnapshot(file, options.minFreeBytes)
-  const marker = (snapshot: SnapshotInfo) => ({
-    key: markerKey(file.name),
-    value: {
-      kind: 'upgrade',
-      snapshotId: snapshot.id,
-      fromVersion,
-      toVersion,
-      startedAt: new Date().toISOString(),
-    } satisfies UpgradeMarker,
-  })
+  const marker = (snapshot: SnapshotInfo) =>
+    markerRecord(file.name, { kind: 'upgrade', snapshotId: snapshot.id, fromVersion, toVersion, startedAt: new Date().toISOString() })
   const [first, ...rest] = pending as [Migration, ...Migration[]]
   const overlap = first.transaction !== false
   // Overlapped: every chunk is read now and handed to IndexedDB, which writes them while the first migration runs.

@@ -1,8 +1,8 @@
-import { get, getMany, promisifyRequest, type UseStore } from 'idb-keyval'
+import { getMany, promisifyRequest, type UseStore } from 'idb-keyval'
 
 import { sha256Hex } from '../../core/runner/checksum'
 import { SnapshotError } from '../../shared/errors'
-import { legacySnapshotKey, snapshotChunkKey } from '../../shared/stored-names'
+import { snapshotChunkKey } from '../../shared/stored-names'
 import type { SnapshotInfo } from '../../shared/types'
 
 /**
@@ -12,9 +12,11 @@ import type { SnapshotInfo } from '../../shared/types'
  */
 export const CHUNK_BYTES = 8 * 1024 * 1024
 
-/** Key of one chunk. Snapshots written by 0.1 are a single Blob under `legacyKey`. */
+/**
+ * Key of one chunk. Chunks are raw bytes: their layout (`chunkBytes`, the sha-256 of each, the checksum) is the one the
+ * snapshot's index entry states, so the entry's `formatVersion` covers them (see snapshot-store.ts).
+ */
 const chunkKey = snapshotChunkKey
-const legacyKey = legacySnapshotKey
 
 /** What writing the chunks produced: the fields of the snapshot's index entry that depend on its bytes. */
 export interface WrittenChunks {
@@ -105,21 +107,8 @@ export function snapshotKeys(info: SnapshotInfo): IDBValidKey[] {
 }
 
 /** A snapshot's chunk Blobs (`undefined` where one is missing), in one read transaction. */
-async function chunkBlobs(store: UseStore, info: SnapshotInfo): Promise<(Blob | undefined)[]> {
-  const blobs = await getMany<Blob | undefined>(snapshotKeys(info), store)
-  // A snapshot written by 0.1 is one Blob under the key without an index.
-  if (blobs.length === 1 && !blobs[0]) blobs[0] = await get<Blob>(legacyKey(info.database, info.id), store)
-  return blobs
-}
-
-/** 0.1 stored one Blob and its whole sha-256 as `sha256`: as one chunk, it checks the same way. */
-const isLegacy = (info: SnapshotInfo): boolean => !Array.isArray(info.chunkSha256)
-
-/** An index entry as this version reads it (entries written by 0.1 had `sha256` and no chunks). */
-export function normaliseInfo(info: SnapshotInfo & { sha256?: string }): SnapshotInfo {
-  if (!isLegacy(info)) return info
-  const { sha256, ...rest } = info
-  return { ...rest, checksum: sha256!, chunkBytes: info.bytes, chunkSha256: [sha256!] }
+function chunkBlobs(store: UseStore, info: SnapshotInfo): Promise<(Blob | undefined)[]> {
+  return getMany<Blob | undefined>(snapshotKeys(info), store)
 }
 
 /**

@@ -1,13 +1,33 @@
 import { delMany, get, getMany, keys, promisifyRequest, update, type UseStore } from 'idb-keyval'
 
-import { SnapshotError } from '../../shared/errors'
+import { SnapshotError, UnsupportedFormatError } from '../../shared/errors'
 import { lastFailureKey, markerKey, RECORD, SNAPSHOT_IDB, snapshotIndexKey } from '../../shared/stored-names'
 import type { SnapshotInfo, SnapshotReason } from '../../shared/types'
 import { createDurableStore } from './durable-store'
-import { normaliseInfo, readVerifiedChunks, snapshotKeys, writeChunks, type WriteChunksOptions } from './snapshot-chunks'
+import { readOptionalRecord, readRecord, stamp, type Stamped, unsupported } from './record-format'
+import { readVerifiedChunks, snapshotKeys, writeChunks, type WriteChunksOptions } from './snapshot-chunks'
 
 // The layout of the one object store (its record keys) is in shared/stored-names.ts.
 const indexKey = snapshotIndexKey
+
+/** An index entry as stored: each carries its `formatVersion` (the index is an array, so the version is per entry). */
+type StoredEntry = SnapshotInfo | Stamped<SnapshotInfo>
+
+/**
+ * A database's index as stored (`undefined`: none yet; also checked at open, see `readOpenState`), once every entry is known to be in a format this release
+ * reads; otherwise `UnsupportedFormatError`, before anything is written. Entries keep their `formatVersion`, so a list
+ * written back (after a delete or a prune) is stored as it was.
+ */
+export function checkedIndex(database: string, value: unknown): StoredEntry[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) {
+    // A newer release may store the index otherwise: refused with its version if it names one.
+    readRecord('snapshotIndex', database, value as object)
+    throw unsupported('snapshotIndex', database, null)
+  }
+  for (const entry of value) readRecord('snapshotIndex', database, entry as object)
+  return value as StoredEntry[]
+}
 
 let shared: UseStore | undefined
 /** The library's own idb-keyval store (strict durability), created on first use. */
@@ -67,16 +87,28 @@ export function stageSnapshot(
  */
 export async function listSnapshot(store: UseStore, info: SnapshotInfo, marker?: { key: IDBValidKey; value: unknown }): Promise<void> {
   try {
-    await store('readwrite', (objects) => {
-      const request = objects.get(indexKey(info.database))
-      request.onsuccess = () => {
-        objects.put([info, ...((request.result as SnapshotInfo[] | undefined) ?? [])], indexKey(info.database))
-        if (marker) objects.put(marker.value, marker.key)
-      }
-      return promisifyRequest(objects.transaction)
-    })
+    await store(
+      'readwrite',
+      (objects) =>
+        new Promise<void>((resolve, reject) => {
+          let refused: unknown
+          const request = objects.get(indexKey(info.database))
+          request.onsuccess = () => {
+            try {
+              const list = checkedIndex(info.database, request.result)
+              objects.put([stamp('snapshotIndex', info), ...list], indexKey(info.database))
+              if (marker) objects.put(marker.value, marker.key)
+            } catch (error) {
+              refused = error
+              objects.transaction.abort()
+            }
+          }
+          promisifyRequest(objects.transaction).then(resolve, (error: unknown) => reject(refused ?? error))
+        }),
+    )
   } catch (cause) {
     await delMany(snapshotKeys(info), store).catch(() => {})
+    if (cause instanceof UnsupportedFormatError) throw cause
     throw new SnapshotError(
       'SNAPSHOT_WRITE_FAILED',
       `could not store a snapshot of ${info.database} in IndexedDB: ${String(cause)}`,
@@ -100,9 +132,9 @@ export async function saveSnapshot(store: UseStore, snapshot: NewSnapshot, chunk
   return info
 }
 
-/** Snapshots of one database, newest first. */
+/** Snapshots of one database, newest first; `UnsupportedFormatError` if a newer release wrote the index. */
 export async function listSnapshots(store: UseStore, database: string): Promise<SnapshotInfo[]> {
-  return ((await get<SnapshotInfo[]>(indexKey(database), store)) ?? []).map(normaliseInfo)
+  return checkedIndex(database, await get(indexKey(database), store)).map((entry) => readRecord('snapshotIndex', database, entry))
 }
 
 /** A listed snapshot, or `SnapshotError('SNAPSHOT_NOT_FOUND')`. */
@@ -122,9 +154,11 @@ export async function loadVerifiedBlob(store: UseStore, info: SnapshotInfo): Pro
 /** Removes one snapshot (index entry first, then its Blob). Returns false if there was none. */
 export async function deleteSnapshot(store: UseStore, database: string, id: string): Promise<boolean> {
   let found = false
-  await update<SnapshotInfo[]>(
+  await update<StoredEntry[]>(
     indexKey(database),
-    (list = []) => {
+    (stored) => {
+      // Throwing here writes nothing: idb-keyval's update puts only what the updater returns.
+      const list = checkedIndex(database, stored)
       found = list.some((s) => s.id === id)
       return list.filter((s) => s.id !== id)
     },
@@ -151,15 +185,19 @@ export const WAY_BACK_REASONS: readonly SnapshotReason[] = ['before-restore', 'b
  * or the failure report still needs them). Returns the ids deleted.
  */
 export async function pruneSnapshots(store: UseStore, database: string, keep: number, protect?: string): Promise<string[]> {
-  const [marker, failure] = await getMany<{ snapshotId?: string | null } | undefined>(
+  const [storedMarker, storedFailure] = await getMany<{ snapshotId?: string | null } | undefined>(
     [markerKey(database), lastFailureKey(database)],
     store,
   )
+  // Which snapshots they name is only known if this release reads them.
+  const marker = readOptionalRecord('marker', database, storedMarker)
+  const failure = readOptionalRecord('lastFailure', database, storedFailure)
   const named = new Set([protect, marker?.snapshotId, failure?.snapshotId].filter((id): id is string => typeof id === 'string'))
-  let dropped: SnapshotInfo[] = []
-  await update<SnapshotInfo[]>(
+  let dropped: StoredEntry[] = []
+  await update<StoredEntry[]>(
     indexKey(database),
-    (list = []) => {
+    (stored) => {
+      const list = checkedIndex(database, stored)
       const counted = list.filter((s) => !WAY_BACK_REASONS.includes(s.reason))
       const kept = list.filter((s) => !counted.includes(s) || counted.indexOf(s) < keep || named.has(s.id))
       dropped = list.filter((s) => !kept.includes(s))

@@ -3,15 +3,14 @@ import { del, get, set, type UseStore } from 'idb-keyval'
 import { MigrationFailedError, RecoveryPendingError, SnapshotError, SqliteOpfsMigrateError } from '../../shared/errors'
 import { lastFailureKey } from '../../shared/stored-names'
 import type { UpgradeFailure } from '../../shared/types'
+import { readOptionalRecord, stamp } from './record-format'
 
 // The error of a failed upgrade reaches the page that opened the database, but not the tab reloaded a minute later or
 // the inspector: so the last one is kept next to the snapshots, until an upgrade succeeds.
 
-/** The last failed upgrade of a database, or `null`. */
+/** The last failed upgrade of a database, or `null`; `UNSUPPORTED_FORMAT` if a newer release wrote it. */
 export async function readLastFailure(store: UseStore, database: string): Promise<UpgradeFailure | null> {
-  const failure = await get<UpgradeFailure>(lastFailureKey(database), store)
-  // A record kept by an older release has no `timedOut`.
-  return failure ? { ...failure, timedOut: failure.timedOut ?? false } : null
+  return readOptionalRecord('lastFailure', database, await get<UpgradeFailure>(lastFailureKey(database), store)) ?? null
 }
 
 /** Records a failed upgrade; never throws (a lost record must not hide the failure itself). */
@@ -21,7 +20,7 @@ export async function recordFailure(
   error: unknown,
   versions: { fromVersion: number; toVersion: number },
 ): Promise<void> {
-  await set(lastFailureKey(database), describeFailure(error, versions), store).catch(() => {})
+  await set(lastFailureKey(database), stamp('lastFailure', describeFailure(error, versions)), store).catch(() => {})
 }
 
 /** Forgets the last failure (after a successful upgrade). */

@@ -2,15 +2,19 @@ import { promisifyRequest, type UseStore } from 'idb-keyval'
 
 import type { Database, Sqlite3 } from '../../core/sqlite/sqlite'
 import { readSqliteHeader, SQLITE_HEADER_BYTES } from '../../core/sqlite/sqlite-header'
-import { DatabaseCorruptError, WriteNotSavedError } from '../../shared/errors'
+import { DatabaseCorruptError, UnsupportedFormatError, WriteNotSavedError } from '../../shared/errors'
 import { IMAGE_CHUNK_BYTES, imageChunkKey, imageKey } from '../../shared/stored-names'
+import { readOptionalRecord, stamp, type Stamped } from '../records/record-format'
 import { nextImageVersion } from './image-version'
 import type { Storage } from './storage'
 
 // The image is saved in pieces of IMAGE_CHUNK_BYTES (shared/stored-names.ts). A commit rewrites only the pieces whose
 // bytes changed, so small pieces keep a one-row write small.
 
-/** `['image', database]`: what the saved image is made of. Written in the same transaction as the chunks it describes. */
+/**
+ * `['image', database]`: what the saved image is made of. Written in the same transaction as the chunks it describes,
+ * with its `formatVersion`, which also covers the chunks (raw bytes laid out as the manifest says).
+ */
 export interface ImageManifest {
   bytes: number
   chunkBytes: number
@@ -18,15 +22,15 @@ export interface ImageManifest {
   changeCounter: number
   /** When it was saved, for people; never compared. */
   savedAt: string
-  /** Unique to this save (see `nextImageVersion`); absent from images saved before it existed (`savedAt` then). */
-  version?: string
+  /** Unique to this save (see `nextImageVersion`). */
+  version: string
 }
 
 /** The version of a damaged image loaded to be replaced: matches no manifest, so the next save writes the whole file. */
 const DAMAGED = 'damaged'
 
 /** What a save compares to learn whether the image moved. */
-const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? manifest?.savedAt ?? null
+const versionOf = (manifest: ImageManifest | undefined): string | null => manifest?.version ?? null
 
 const chunkKey = imageChunkKey
 
@@ -106,7 +110,7 @@ class Image {
         promisifyRequest(objects.get(imageKey(this.database))) as Promise<ImageManifest | undefined>,
         promisifyRequest(objects.getAllKeys(range)),
         promisifyRequest(objects.getAll(range)) as Promise<Uint8Array<ArrayBuffer>[]>,
-      ]),
+      ]).then(([stored, ...rest]) => [readOptionalRecord('image', this.database, stored), ...rest] as const),
     )
     if (!manifest) return
     const expected = Math.ceil(manifest.bytes / manifest.chunkBytes)
@@ -231,13 +235,13 @@ class Image {
     }
     // The unchanged chunks equal this worker's copy of the last save: a full write needs no other copy of the file.
     const whole = () => new Map(Array.from({ length: count }, (_, i) => [i, changed.get(i) ?? this.#chunks[i]!] as const))
-    const manifest: ImageManifest = {
+    const manifest: Stamped<ImageManifest> = stamp('image', {
       bytes: size,
       chunkBytes: IMAGE_CHUNK_BYTES,
       changeCounter,
       savedAt: new Date().toISOString(),
       version: nextImageVersion(),
-    }
+    } satisfies ImageManifest)
     const expected = this.#version
     try {
       await this.store(
@@ -252,7 +256,8 @@ class Image {
               try {
                 // The image moved under this worker (site data cleared, a save reported failed that did commit): a
                 // diff against this worker's copy would mix two files, so it is written whole.
-                const saved = current.result as ImageManifest | undefined
+                // A newer release saved it since (another tab): refused, never overwritten.
+                const saved = readOptionalRecord('image', this.database, current.result as ImageManifest | undefined)
                 const writes = versionOf(saved) === expected ? changed : whole()
                 for (const [i, chunk] of writes) objects.put(chunk, chunkKey(this.database, i))
                 // Also when the image did not shrink: chunks left by a damaged image must not outlive it.
@@ -269,6 +274,7 @@ class Image {
           }),
       )
     } catch (cause) {
+      if (cause instanceof UnsupportedFormatError) throw cause
       // Whether it committed is unknown: the next save checks the manifest and writes whole if it must.
       const quota = (cause as Error)?.name === 'QuotaExceededError'
       throw new WriteNotSavedError(

@@ -63,7 +63,7 @@ export interface OpenStorageOptions {
  */
 export async function openStorage({ sqlite3, request, store, known }: OpenStorageOptions): Promise<OpenedStorage> {
   const { name, storage: requested } = request
-  let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? (known.state.storage ?? 'opfs') : null
+  let livesIn: Storage['kind'] | null = known.hasImage ? 'indexeddb' : known.state ? known.state.storage : null
   // Nothing recorded (a database from before the record, or never changed by an upgrade): before IndexedDB is chosen,
   // look at OPFS itself, so an existing file is never shadowed by an empty database.
   if (livesIn === null && requested === 'indexeddb' && (await opfsHasDatabase(name))) livesIn = 'opfs'

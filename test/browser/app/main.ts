@@ -11,6 +11,7 @@ import {
 import { shapeOf } from './error-shape'
 import { FAULT_CHANNEL } from './fault-points'
 import { databaseDigest, type SnapshotTamper, type Tamper, tamperFile, tamperMarkedSnapshot } from './inspect-file'
+import { readRecord, storedRecords, writeRecord } from './stored-records'
 
 /**
  * A small harness the Playwright specs drive through `page.evaluate`: it keeps open handles by name and turns errors
@@ -215,6 +216,11 @@ const harness = {
   tamper: (name: string, how: Tamper) => attempt(() => tamperFile(name, how)),
   /** Damages the snapshot an interrupted upgrade of `name` needs (see `tamperMarkedSnapshot`). */
   tamperSnapshot: (name: string, how: SnapshotTamper) => attempt(() => tamperMarkedSnapshot(name, how)),
+  /** Every IndexedDB record and the OPFS file of a closed database, as digests (see stored-records.ts). */
+  storedRecords: (name: string) => attempt(() => storedRecords(name)),
+  /** Reads or writes one record of the library's IndexedDB store directly, as another release would. */
+  readRecord: (key: IDBValidKey) => attempt(() => readRecord(key)),
+  writeRecord: (key: IDBValidKey, value: unknown) => attempt(() => writeRecord(key, value)),
   /** Where database `name` has left traces: its OPFS directory, and its saved image in IndexedDB (chunks counted). */
   storageTraces: (name: string) =>
     attempt(async () => {
