@@ -77,6 +77,30 @@ describe('CallScheduler', () => {
 })
 
 describe('CallScheduler.stop', () => {
+  // Found in review: a ROLLBACK that throws while the owner stops (an I/O error replaying the journal) escaped stop(),
+  // so the owner skipped closing its file and let go of the lock with the OPFS handles still open; thrown after a
+  // running call ended, it left idle() pending forever. The owner closes the connection next, which rolls back anyway.
+  it('goes idle when rolling back another tab’s transaction throws, held before stop() or taken by a running call', async () => {
+    const failingRollback = () => {
+      throw new Error('disk I/O error')
+    }
+    let open = false
+    const before = new CallScheduler(() => open)
+    await before.submit('b', () => (open = true))
+    await expect(before.stop('a', failingRollback)).resolves.toBeUndefined()
+    expect(before.holder).toBeNull()
+
+    open = false
+    let finish = (): void => {}
+    const during = new CallScheduler(() => open)
+    const running = during.submit('b', () => new Promise<void>((resolve) => (finish = () => ((open = true), resolve()))))
+    const stopped = during.stop('a', failingRollback)
+    finish()
+    await running
+    await expect(stopped).resolves.toBeUndefined()
+    expect(during.holder).toBeNull()
+  })
+
   it('drops the other tabs’ queued calls, rolls back a transaction one of them began meanwhile, runs its own, and goes idle', async () => {
     let open = false
     let release!: () => void

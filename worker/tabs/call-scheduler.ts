@@ -96,6 +96,9 @@ export class CallScheduler {
       this.#holder = null
       try {
         this.#stopping.rollback()
+      } catch {
+        // The owner closes the connection once stopped, which rolls the transaction back too. Thrown on, it would skip
+        // that close (the lock let go of with the OPFS handles still open) or leave `idle()` pending for good.
       } finally {
         this.onHolderChange(null)
       }

@@ -148,8 +148,11 @@ export class DatabaseCoordinator {
     const ownership = this.#role === 'owner' ? this.#ownership : null
     this.#role = 'closed'
     this.#lockWait?.abort()
-    if (ownership) await this.#stopOwning(ownership)
-    this.#shutdown()
+    try {
+      if (ownership) await this.#stopOwning(ownership)
+    } finally {
+      this.#shutdown() // the channel and the tab's locks go also when stopping failed
+    }
   }
 
   async #join(): Promise<OpenResult> {
@@ -255,10 +258,15 @@ export class DatabaseCoordinator {
       this.#versionChange('newer-tab', newVersion)
       this.#channel.post({ type: 'versionchange', from: this.tabId, newVersion, databaseVersion: ownership.fileVersion() })
     }
-    await this.#stopOwning(ownership)
-    if (this.#isClosed()) return
-    this.#role = 'follower'
-    this.#queueForOwnership()
+    try {
+      await this.#stopOwning(ownership)
+    } finally {
+      // Also when stopping failed: the lock is let go of either way, so the tab follows and may own again.
+      if (!this.#isClosed()) {
+        this.#role = 'follower'
+        this.#queueForOwnership()
+      }
+    }
   }
 
   /** Ends this tab's ownership (the file closed, then the lock let go of), and tells the other tabs it is free. */

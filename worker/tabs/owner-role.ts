@@ -119,16 +119,20 @@ export class OwnerRole {
    */
   async stop(): Promise<void> {
     this.#accepting = false
-    await this.scheduler.stop(this.tabId, () => this.#rollback())
-    this.#holderWatch?.abort()
     try {
-      this.#rollback()
-    } catch {
-      /* closing the connection below rolls it back too */
+      await this.scheduler.stop(this.tabId, () => this.#rollback())
+      this.#holderWatch?.abort()
+      try {
+        this.#rollback()
+      } catch {
+        /* closing the connection below rolls it back too */
+      }
+      // A call that committed and then began a transaction (`exec('COMMIT; BEGIN')`) left its commit unsaved until now.
+      await this.host.file.persist().catch(() => {})
+    } finally {
+      // Whatever failed above, the file and its OPFS handles close before the coordinator lets go of the lock.
+      this.host.file.shutdown()
     }
-    // A call that committed and then began a transaction (`exec('COMMIT; BEGIN')`) left its commit unsaved until now.
-    await this.host.file.persist().catch(() => {})
-    this.host.file.shutdown()
   }
 
   /** A tab that holds a transaction open and then goes away must not keep the others waiting forever. */
