@@ -1,7 +1,7 @@
 import { applyPending, MigrationStepError, stageMigration } from '../../core/runner/runner'
 import { pragmaCheck } from '../../core/sqlite/integrity-check'
 import { messageOf, sqliteCodeOf } from '../../core/sqlite/sqlite'
-import { MigrationFailedError, RecoveryPendingError, SnapshotError, UnsafePragmaError } from '../../shared/errors'
+import { MigrationFailedError, RecoveryPendingError, SnapshotError, UnsafePragmaError, UnsupportedFormatError } from '../../shared/errors'
 import type { AppliedMigration, Migration, SnapshotInfo, VerifyCheck } from '../../shared/types'
 import { listSnapshot, pruneSnapshots } from '../records/snapshot-store'
 import { clearLastFailure, recordFailure } from '../records/upgrade-failure'
@@ -107,8 +107,9 @@ async function upgradeSteps(
     )
     if (options.verify) verify(file, options.verify)
   } catch (error) {
-    // The snapshot could not be stored: the first migration was rolled back (or never started); nothing changed.
-    if (error instanceof SnapshotError) throw error
+    // The snapshot could not be stored (or the index it joins is of a newer format): the first migration was rolled
+    // back (or never started); nothing changed.
+    if (error instanceof SnapshotError || error instanceof UnsupportedFormatError) throw error
     if (!snapshot) {
       // The first migration failed while its snapshot was still being written, and rolled back. Finish and list the
       // snapshot anyway: the failure then names it, and the file is put back from it and checked, as for any failure.
