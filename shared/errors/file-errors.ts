@@ -170,6 +170,7 @@ export class RecoveryPendingError extends SqliteOpfsMigrateError {
  * database's image manifest, the last failure) was written in a format newer than this release knows: a newer version
  * of the app wrote it (in another tab, or before a deploy was rolled back). It is not read, and nothing of the database
  * or its records is changed, so the newer version still finds everything as it left it. Load the newer app (reload).
+ * Also a record of a layout no release wrote (`foundVersion: null`), e.g. one left by a pre-release build.
  *
  * @example
  * try { db = await openDatabase({ name: 'app.db', worker }) } catch (e) {

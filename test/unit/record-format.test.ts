@@ -23,6 +23,22 @@ describe('record formats', () => {
     expect(readOptionalRecord('marker', 'app.db', undefined)).toBeUndefined()
   })
 
+  // Found in review: pre-release records lack a field format 1 has (a file state without `storage` skipped the check that
+  // the database lives in the storage asked for; a 0.1 index entry without chunk hashes failed with a TypeError).
+  it('refuses a record without formatVersion that lacks a field of format 1, instead of misreading it', () => {
+    const cases: [keyof typeof FORMAT_VERSION, object][] = [
+      ['fileState', { database: 'app.db', bytes: 4096 }],
+      ['snapshotIndex', { id: 's1', database: 'app.db', bytes: 4096 }],
+      ['lastFailure', { at: '2026-12-01T00:00:00.000Z', code: 'MIGRATION_FAILED' }],
+      ['image', { savedAt: '2026-12-01T00:00:00.000Z', bytes: 4096 }],
+      ['marker', { snapshotId: 's1', fromVersion: 2 }],
+    ]
+    for (const [record, value] of cases) {
+      expect(() => readRecord(record, 'app.db', value)).toThrow(UnsupportedFormatError)
+      expect(() => readRecord(record, 'app.db', value)).toThrow(/does not read/)
+    }
+  })
+
   it('refuses a record of a newer format with UNSUPPORTED_FORMAT, naming the record and both versions', () => {
     const error = (() => {
       try {

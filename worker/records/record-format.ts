@@ -33,11 +33,26 @@ export function stamp<T extends object>(record: VersionedRecord, value: T): Stam
 export function readRecord<T extends object>(record: VersionedRecord, database: string, value: T | Stamped<T>): T {
   const supported = FORMAT_VERSION[record]
   const found: unknown = typeof value === 'object' && value !== null ? (value as { formatVersion?: unknown }).formatVersion : null
-  if (found === undefined) return value
+  if (found === undefined) {
+    if (FORMAT_1_FIELDS[record].every((field) => field in value)) return value
+    throw unsupported(record, database, null)
+  }
   if (!(typeof found === 'number' && Number.isInteger(found) && found >= 1 && found <= supported))
     throw unsupported(record, database, typeof found === 'number' ? found : null)
   const { formatVersion: _, ...fields } = value as Stamped<T>
   return fields as T
+}
+
+/**
+ * Fields of format 1 that earlier pre-release layouts lacked (0.1's snapshot entries had no chunk hashes, file states
+ * before 0.3 no `storage`, …): a record without `formatVersion` that lacks one is not format 1, and is refused.
+ */
+const FORMAT_1_FIELDS: Record<VersionedRecord, readonly string[]> = {
+  snapshotIndex: ['chunkSha256'],
+  marker: ['kind', 'snapshotId'],
+  lastFailure: ['timedOut'],
+  fileState: ['storage'],
+  image: ['version'],
 }
 
 /** `readRecord` for a record that may be absent (`undefined` stays `undefined`). */
@@ -53,13 +68,11 @@ export function readOptionalRecord<T extends object>(record: VersionedRecord, da
  */
 export function unsupported(record: VersionedRecord, database: string, found: number | null): UnsupportedFormatError {
   const supported = FORMAT_VERSION[record]
-  const what = found === null ? 'in a format this release does not know' : `in format ${found}`
-  return new UnsupportedFormatError(
-    `the ${RECORD[record]} record of ${database} is stored ${what}, newer than this release reads (format ${supported}): a ` +
-      `newer version of the app wrote it (reload to get it). Nothing was read or changed.`,
-    database,
-    RECORD[record],
-    found,
-    supported,
-  )
+  const message =
+    found === null
+      ? `the ${RECORD[record]} record of ${database} is stored in a format this release does not read (it reads format ` +
+        `${supported}): another version of the library wrote it. Nothing was read or changed.`
+      : `the ${RECORD[record]} record of ${database} is stored in format ${found}, newer than this release reads (format ` +
+        `${supported}): a newer version of the app wrote it (reload to get it). Nothing was read or changed.`
+  return new UnsupportedFormatError(message, database, RECORD[record], found, supported)
 }
