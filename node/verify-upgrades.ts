@@ -3,8 +3,8 @@ import { basename, join, resolve } from 'node:path'
 
 import { planUpgrade } from '../core/runner/baseline'
 import { readHistory } from '../core/runner/history'
+import { applyPending } from '../core/runner/run-migrations'
 import {
-  applyPending,
   type MigrationSetOptions,
   MigrationStepError,
   type PreparedMigrations,

@@ -2,13 +2,13 @@ import { UnsafePragmaError } from '../../shared/errors'
 import type { AppliedMigration, Migration } from '../../shared/types'
 import { validateMigrations } from '../folder/validate-migrations'
 import { fingerprintIfReadable } from '../schema/schema-fingerprint'
-import { registerExtensions, type SqlExtensions, validateExtensions } from '../sqlite/sql-extensions'
+import { type SqlExtensions, validateExtensions } from '../sqlite/sql-extensions'
 import { type Database, messageOf, type Sqlite3, sqliteCodeOf } from '../sqlite/sqlite'
-import { checkTimeLimit, SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from '../sqlite/time-limit'
-import { type Baseline, planUpgrade, validateBaseline } from './baseline'
+import { SQLITE_INTERRUPT, TimeLimitError, withTimeLimit } from '../sqlite/time-limit'
+import { type Baseline, validateBaseline } from './baseline'
 import { checksumSql } from './checksum'
 import { saveConnectionSettings } from './connection-settings'
-import { ensureHistoryTable, readHistory, recordApplied } from './history'
+import { ensureHistoryTable, recordApplied } from './history'
 import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from './migration-handle'
 import { pragmaGuard, refuseUnsafePragmas } from './pragma-guard'
 import { refusalOf, runnerTreatment } from './statement-kind'
@@ -333,48 +333,6 @@ function ensureNoForeignKeyViolations(db: Database, migration: Migration): void 
 }
 
 /** Options of `runMigrations`. */
-export interface RunMigrationsOptions extends MigrationSetOptions {
-  acceptEditedMigrations?: boolean | readonly number[]
-  /**
-   * Milliseconds each migration's body may run; a slower one is stopped and rolled back (`MigrationStepError` with
-   * `timedOut`, SQLite code 9) and the run stops there. Default 0: no limit. See `withTimeLimit`.
-   */
-  migrationTimeLimitMs?: number
-  /** Called before and after each migration. */
-  onMigration?: (event: { phase: 'start' | 'end'; index: number; total: number; migration: Migration; row?: AppliedMigration }) => void
-}
-
-/**
- * Brings an open database up to date without snapshots: registers `functions`/`collations` on `db`, checks history
- * (adopting a database made without this library when `baseline` says so), then applies each pending migration in its
- * own transaction, stopping at the first failure (earlier steps stay applied). Returns the rows it wrote, baseline rows
- * first. The browser host wraps this with a snapshot and restore; Node tools and tests use it directly.
- *
- * @example
- * const db = new sqlite3.oo1.DB(':memory:')
- * const applied = await runMigrations(sqlite3, db, migrations)
- */
-export async function runMigrations(
-  sqlite3: Sqlite3,
-  db: Database,
-  migrations: readonly Migration[],
-  options: RunMigrationsOptions = {},
-): Promise<AppliedMigration[]> {
-  const timeLimitMs = checkTimeLimit(options.migrationTimeLimitMs, 'migrationTimeLimitMs')
-  const prepared = await prepareMigrations(migrations, options)
-  registerExtensions(sqlite3, db, prepared.extensions)
-  const plan = planUpgrade(readHistory(db), prepared, options.acceptEditedMigrations ?? false)
-  if (plan.pending.length === 0) {
-    recordBaseline(sqlite3, db, plan.adopted)
-    return plan.adopted
-  }
-  const { checksums } = prepared
-  return [
-    ...plan.adopted,
-    ...applyPending(sqlite3, db, plan.pending, { checksums, onMigration: options.onMigration, adopted: plan.adopted, timeLimitMs }),
-  ]
-}
-
 /** Records baseline rows on their own (when no migration is pending), in one transaction. */
 export function recordBaseline(sqlite3: Sqlite3, db: Database, adopted: readonly AppliedMigration[]): void {
   if (adopted.length === 0) return
@@ -382,41 +340,4 @@ export function recordBaseline(sqlite3: Sqlite3, db: Database, adopted: readonly
     ensureHistoryTable(db)
     for (const row of adopted) recordApplied(db, row)
   })
-}
-
-/** Options of `applyPending`. */
-export interface ApplyPendingOptions {
-  /** Checksums of the SQL migrations (`PreparedMigrations.checksums`), recorded in their history rows. */
-  checksums: ReadonlyMap<number, string>
-  /** Called before and after each migration. */
-  onMigration?: RunMigrationsOptions['onMigration']
-  /** Baseline rows, recorded in the first migration's transaction (see `planUpgrade`). */
-  adopted?: readonly AppliedMigration[] | undefined
-  /** Milliseconds each migration's body may run (0, the default: no limit); see `applyMigration`. */
-  timeLimitMs?: number | undefined
-}
-
-/**
- * Applies already-checked pending migrations in order (see `applyMigration`), stopping at the first failure; `adopted`
- * goes with the first.
- *
- * @example
- * const plan = planUpgrade(readHistory(db), prepared, false)
- * const rows = applyPending(sqlite3, db, plan.pending, { checksums: prepared.checksums, adopted: plan.adopted })
- */
-export function applyPending(
-  sqlite3: Sqlite3,
-  db: Database,
-  pending: readonly Migration[],
-  { checksums, onMigration, adopted = [], timeLimitMs = 0 }: ApplyPendingOptions,
-): AppliedMigration[] {
-  const applied: AppliedMigration[] = []
-  pending.forEach((migration, index) => {
-    onMigration?.({ phase: 'start', index, total: pending.length, migration })
-    const checksum = checksums.get(migration.version) ?? null
-    const row = applyMigration(sqlite3, db, migration, { checksum, adopted: index === 0 ? adopted : [], timeLimitMs })
-    applied.push(row)
-    onMigration?.({ phase: 'end', index, total: pending.length, migration, row })
-  })
-  return applied
 }

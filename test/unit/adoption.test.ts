@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { readHistory } from '../../core/runner/history'
-import { runMigrations, type RunMigrationsOptions } from '../../core/runner/runner'
+import { runMigrations, type RunMigrationsOptions } from '../../core/runner/run-migrations'
 import { DatabaseTooNewError, HistoryMismatchError, InvalidOptionsError } from '../../shared/errors'
 import type { Migration } from '../../shared/types'
 import { memoryDb, rows, tables } from './sqlite'

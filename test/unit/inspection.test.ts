@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
 import { dryRun } from '../../core/runner/dry-run'
-import { prepareMigrations, runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
+import { prepareMigrations } from '../../core/runner/runner'
 import { describeSchema } from '../../core/schema/schema'
 import { checkIntegrity } from '../../core/sqlite/integrity-check'
 import { openMemoryCopy } from '../../core/sqlite/memory-copy'

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 
 import { type MigrationFileInput, readMigrationFolder } from '../../core/folder/migration-files'
 import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
-import { runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
 import type { Database } from '../../core/sqlite/sqlite'
 import { migrationsRoot, readMigrationsDirectory } from '../../node/read-migrations-directory'
 import { InvalidMigrationsError } from '../../shared/errors'

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
 import { readHistory } from '../../core/runner/history'
-import { MigrationStepError, runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
+import { MigrationStepError } from '../../core/runner/runner'
 import type { Database } from '../../core/sqlite/sqlite'
 import type { Migration } from '../../shared/types'
 import { memoryDb, rows } from './sqlite'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { migrationsFromGlob } from '../../core/folder/migrations-from-glob'
 import { readHistory } from '../../core/runner/history'
-import { runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
 import type { Migration } from '../../shared/types'
 import { memoryDb, rows, tables } from './sqlite'
 

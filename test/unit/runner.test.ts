@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
 import { readHistory } from '../../core/runner/history'
-import { MigrationStepError, runMigrations, stageMigration } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
+import { MigrationStepError, stageMigration } from '../../core/runner/runner'
 import {
   DatabaseTooNewError,
   HistoryMismatchError,

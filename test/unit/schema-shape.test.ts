@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { readHistory } from '../../core/runner/history'
-import { runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
 import { diffSchemas } from '../../core/schema/schema-diff'
 import { checkSchema, fingerprintOf, schemaFingerprint } from '../../core/schema/schema-fingerprint'
 import { schemaShape } from '../../core/schema/schema-shape'

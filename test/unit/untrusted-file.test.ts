@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 
-import { runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
 import { identifiersOf } from '../../core/sqlite/sql-identifiers'
 import type { Database } from '../../core/sqlite/sqlite'
 import { checkOwnSnapshot, checkReadable, inspectUntrustedFile } from '../../core/sqlite/untrusted-file'

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-import { runMigrations } from '../../core/runner/runner'
+import { runMigrations } from '../../core/runner/run-migrations'
 import { runCli } from '../../node/cli/run-cli'
 import { verifyUpgrades } from '../../node/verify-upgrades'
 import type { Migration } from '../../shared/types'

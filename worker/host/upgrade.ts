@@ -1,4 +1,5 @@
-import { applyPending, MigrationStepError, stageMigration } from '../../core/runner/runner'
+import { applyPending } from '../../core/runner/run-migrations'
+import { MigrationStepError, stageMigration } from '../../core/runner/runner'
 import { pragmaCheck } from '../../core/sqlite/integrity-check'
 import { messageOf, sqliteCodeOf } from '../../core/sqlite/sqlite'
 import { MigrationFailedError, RecoveryPendingError, SnapshotError, UnsafePragmaError, UnsupportedFormatError } from '../../shared/errors'
