@@ -23,7 +23,13 @@ export const h = {
     page.evaluate(([n, s, p]) => window.harness.exec(n, s, p), [name, sql, params] as const),
   status: (page: Page, name: string) => page.evaluate((n) => window.harness.status(n), name),
   close: (page: Page, name: string) => page.evaluate((n) => window.harness.close(n), name),
-  exportFile: (page: Page, name: string) => page.evaluate((n) => window.harness.exportFile(n), name),
+  /** The exported file's type, bytes and sha-256 (the bytes cross from the page as base64: see the harness). */
+  exportFile: async (page: Page, name: string) => {
+    const result = await page.evaluate((n) => window.harness.exportFile(n), name)
+    if (!result.ok) return result
+    const { base64, ...file } = result.value
+    return { ok: true as const, value: { ...file, bytes: Array.from(Buffer.from(base64, 'base64')) } }
+  },
   progress: (page: Page) => page.evaluate(() => window.harness.progress),
 }
 
