@@ -14,9 +14,9 @@ const indexKey = snapshotIndexKey
 type StoredEntry = SnapshotInfo | Stamped<SnapshotInfo>
 
 /**
- * A database's index as stored (`undefined`: none yet; also checked at open, see `readOpenState`), once every entry is known to be in a format this release
- * reads; otherwise `UnsupportedFormatError`, before anything is written. Entries keep their `formatVersion`, so a list
- * written back (after a delete or a prune) is stored as it was.
+ * A database's index as stored (`undefined`: none yet), once every entry is known to be in a format this release
+ * reads; otherwise `UnsupportedFormatError`, before anything is written. Also checked at open (see `readOpenState`).
+ * Entries keep their `formatVersion`, so a list written back (after a delete or a prune) is stored as it was.
  */
 export function checkedIndex(database: string, value: unknown): StoredEntry[] {
   if (value === undefined) return []
