@@ -9,6 +9,10 @@ export default defineConfig({
   // The demo and tests import the package by name, as an app would; in the repo that name is the source.
   resolve: {
     alias: [
+      {
+        find: /^sqlite-opfs-migrate\/(kysely|drizzle|react)$/,
+        replacement: fileURLToPath(new URL('./integrations/$1/index.ts', import.meta.url)),
+      },
       { find: /^sqlite-opfs-migrate\/worker$/, replacement: fileURLToPath(new URL('./worker/index.ts', import.meta.url)) },
       { find: /^sqlite-opfs-migrate$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
@@ -28,6 +32,10 @@ export default defineConfig({
       entry: {
         index: 'src/index.ts',
         worker: 'worker/index.ts',
+        // Optional integrations, each its own entry so the main one never imports their peer dependencies.
+        kysely: 'integrations/kysely/index.ts',
+        drizzle: 'integrations/drizzle/index.ts',
+        react: 'integrations/react/index.ts',
         vite: 'node/vite-plugin.ts',
         verify: 'node/verify-upgrades.ts',
         cli: 'node/cli.ts',
@@ -35,7 +43,16 @@ export default defineConfig({
       formats: ['es'],
     },
     rolldownOptions: {
-      external: ['@sqlite.org/sqlite-wasm', 'comlink', 'idb-keyval', 'vite', /^node:/],
+      external: [
+        '@sqlite.org/sqlite-wasm',
+        'comlink',
+        'idb-keyval',
+        'vite',
+        /^node:/,
+        /^kysely($|\/)/,
+        /^drizzle-orm($|\/)/,
+        /^react($|\/)/,
+      ],
     },
   },
 })

@@ -1,0 +1,2 @@
+// The `sqlite-opfs-migrate/kysely` entry (being written for issue 19).
+export {}
