@@ -283,6 +283,24 @@ export interface RunResult {
   lastInsertRowid: number | bigint
 }
 
+/** Options of `DatabaseHandle.execute`. */
+export interface ExecuteOptions {
+  /** `'object'` (default): each row keyed by column name; `'array'`: each row its values in column order. */
+  rowMode?: 'object' | 'array'
+}
+
+/** What `DatabaseHandle.execute` returns: the rows of a statement and the changes it made, together. */
+export interface ExecuteResult<Row = Record<string, SqlValue>> {
+  /** The rows (of every statement that returned some), as objects or arrays (`rowMode`). */
+  rows: Row[]
+  /** The result's column names, in order (of the last statement that has columns; empty for none). */
+  columns: string[]
+  /** Rows changed by the statements (`sqlite3_total_changes` before and after: triggers' changes count too). */
+  changes: number
+  /** `last_insert_rowid()` after the statements. */
+  lastInsertRowid: number | bigint
+}
+
 /** A value SQLite can bind. */
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array
 /** Positional (`?`) or named (`:name`, `$name`, `@name`) parameters. */

@@ -2,6 +2,8 @@ import type {
   AppliedMigration,
   DatabaseStatus,
   DryRunResult,
+  ExecuteOptions,
+  ExecuteResult,
   ImportResult,
   IntegrityReport,
   OpenRequest,
@@ -118,6 +120,7 @@ export const METHODS = {
 
   query: database<(sql: string, params?: SqlParams) => Promise<Record<string, SqlValue>[]>>(SQL),
   exec: database<(sql: string, params?: SqlParams) => Promise<RunResult>>(SQL),
+  execute: database<(sql: string, params?: SqlParams, options?: ExecuteOptions) => Promise<ExecuteResult<unknown>>>(SQL),
   batch: database<(statements: readonly BatchStatement[]) => Promise<RunResult[]>>(WRITES),
   status: database<() => Promise<DatabaseStatus>>(READS),
   snapshots: database<() => Promise<SnapshotInfo[]>>(READS),

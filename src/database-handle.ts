@@ -2,6 +2,8 @@ import type {
   AppliedMigration,
   DatabaseStatus,
   DryRunResult,
+  ExecuteOptions,
+  ExecuteResult,
   ImportResult,
   IntegrityReport,
   OpenResult,
@@ -46,6 +48,19 @@ export class DatabaseHandle {
   /** Runs one or more statements (parameters bind to the first statement that has any); returns the changes made. */
   exec(sql: string, params?: SqlParams): Promise<RunResult> {
     return this.#connection.call((w) => w.exec(sql, params))
+  }
+
+  /**
+   * Runs SQL and returns its rows, their column names and the changes it made, in one call: what a query builder needs
+   * (`INSERT … RETURNING` has both rows and changes). Rows are objects, or arrays in column order with
+   * `rowMode: 'array'`. Like `exec`, it may begin or end this tab's transaction.
+   *
+   * @example
+   * const { rows, changes } = await db.execute('UPDATE notes SET done = 1 WHERE id = ? RETURNING id', [7])
+   * const { rows: values, columns } = await db.execute('SELECT id, title FROM notes', [], { rowMode: 'array' })
+   */
+  execute<Row = Record<string, SqlValue>>(sql: string, params?: SqlParams, options?: ExecuteOptions): Promise<ExecuteResult<Row>> {
+    return this.#connection.call((w) => w.execute(sql, params, options)) as Promise<ExecuteResult<Row>>
   }
 
   /**

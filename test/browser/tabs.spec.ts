@@ -62,6 +62,42 @@ test('a follower gets the same typed errors and results as the owner', async ({ 
   expect(snapshot).toMatchObject({ reason: 'manual', fromVersion: 5, checksum: file.sha256 })
 })
 
+test('execute gives rows, columns and changes together, as objects or arrays, at the owner and a follower', async ({ context }) => {
+  const [first, second] = await Promise.all([openApp(context), openApp(context)])
+  ok(await h.open(first, { name: 'execute.db', set: 'v2' }))
+  ok(await h.open(second, { name: 'execute.db', set: 'v2' }))
+  for (const [page, title] of [
+    [first, 'a'],
+    [second, 'b'],
+  ] as const) {
+    const inserted = await page.evaluate(async (t) => {
+      const db = window.harness.handle('execute.db')
+      const run = await db.execute('INSERT INTO notes (title) VALUES (?) RETURNING title', [t])
+      const arrays = await db.execute('SELECT title, 1 + 1 AS two FROM notes WHERE title = ?', [t], { rowMode: 'array' })
+      const empty = await db.execute('SELECT title FROM notes WHERE 0', [], { rowMode: 'array' })
+      return { run: { ...run, lastInsertRowid: typeof run.lastInsertRowid }, arrays, empty }
+    }, title)
+    expect(inserted.run).toEqual({ rows: [{ title }], columns: ['title'], changes: 1, lastInsertRowid: 'bigint' })
+    expect(inserted.arrays).toMatchObject({ rows: [[title, 2]], columns: ['title', 'two'], changes: 0 })
+    expect(inserted.empty).toMatchObject({ rows: [], columns: ['title'] })
+  }
+  // It controls the tab's transaction as exec does: a follower's BEGIN through execute, then ROLLBACK, leaves nothing.
+  await second.evaluate(async () => {
+    const db = window.harness.handle('execute.db')
+    await db.execute('BEGIN')
+    await db.execute(`INSERT INTO notes (title) VALUES ('rolled back')`)
+    await db.execute('ROLLBACK')
+  })
+  expect(await titles(first, 'execute.db')).toEqual(['a', 'b'])
+  const error = await second.evaluate(() =>
+    window.harness
+      .handle('execute.db')
+      .execute('SELEC 1')
+      .catch((e: { name: string; code: string }) => ({ name: e.name, code: e.code })),
+  )
+  expect(error).toEqual({ name: 'SqliteError', code: 'SQLITE_ERROR' })
+})
+
 test('transactions of different tabs never interleave; a tab that dies inside one has it rolled back', async ({ context }) => {
   const [a, b, c] = await Promise.all([openApp(context), openApp(context), openApp(context)])
   ok(await h.open(a, { name: 'tx.db', set: 'v2' }))

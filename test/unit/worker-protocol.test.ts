@@ -28,6 +28,7 @@ describe('METHODS', () => {
         'deleteSnapshot',
         'dryRun',
         'exec',
+        'execute',
         'exportDatabase',
         'exportSnapshot',
         'importDatabase',
@@ -69,11 +70,11 @@ describe('METHODS', () => {
       'migrate',
       'restoreSnapshot',
     ])
-    expect(where((m) => rulesOf(m).whileRecoveryPending === 'reads-only')).toEqual(['exec', 'query'])
+    expect(where((m) => rulesOf(m).whileRecoveryPending === 'reads-only')).toEqual(['exec', 'execute', 'query'])
   })
 
   it('tracks the tab’s transaction across the calls whose SQL runs as written', () => {
-    expect(where((m) => rulesOf(m).controlsTransaction)).toEqual(['exec', 'query'])
+    expect(where((m) => rulesOf(m).controlsTransaction)).toEqual(['exec', 'execute', 'query'])
   })
 
   it('gives a read-only call none of the rules of a write', () => {

@@ -13,6 +13,8 @@ import type {
   AppliedMigration,
   DatabaseStatus,
   DryRunResult,
+  ExecuteOptions,
+  ExecuteResult,
   ImportResult,
   IntegrityReport,
   Migration,
@@ -198,6 +200,22 @@ export class DatabaseHost implements HostApi {
 
   async exec(sql: string, params?: SqlParams): Promise<RunResult> {
     return this.#run(sql, params)
+  }
+
+  async execute(sql: string, params?: SqlParams, options: ExecuteOptions = {}): Promise<ExecuteResult<unknown>> {
+    const { db, sqlite3 } = this.file
+    const rowMode = options?.rowMode === 'array' ? 'array' : 'object'
+    return this.#sql(sql, () => {
+      const before = sqlite3.capi.sqlite3_total_changes(db.pointer!)
+      const columns: string[] = []
+      const rows = db.exec({ sql, bind: bindable(params), rowMode, columnNames: columns, returnValue: 'resultRows' }) as unknown[]
+      return {
+        rows,
+        columns,
+        changes: sqlite3.capi.sqlite3_total_changes(db.pointer!) - before,
+        lastInsertRowid: sqlite3.capi.sqlite3_last_insert_rowid(db.pointer!),
+      }
+    })
   }
 
   async batch(statements: readonly BatchStatement[]): Promise<RunResult[]> {
