@@ -1,5 +1,5 @@
 import type { ColumnShape, TableShape } from '../../shared/types'
-import type { Database } from '../sqlite/sqlite'
+import { type Database, messageOf } from '../sqlite/sqlite'
 import { schemaShape } from './schema-shape'
 import { sha256HexSync } from './sha256-sync'
 
@@ -13,7 +13,8 @@ import { sha256HexSync } from './sha256-sync'
  */
 export interface TypedSchema {
   tables: TableShape[]
-  views: { name: string; columns: { name: string; type: string }[] }[]
+  /** `broken`: why SQLite cannot compile the view (a table it reads was dropped since), else `null`. */
+  views: { name: string; columns: { name: string; type: string }[]; broken: string | null }[]
 }
 
 /**
@@ -25,19 +26,25 @@ export interface TypedSchema {
  */
 export function readTypedSchema(db: Database): TypedSchema {
   const shape = schemaShape(db)
-  const columnsOf = (name: string) =>
-    db
-      .selectArrays(`SELECT name, type, hidden FROM pragma_table_xinfo(?, 'main') ORDER BY cid`, [name])
-      .filter(([, , hidden]) => hidden === 0)
+  // A view SQLite cannot compile (DROP TABLE leaves the views that read it) has no columns: the types say so.
+  const columnsOf = (name: string): { columns: { name: string; type: string }[]; broken: string | null } => {
+    try {
+      const rows = db.selectArrays(`SELECT name, type, hidden FROM pragma_table_xinfo(?, 'main') ORDER BY cid`, [name])
+      const columns = rows.filter(([, , hidden]) => hidden === 0).map(([n, type]) => ({ name: String(n), type: String(type ?? '') }))
+      return { columns, broken: null }
+    } catch (error) {
+      return { columns: [], broken: messageOf(error) }
+    }
+  }
   const tables = shape.tables.map((table) =>
     table.virtual && table.columns.length === 0
-      ? { ...table, columns: columnsOf(table.name).map(([name, type]) => virtualColumn(String(name), String(type ?? ''))) }
+      ? { ...table, columns: columnsOf(table.name).columns.map((c) => virtualColumn(c.name, c.type)) }
       : table,
   )
-  const views = shape.views.map((view) => ({
-    name: view.name,
-    columns: columnsOf(view.name).map(([name, type]) => ({ name: String(name), type: String(type ?? '').toUpperCase() })),
-  }))
+  const views = shape.views.map((view) => {
+    const { columns, broken } = columnsOf(view.name)
+    return { name: view.name, columns: columns.map((c) => ({ ...c, type: c.type.toUpperCase() })), broken }
+  })
   return { tables, views }
 }
 
@@ -95,7 +102,7 @@ export function schemaTypeScript(schema: TypedSchema, origin: TypesOrigin): stri
     ...schema.views.map((view) =>
       interfaceBlock(
         names.get(view.name)!,
-        `View ${view.name} (read-only rows).`,
+        `View ${view.name} (read-only rows).${view.broken === null ? '' : ` SQLite cannot read it: ${view.broken}`}`,
         view.columns.map((c) => ({ name: c.name, type: `GeneratedAlways<${orNull(affinityType(c.type, false), true)}>` })),
       ),
     ),
@@ -182,7 +189,7 @@ function tableColumn(table: TableShape, column: ColumnShape): { name: string; ty
   const alias = isRowidAlias(table, column)
   const notNull = column.notNull || alias || (column.primaryKey > 0 && (table.withoutRowid || table.strict))
   const type = orNull(affinityType(column.type, table.strict), !notNull)
-  if (column.generated !== null) return { name: column.name, type: `GeneratedAlways<${type}>` }
+  if (column.generated !== null || column.hidden >= 2) return { name: column.name, type: `GeneratedAlways<${type}>` }
   return { name: column.name, type: alias || column.default !== null ? `Generated<${type}>` : type }
 }
 

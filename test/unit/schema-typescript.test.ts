@@ -158,4 +158,15 @@ describe('schemaTypeScript', () => {
       db.close()
     }
   })
+
+  it('types a view SQLite cannot read (a table it reads was dropped) as an empty row, saying why, instead of failing', async () => {
+    const types = await typesOf({
+      'm/0001_a.sql': 'CREATE TABLE a (x INTEGER NOT NULL); CREATE VIEW v AS SELECT x FROM a;',
+      'm/0002_drop.sql': 'DROP TABLE a;',
+    })
+    expect(types).toMatch(
+      /\/\*\* View v \(read-only rows\)\. SQLite cannot read it: .*no such table: main\.a.* \*\/\nexport interface V \{\n\}/,
+    )
+    expect(membersOf(types, 'DB')).toEqual(['v: V'])
+  })
 })
