@@ -160,7 +160,13 @@ const typesCommandLine = (options: SqliteOpfsMigrateOptions) =>
 
 /** `vite build`: the build error when the `types` file is missing or stale (or the folder fails its check), else `null`. */
 async function staleTypes(options: SqliteOpfsMigrateOptions, root: string, check: CheckOptions): Promise<string | null> {
-  const { check: result, types } = await migrationTypes({ directory: resolve(root, options.dir ?? 'migrations'), base: root, check })
+  const directory = resolve(root, options.dir ?? 'migrations')
+  const generated = await migrationTypes({ directory, base: root, check }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null
+    throw error
+  })
+  if (generated === null) return `sqlite-opfs-migrate: migrations folder ${directory} does not exist (option dir)`
+  const { check: result, types } = generated
   if (types === null)
     return `sqlite-opfs-migrate: no types from ${options.dir ?? 'migrations'}: it fails its check:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`
   const state = await typesFileState(resolve(root, options.types!), types)

@@ -55,7 +55,10 @@ describe("the Vite plugin's types option", () => {
 
   it('fails the build with the check’s findings when the migrations do not apply', async () => {
     await writeFile(join(root, 'migrations', '0002_bad.sql'), 'ALTER TABLE nope ADD COLUMN x;')
-    await expect(viteBuild({ types: 'src/db-schema.ts' })).rejects.toThrow(/no such table: nope/)
+    await expect(viteBuild({ types: 'src/db-schema.ts' })).rejects.toThrow(
+      /no types from migrations: it fails its check:\n.*no such table: nope/,
+    )
+    await expect(viteBuild({ types: 'src/db-schema.ts', dir: 'nowhere' })).rejects.toThrow(/migrations folder .*nowhere does not exist/)
   })
 
   it('in dev writes the file at start and again when a migration changes, only when its content changes', async () => {
