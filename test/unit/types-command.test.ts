@@ -120,6 +120,49 @@ export const inserted = db.insertInto('notes').values({ title: 'x' }).execute()
       await rm(work, { recursive: true, force: true })
     }
   }, 120_000)
+
+  it('give Kysely the insert, update and select types the schema implies (checked by tsc: each @ts-expect-error must error)', async () => {
+    await write(
+      '0001_app.sql',
+      `CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT, done INTEGER NOT NULL DEFAULT 0,
+         slug TEXT AS (lower(title)) VIRTUAL, photo BLOB, "created at" TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
+       CREATE TABLE kv (k TEXT PRIMARY KEY, v ANY) STRICT;
+       CREATE VIEW titles AS SELECT id, title FROM notes;`,
+    )
+    const work = await mkdtemp(join(resolve('node_modules/.cache'), 'types-tsc-'))
+    try {
+      expect((await cli('types', migrations, '--out', join(work, 'db-schema.ts'))).code).toBe(0)
+      await writeFile(
+        join(work, 'contract.ts'),
+        `import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
+import type { DB } from './db-schema'
+declare const db: Kysely<DB>
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const check = <T extends true>(): T | undefined => undefined
+
+// Selected rows: generated columns and defaults are plain values; nullable columns carry null.
+check<Same<Selectable<DB['notes']>, { id: number; title: string; body: string | null; done: number; slug: string | null; photo: Uint8Array | null; 'created at': string }>>()
+check<Same<Selectable<DB['kv']>, { k: string; v: number | bigint | string | Uint8Array | null }>>()
+check<Same<Selectable<DB['titles']>, { id: number | null; title: string | null }>>()
+export const row = db.selectFrom('notes').select(['id', 'created at']).executeTakeFirstOrThrow()
+
+// Inserts: only title is required; a generated column cannot be written.
+const minimal: Insertable<DB['notes']> = { title: 'x' }
+// @ts-expect-error title is NOT NULL without a default
+const noTitle: Insertable<DB['notes']> = { body: 'x' }
+// @ts-expect-error slug is a generated column
+const slugged: Insertable<DB['notes']> = { title: 'x', slug: 'x' }
+// A view's rows are read-only: no column can be inserted or updated.
+check<Same<keyof Insertable<DB['titles']> | keyof Updateable<DB['titles']>, never>>()
+check<Same<keyof Updateable<DB['notes']>, Exclude<keyof DB['notes'], 'slug'>>>()
+export const writes = [minimal, noTitle, slugged, db.insertInto('notes').values({ title: 'x', photo: new Uint8Array(1) })]
+`,
+      )
+      expect(await typecheck(join(work, 'contract.ts'))).toEqual({ ok: true, output: '' })
+    } finally {
+      await rm(work, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
 
 describe("the repository's own migrations", () => {
