@@ -13,6 +13,7 @@ import { isThenable, migrationHandle, otherToolHint, PROMISE_REFUSED } from '../
 import { pragmaGuard } from '../core/runner/pragma-guard'
 import { refusalOf, runnerTreatment, statementKind } from '../core/runner/statement-kind'
 import { runStatements, StatementError } from '../core/runner/statements'
+import { readTypedSchema, type TypedSchema } from '../core/schema/schema-typescript'
 import { registerExtensions, type SqlExtensions, stubExtensions } from '../core/sqlite/sql-extensions'
 import type { Database, Sqlite3 } from '../core/sqlite/sqlite'
 import { messageOf } from '../core/sqlite/sqlite'
@@ -75,6 +76,11 @@ export interface CheckResult {
   migrations: CheckedMigration[]
   /** Files that are not migrations (down migrations, snapshots, helpers, docs), each with the reason. */
   ignored: IgnoredFile[]
+  /**
+   * The schema after the last migration (what `sqlite-opfs-migrate types` turns into TypeScript), or `null` when the
+   * migrations could not all be applied to the scratch database.
+   */
+  schema: TypedSchema | null
 }
 
 /**
@@ -120,10 +126,10 @@ export async function checkMigrationFiles(
       message: `${file}: ${error.message.replace(/^migration #\d+ (\("[^"]*"\) )?: ?/, '')}`,
     })
   }
-  if (!diagnostics.some((d) => d.severity === 'error')) applyToScratch(sqlite3, migrations, options, report)
+  const schema = diagnostics.some((d) => d.severity === 'error') ? null : applyToScratch(sqlite3, migrations, options, report)
   const strict = options.strict === true
   const final = diagnostics.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
-  return { ok: !final.some((d) => d.severity === 'error'), diagnostics: final, migrations, ignored: folder.ignored }
+  return { ok: !final.some((d) => d.severity === 'error'), diagnostics: final, migrations, ignored: folder.ignored, schema }
 }
 
 /** How each kind of SQL file says "run me outside a transaction". */
@@ -137,13 +143,13 @@ const NO_TRANSACTION_HOW: Record<SqlFileFormat, string> = {
 /** Thrown (and caught) once a failure has its own diagnostic. */
 const REPORTED = Symbol('reported')
 
-/** Applies each migration to an empty in-memory database, stopping at the first that fails. */
+/** Applies each migration to an empty in-memory database, stopping at the first that fails; the schema it leaves. */
 function applyToScratch(
   sqlite3: Sqlite3,
   migrations: readonly CheckedMigration[],
   options: CheckOptions,
   report: (d: Omit<Diagnostic, 'severity'>, severity?: Diagnostic['severity']) => void,
-): void {
+): TypedSchema | null {
   const db = new sqlite3.oo1.DB(':memory:')
   try {
     registerExtensions(sqlite3, db, options.extensions ?? stubExtensions(options))
@@ -222,7 +228,7 @@ function applyToScratch(
             { ...at(null), rule: 'sql-error', message: `${rest.length} later migration(s) not checked: they build on this one` },
             'warning',
           )
-        return
+        return null
       }
       if (typeof sql === 'string' && statements === 0 && !allowed.has('empty-migration'))
         report(
@@ -246,6 +252,7 @@ function applyToScratch(
             'warning',
           )
     }
+    return readTypedSchema(db)
   } finally {
     db.close()
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npx sqlite-opfs-migrate <check|status|plan|apply|verify> …`: the same checks and runner as the browser, on files,
+ * `npx sqlite-opfs-migrate <check|status|plan|apply|verify|types> …`: the same checks and runner as the browser, on files,
  * in Node (sqlite-wasm's Node build; no native addon). The package's bin (built to dist/cli.js); the commands live
  * in cli/, one file each, and `USAGE` in cli/cli-args.ts.
  *

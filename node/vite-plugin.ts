@@ -6,6 +6,7 @@ import { stubExtensions } from '../core/sqlite/sql-extensions'
 import type { Migration } from '../shared/types'
 import { checkMigrationFiles, type CheckOptions, formatDiagnostic } from './check-migrations'
 import { formatReport } from './format-verify-report'
+import { migrationTypes, typesFileState, writeTypesFile } from './migration-types'
 import { loadNodeSqlite } from './node-sqlite'
 import { migrationsRoot, readMigrationsDirectory } from './read-migrations-directory'
 import { verifyUpgrades } from './verify-upgrades'
@@ -34,6 +35,13 @@ export interface SqliteOpfsMigrateOptions {
    * to Vite's root). Default `false`. Custom functions and collations are inert stand-ins here (see `functions`).
    */
   verify?: boolean | { seed?: string; fixtures?: string }
+  /**
+   * A TypeScript module to keep with the schema after the last migration (e.g. `'src/db-schema.ts'`, relative to
+   * Vite's root): an interface per table and view and `DB`, for `new Kysely<DB>(…)` (see `sqlite-opfs-migrate types`).
+   * `vite` (serve) writes it at start and whenever a migration changes, only when its content changes; `vite build`
+   * fails when it is missing or stale, naming the command that regenerates it. Default: none.
+   */
+  types?: string
 }
 
 /**
@@ -58,6 +66,17 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
   const checkOptions: CheckOptions = { strict: options.strict, functions: options.functions, collations: options.collations }
   const isInner = (options as { [INNER]?: boolean })[INNER] === true
   const shared: { verified?: Promise<string | null> } = (options as { [SHARED]?: object })[SHARED] ?? {}
+  // Dev: regenerations run one after another (a burst of edits must not write an older schema last).
+  let typesWritten: Promise<void> = Promise.resolve()
+  const keepTypes = () =>
+    (typesWritten = typesWritten.then(() =>
+      writeTypes(options, config.root, checkOptions).then(
+        (message) => {
+          if (message) config.logger.info(message, { timestamp: true })
+        },
+        (error: unknown) => config.logger.error(`sqlite-opfs-migrate: types: ${String((error as Error)?.message ?? error)}`),
+      ),
+    ))
   return {
     name: 'sqlite-opfs-migrate',
     config() {
@@ -75,9 +94,15 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
       config = resolved
       directory = resolve(resolved.root, options.dir ?? 'migrations')
     },
-    buildStart() {
+    async buildStart() {
       // A new build (`vite build --watch` after an edit) verifies again; the worker copy's builds run inside this one.
-      if (!isInner) shared.verified = undefined
+      if (isInner) return
+      shared.verified = undefined
+      if (options.types === undefined) return
+      if (config.command === 'build') {
+        const problem = await staleTypes(options, config.root, checkOptions)
+        if (problem) this.error(problem)
+      } else await keepTypes()
     },
     resolveId(id) {
       return id === VIRTUAL_MODULE ? RESOLVED : undefined
@@ -118,6 +143,7 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
       // Editing, adding or removing a migration re-runs the check and reloads the page (and its worker).
       const reload = (file: string) => {
         if (!file.startsWith(directory + sep)) return
+        if (options.types !== undefined) void keepTypes()
         const module = server.moduleGraph.getModuleById(RESOLVED)
         if (module) server.moduleGraph.invalidateModule(module)
         server.ws.send({ type: 'full-reload' })
@@ -127,6 +153,39 @@ export function sqliteOpfsMigrate(options: SqliteOpfsMigrateOptions = {}): Plugi
     },
   }
 }
+
+/** The command that regenerates the `types` file, as the build error names it. */
+const typesCommandLine = (options: SqliteOpfsMigrateOptions) =>
+  `npx sqlite-opfs-migrate types ${options.dir ?? 'migrations'} --out ${options.types} (or run vite dev, which keeps it)`
+
+/** `vite build`: the build error when the `types` file is missing or stale (or the folder fails its check), else `null`. */
+async function staleTypes(options: SqliteOpfsMigrateOptions, root: string, check: CheckOptions): Promise<string | null> {
+  const directory = resolve(root, options.dir ?? 'migrations')
+  const generated = await migrationTypes({ directory, base: root, check }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null
+    throw error
+  })
+  if (generated === null) return `sqlite-opfs-migrate: migrations folder ${directory} does not exist (option dir)`
+  const { check: result, types } = generated
+  if (types === null)
+    return `sqlite-opfs-migrate: no types from ${options.dir ?? 'migrations'}: it fails its check:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`
+  const state = await typesFileState(resolve(root, options.types!), types)
+  if (state === 'fresh') return null
+  const what =
+    state === 'missing' ? 'is missing' : `is stale: it is not the schema of ${options.dir ?? 'migrations'} at version ${versionIn(types)}`
+  return `sqlite-opfs-migrate: types file ${options.types} ${what}. Regenerate it: ${typesCommandLine(options)}`
+}
+
+/** `vite` (serve): writes the `types` file when its content changed; what to log, or `null` when nothing was written. */
+async function writeTypes(options: SqliteOpfsMigrateOptions, root: string, check: CheckOptions): Promise<string | null> {
+  const { check: result, types } = await migrationTypes({ directory: resolve(root, options.dir ?? 'migrations'), base: root, check })
+  if (types === null) throw new Error(`${options.types} not updated: ${options.dir ?? 'migrations'} fails its check (see above)`)
+  return (await writeTypesFile(resolve(root, options.types!), types))
+    ? `sqlite-opfs-migrate: wrote ${options.types} (version ${versionIn(types)}, ${result.schema?.tables.length ?? 0} table(s))`
+    : null
+}
+
+const versionIn = (types: string) => /at version (\d+)\./.exec(types)?.[1] ?? '?'
 
 /** Runs `verifyUpgrades`; returns the build error to raise, or `null` when every start reaches the fresh install. */
 async function verifyOnBuild(migrations: Migration[], options: SqliteOpfsMigrateOptions, root: string): Promise<string | null> {

@@ -29,6 +29,8 @@ export interface CliArgs {
   seed: string | undefined
   /** `verify --fixtures <dir>` */
   fixtures: string | undefined
+  /** `types --out <file>` */
+  out: string | undefined
 }
 
 /**
@@ -46,6 +48,8 @@ Commands:
   apply <db.sqlite> <dir>     upgrade the file: backup first, atomic replace, untouched on failure
   verify <dir>                upgrade a database at every old version (and --fixtures) to the latest and compare
                               its schema with a fresh install (exit 1 on drift or a failed upgrade)
+  types <dir>                 TypeScript types of the schema after the last migration (an interface per table and
+                              view, and DB for new Kysely<DB>); on stdout, or --out (exit 1 if check fails)
 
 Options:
   --json                      machine-readable output on stdout
@@ -57,7 +61,8 @@ Options:
   --accept-edited             accept applied migrations whose SQL changed since
   --no-backup                 apply without writing <db>.backup-<time> first
   --seed <module>             verify: module exporting seed(db, { version }) that fills each starting database
-  --fixtures <dir>            verify: also upgrade copies of the .sqlite/.db files in <dir> (real old databases)`
+  --fixtures <dir>            verify: also upgrade copies of the .sqlite/.db files in <dir> (real old databases)
+  --out <file>                types: write the module to <file> (left untouched when already current)`
 
 /** The options `util.parseArgs` reads; what each means is in `USAGE`. */
 const OPTIONS = {
@@ -71,10 +76,11 @@ const OPTIONS = {
   collation: { type: 'string', multiple: true },
   seed: { type: 'string' },
   fixtures: { type: 'string' },
+  out: { type: 'string' },
 } as const satisfies ParseArgsConfig['options']
 
 /** How many positionals each command takes (after the command's name). */
-const POSITIONALS: Record<string, number> = { check: 1, status: 2, plan: 2, apply: 2, verify: 1 }
+const POSITIONALS: Record<string, number> = { check: 1, status: 2, plan: 2, apply: 2, verify: 1, types: 1 }
 
 /**
  * Parses argv (without `node` and the script). Throws `Error` with a usage message on bad input.
@@ -111,6 +117,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     collations: values.collation ?? [],
     seed: values.seed,
     fixtures: values.fixtures,
+    out: values.out,
   }
 }
 
@@ -126,6 +133,7 @@ interface OptionValues {
   collation?: string[]
   seed?: string
   fixtures?: string
+  out?: string
 }
 
 type OptionToken = Extract<NonNullable<ReturnType<typeof parseWords>['tokens']>[number], { kind: 'option' }>

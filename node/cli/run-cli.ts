@@ -15,6 +15,7 @@ import { planCommand } from './plan-command'
 import { type CliIo, type Print, printer } from './print'
 import { loadSetup } from './setup-module'
 import { statusCommand } from './status-command'
+import { typesCommand } from './types-command'
 import { verifyCommand } from './verify-command'
 
 export type { CliIo } from './print'
@@ -52,6 +53,10 @@ async function runCommand(args: CliArgs, print: Print, io: CliIo): Promise<numbe
   if (args.command === 'check') {
     const { strict, functions, collations } = args
     return await checkCommand({ directory: first, strict, functions, collations, setup, print })
+  }
+  if (args.command === 'types') {
+    const { strict, functions, collations, out } = args
+    return await typesCommand({ directory: first, out, strict, functions, collations, setup, print, stderr: io.stderr })
   }
   if (args.command === 'verify')
     return await verifyCommand({ directory: first, seed: args.seed, fixtures: args.fixtures, acceptEdited, setup, print })

@@ -29,6 +29,7 @@ describe('sqlite-opfs-migrate command line', () => {
         collations: [],
         seed: undefined,
         fixtures: undefined,
+        out: undefined,
       },
     )
     expect(parseArgs(['status', 'app.sqlite', 'migrations', '--baseline', '3', '--setup=setup.mjs'])).toMatchObject({
